@@ -1,0 +1,409 @@
+//! The kinds of content a notice board shows and their bodies as published.
+//!
+//! Every published item is a (kind, id) pair with a JSON body of one of the types below.
+//! Bodies hold only what may be shown in public: ID numbers are already masked.
+
+use crate::money::Fen;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// What kind of thing an item is. The snake_case names are the wire, SQL and UI keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ContentKind {
+    /// 公开目录: a government disclosure item.
+    Disclosure,
+    /// 村务财务: one period's income and expenditure statement of a village.
+    Finance,
+    /// 补贴名单: the header of one subsidy payment list.
+    SubsidyList,
+    /// One row of a subsidy list (a household and what it received).
+    SubsidyRow,
+    /// 移民三榜: one of the three relocation boards of a village.
+    RelocationBoard,
+    /// 办事指南: a service guide.
+    Guide,
+    /// 通知公告: a notice with publish and expiry times.
+    Notice,
+}
+
+impl ContentKind {
+    pub const ALL: [ContentKind; 7] = [
+        ContentKind::Disclosure,
+        ContentKind::Finance,
+        ContentKind::SubsidyList,
+        ContentKind::SubsidyRow,
+        ContentKind::RelocationBoard,
+        ContentKind::Guide,
+        ContentKind::Notice,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ContentKind::Disclosure => "disclosure",
+            ContentKind::Finance => "finance",
+            ContentKind::SubsidyList => "subsidy_list",
+            ContentKind::SubsidyRow => "subsidy_row",
+            ContentKind::RelocationBoard => "relocation_board",
+            ContentKind::Guide => "guide",
+            ContentKind::Notice => "notice",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<ContentKind> {
+        ContentKind::ALL.into_iter().find(|k| k.key() == key)
+    }
+
+    /// The label residents see on the home tile.
+    pub fn label(self) -> &'static str {
+        match self {
+            ContentKind::Disclosure => "公开目录",
+            ContentKind::Finance => "村务财务",
+            ContentKind::SubsidyList | ContentKind::SubsidyRow => "补贴名单",
+            ContentKind::RelocationBoard => "移民三榜",
+            ContentKind::Guide => "办事指南",
+            ContentKind::Notice => "通知公告",
+        }
+    }
+}
+
+/// 公开目录 item: a piece of government information published under the catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+pub struct Disclosure {
+    /// 索引号, e.g. "411122-101-2026-00012".
+    pub index_no: String,
+    /// 发布机构.
+    pub publisher: String,
+    /// 文号, e.g. "云政办〔2026〕12号"; empty when the item has none.
+    pub doc_no: String,
+    /// 发布日期.
+    #[ts(type = "string")]
+    pub published_on: NaiveDate,
+    /// Catalog category (机构职能, 政策法规, 规划计划, 财政预决算 …).
+    pub category: String,
+    pub title: String,
+    /// Sanitized HTML: only the tags the server's sanitizer lets through.
+    pub body_html: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum FinanceLineKind {
+    Income,
+    Expense,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FinanceLine {
+    pub kind: FinanceLineKind,
+    #[ts(type = "string")]
+    pub date: NaiveDate,
+    /// e.g. 上级转移支付, 集体资产租赁, 道路维修, 办公费.
+    pub category: String,
+    pub description: String,
+    pub amount: Fen,
+    /// sha256 of voucher photos (凭证) held as blobs.
+    pub vouchers: Vec<String>,
+}
+
+/// 村务财务 statement for one period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct FinanceStatement {
+    pub village_name: String,
+    /// "2026-03" for a month or "2026-Q1" for a quarter.
+    pub period: String,
+    pub opening: Fen,
+    pub lines: Vec<FinanceLine>,
+    pub closing: Fen,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum FinanceError {
+    #[error("第{line}行：金额必须为正数（{amount}）")]
+    NonPositiveAmount { line: usize, amount: Fen },
+    #[error("收支不平衡：期初{opening} + 收入{income} − 支出{expense} = {computed}，但期末为{closing}")]
+    Unbalanced {
+        opening: Fen,
+        income: Fen,
+        expense: Fen,
+        computed: Fen,
+        closing: Fen,
+    },
+    #[error("金额合计溢出")]
+    Overflow,
+}
+
+impl FinanceStatement {
+    pub fn totals(&self) -> Result<(Fen, Fen), FinanceError> {
+        let mut income = Fen::ZERO;
+        let mut expense = Fen::ZERO;
+        for line in &self.lines {
+            let slot = match line.kind {
+                FinanceLineKind::Income => &mut income,
+                FinanceLineKind::Expense => &mut expense,
+            };
+            *slot = slot.checked_add(line.amount).ok_or(FinanceError::Overflow)?;
+        }
+        Ok((income, expense))
+    }
+
+    /// Opening + income − expense must equal closing, and every line must be positive.
+    /// Line numbers in errors are 1-based, as a cadre counts them.
+    pub fn check(&self) -> Result<(), FinanceError> {
+        for (i, line) in self.lines.iter().enumerate() {
+            if line.amount.0 <= 0 {
+                return Err(FinanceError::NonPositiveAmount {
+                    line: i + 1,
+                    amount: line.amount,
+                });
+            }
+        }
+        let (income, expense) = self.totals()?;
+        let computed = self
+            .opening
+            .checked_add(income)
+            .and_then(|v| v.checked_sub(expense))
+            .ok_or(FinanceError::Overflow)?;
+        if computed != self.closing {
+            return Err(FinanceError::Unbalanced {
+                opening: self.opening,
+                income,
+                expense,
+                computed,
+                closing: self.closing,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// 补贴名单 header: one programme, year and village.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SubsidyList {
+    /// 粮食直补, 良种补贴, 农资综合补贴, 退耕还林, 低保, 救灾 …
+    pub programme: String,
+    pub year: i32,
+    pub village_name: String,
+    /// 发放单位.
+    pub issuer: String,
+    pub row_count: u32,
+    pub total: Fen,
+}
+
+/// One household on a subsidy list. `id_masked` is already masked by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct SubsidyRow {
+    pub list_id: String,
+    pub name: String,
+    pub id_masked: String,
+    pub household_size: u32,
+    /// Area in hundredths of a mu (亩), where the programme pays by area.
+    pub area_centimu: Option<u32>,
+    pub amount: Fen,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RelocationRow {
+    /// Stable across the three boards so kiosks can show what changed.
+    pub household_id: String,
+    pub head_name: String,
+    pub id_masked: String,
+    pub persons: u32,
+    pub detail: String,
+    pub compensation: Fen,
+}
+
+/// 移民三榜: one of the three successive boards of a relocation village.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RelocationBoard {
+    pub village_name: String,
+    /// 1 = 移民身份确认, 2 = 实物指标/补偿, 3 = 人口核定.
+    pub round: u8,
+    pub title: String,
+    #[ts(type = "string")]
+    pub posting_from: NaiveDate,
+    #[ts(type = "string")]
+    pub posting_until: NaiveDate,
+    /// Where and how to object.
+    pub objection_place: String,
+    pub objection_phone: String,
+    pub rows: Vec<RelocationRow>,
+}
+
+/// 办事指南.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Guide {
+    pub title: String,
+    pub department: String,
+    /// 设定依据.
+    pub basis: String,
+    /// 申请材料.
+    pub materials: Vec<String>,
+    /// 办理流程.
+    pub steps: Vec<String>,
+    /// 承诺时限, e.g. "5个工作日".
+    pub time_limit: String,
+    /// 收费标准, e.g. "不收费".
+    pub fees: String,
+    /// 办理地点 (window and place).
+    pub place: String,
+    pub phone: String,
+}
+
+/// 通知公告.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Notice {
+    pub title: String,
+    pub publisher: String,
+    pub body_html: String,
+    #[ts(type = "string")]
+    pub publish_at: DateTime<Utc>,
+    #[ts(type = "string | null")]
+    pub expire_at: Option<DateTime<Utc>>,
+}
+
+/// The few fields every item exposes for lists and ordering, whatever its kind.
+/// The kiosk stores these beside the body so lists never parse JSON.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ItemSummary {
+    pub title: String,
+    /// Grouping inside a kind: catalog category, programme, period …
+    pub category: String,
+    /// ISO date (or date-time) used to sort newest first.
+    pub date: String,
+    /// When the item stops being shown, for notices; ISO date-time.
+    pub expires_at: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{kind:?} 内容格式不正确：{source}")]
+pub struct BodyError {
+    pub kind: ContentKind,
+    #[source]
+    pub source: serde_json::Error,
+}
+
+/// Reads the summary fields out of an item body of the given kind.
+pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError> {
+    fn parse<T: serde::de::DeserializeOwned>(
+        kind: ContentKind,
+        body: &str,
+    ) -> Result<T, BodyError> {
+        serde_json::from_str(body).map_err(|source| BodyError { kind, source })
+    }
+    let summary = match kind {
+        ContentKind::Disclosure => {
+            let d: Disclosure = parse(kind, body)?;
+            ItemSummary {
+                title: d.title,
+                category: d.category,
+                date: d.published_on.to_string(),
+                expires_at: None,
+            }
+        }
+        ContentKind::Finance => {
+            let f: FinanceStatement = parse(kind, body)?;
+            ItemSummary {
+                title: format!("{} {} 财务收支明细", f.village_name, f.period),
+                category: f.period.chars().take(4).collect(),
+                date: f.period,
+                expires_at: None,
+            }
+        }
+        ContentKind::SubsidyList => {
+            let s: SubsidyList = parse(kind, body)?;
+            ItemSummary {
+                title: format!("{}年{}{}发放名单", s.year, s.village_name, s.programme),
+                category: s.programme,
+                date: s.year.to_string(),
+                expires_at: None,
+            }
+        }
+        ContentKind::SubsidyRow => {
+            let r: SubsidyRow = parse(kind, body)?;
+            ItemSummary {
+                title: r.name,
+                category: r.list_id,
+                date: String::new(),
+                expires_at: None,
+            }
+        }
+        ContentKind::RelocationBoard => {
+            let b: RelocationBoard = parse(kind, body)?;
+            ItemSummary {
+                title: b.title,
+                category: b.village_name,
+                date: b.posting_from.to_string(),
+                expires_at: None,
+            }
+        }
+        ContentKind::Guide => {
+            let g: Guide = parse(kind, body)?;
+            ItemSummary {
+                title: g.title,
+                category: g.department,
+                date: String::new(),
+                expires_at: None,
+            }
+        }
+        ContentKind::Notice => {
+            let n: Notice = parse(kind, body)?;
+            ItemSummary {
+                title: n.title,
+                category: n.publisher,
+                date: n.publish_at.to_rfc3339(),
+                expires_at: n.expire_at.map(|t| t.to_rfc3339()),
+            }
+        }
+    };
+    Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(kind: FinanceLineKind, fen: i64) -> FinanceLine {
+        FinanceLine {
+            kind,
+            date: NaiveDate::default(),
+            category: "办公费".into(),
+            description: String::new(),
+            amount: Fen(fen),
+            vouchers: vec![],
+        }
+    }
+
+    #[test]
+    fn finance_balances_or_names_the_gap() {
+        let mut s = FinanceStatement {
+            village_name: "东坡村".into(),
+            period: "2026-03".into(),
+            opening: Fen(10_000),
+            lines: vec![
+                line(FinanceLineKind::Income, 5_000),
+                line(FinanceLineKind::Expense, 2_500),
+            ],
+            closing: Fen(12_500),
+        };
+        assert_eq!(s.check(), Ok(()));
+        s.closing = Fen(12_600);
+        let err = s.check().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("收支不平衡"), "{err}");
+        s.lines[1].amount = Fen(0);
+        assert!(matches!(
+            s.check(),
+            Err(FinanceError::NonPositiveAmount { line: 2, .. })
+        ));
+    }
+
+    #[test]
+    fn kind_keys_round_trip() {
+        for k in ContentKind::ALL {
+            assert_eq!(ContentKind::from_key(k.key()), Some(k));
+            let json = serde_json::to_string(&k).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", k.key()));
+        }
+    }
+}
