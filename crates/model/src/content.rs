@@ -85,6 +85,18 @@ pub struct Disclosure {
     pub title: String,
     /// Sanitized HTML: only the tags the server's sanitizer lets through.
     pub body_html: String,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// A file published with an item, fetched by the kiosk as a content-addressed blob.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Attachment {
+    pub name: String,
+    /// Lower-case hex sha256 of the file: its name on the wire and on disk.
+    pub sha256: String,
+    pub size: u64,
+    pub mime: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -184,7 +196,8 @@ pub struct SubsidyList {
     /// 粮食直补, 良种补贴, 农资综合补贴, 退耕还林, 低保, 救灾 …
     pub programme: String,
     pub year: i32,
-    pub village_name: String,
+    /// The village or township the list covers.
+    pub area_name: String,
     /// 发放单位.
     pub issuer: String,
     pub row_count: u32,
@@ -195,6 +208,7 @@ pub struct SubsidyList {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct SubsidyRow {
     pub list_id: String,
+    pub village_name: String,
     pub name: String,
     pub id_masked: String,
     pub household_size: u32,
@@ -274,6 +288,8 @@ pub struct ItemSummary {
     pub date: String,
     /// When the item stops being shown, for notices; ISO date-time.
     pub expires_at: Option<String>,
+    /// Blobs (sha256) the item refers to, which the kiosk must hold to show it.
+    pub blobs: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -300,24 +316,28 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 category: d.category,
                 date: d.published_on.to_string(),
                 expires_at: None,
+                blobs: d.attachments.into_iter().map(|a| a.sha256).collect(),
             }
         }
         ContentKind::Finance => {
             let f: FinanceStatement = parse(kind, body)?;
+            let blobs = f.lines.iter().flat_map(|l| l.vouchers.clone()).collect();
             ItemSummary {
                 title: format!("{} {} 财务收支明细", f.village_name, f.period),
                 category: f.period.chars().take(4).collect(),
                 date: f.period,
                 expires_at: None,
+                blobs,
             }
         }
         ContentKind::SubsidyList => {
             let s: SubsidyList = parse(kind, body)?;
             ItemSummary {
-                title: format!("{}年{}{}发放名单", s.year, s.village_name, s.programme),
+                title: format!("{}年{}{}发放名单", s.year, s.area_name, s.programme),
                 category: s.programme,
                 date: s.year.to_string(),
                 expires_at: None,
+                blobs: vec![],
             }
         }
         ContentKind::SubsidyRow => {
@@ -327,6 +347,7 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 category: r.list_id,
                 date: String::new(),
                 expires_at: None,
+                blobs: vec![],
             }
         }
         ContentKind::RelocationBoard => {
@@ -336,6 +357,7 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 category: b.village_name,
                 date: b.posting_from.to_string(),
                 expires_at: None,
+                blobs: vec![],
             }
         }
         ContentKind::Guide => {
@@ -345,6 +367,7 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 category: g.department,
                 date: String::new(),
                 expires_at: None,
+                blobs: vec![],
             }
         }
         ContentKind::Notice => {
@@ -354,6 +377,7 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 category: n.publisher,
                 date: n.publish_at.to_rfc3339(),
                 expires_at: n.expire_at.map(|t| t.to_rfc3339()),
+                blobs: vec![],
             }
         }
     };

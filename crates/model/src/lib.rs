@@ -11,7 +11,7 @@ pub mod money;
 pub mod scope;
 
 pub use content::{
-    ContentKind, Disclosure, FinanceLine, FinanceLineKind, FinanceStatement, Guide, ItemSummary,
+    summarize, Attachment, ContentKind, Disclosure, FinanceLine, FinanceLineKind, FinanceStatement, Guide, ItemSummary,
     Notice, RelocationBoard, RelocationRow, SubsidyList, SubsidyRow,
 };
 pub use money::Fen;

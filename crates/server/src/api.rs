@@ -1,0 +1,225 @@
+//! The HTTP API kiosks talk to (sync protocol v1, docs/protocol.md). Errors leave every
+//! handler as one JSON shape, `{ code, message }`, built in one place.
+
+use crate::blobs::BlobStore;
+use crate::console;
+use crate::signer::{etag, Signer};
+use crate::store::{Store, StoreError};
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use gongkai_model::ScopeId;
+use gongkai_protocol::{ChangePage, ResetRequired, PROTOCOL_VERSION};
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub signer: Arc<Signer>,
+    pub blobs: Arc<BlobStore>,
+    /// Largest page a kiosk may ask for.
+    pub max_page: u32,
+}
+
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::UnknownScope(s) => {
+                ApiError::new(StatusCode::NOT_FOUND, "unknown_scope", format!("未知区域 {s}"))
+            }
+            other => {
+                tracing::error!(error = %other, "store error");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "服务器内部错误",
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = serde_json::json!({ "code": self.code, "message": self.message });
+        (self.status, Json(body)).into_response()
+    }
+}
+
+fn parse_scope(code: &str) -> Result<ScopeId, ApiError> {
+    ScopeId::parse(code).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_scope", e.to_string()))
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "任务失败"))?
+        .map_err(ApiError::from)
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(console::index))
+        .route("/v1/health", get(health))
+        .route("/v1/pubkey", get(pubkey))
+        .route("/v1/scopes/{scope}/head", get(head))
+        .route("/v1/scopes/{scope}/changes", get(changes))
+        .route("/v1/blobs/{name}", get(blob))
+        .with_state(state)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "ok": true, "protocol": PROTOCOL_VERSION }))
+}
+
+async fn pubkey(State(st): State<AppState>) -> Json<serde_json::Value> {
+    let key = st.signer.public();
+    Json(serde_json::json!({ "key_id": key.key_id(), "public_key": key.to_base64() }))
+}
+
+async fn head(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let scope = parse_scope(&code)?;
+    let store = st.store.clone();
+    let head = blocking(move || store.head(&scope)).await?;
+    let cp = st.signer.checkpoint(&head, chrono::Utc::now().timestamp());
+    let tag = etag(&cp);
+    let tag_value = HeaderValue::from_str(&tag)
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "etag"))?;
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag_value)]).into_response());
+    }
+    Ok((
+        [
+            (header::ETAG, tag_value),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        Json(cp),
+    )
+        .into_response())
+}
+
+#[derive(Debug, Deserialize)]
+struct ChangesQuery {
+    epoch: u64,
+    since: u64,
+    limit: Option<u32>,
+}
+
+async fn changes(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<ChangesQuery>,
+) -> Result<Response, ApiError> {
+    let scope = parse_scope(&code)?;
+    let limit = q.limit.unwrap_or(st.max_page).clamp(1, st.max_page);
+    let store = st.store.clone();
+    let scope2 = scope.clone();
+    let read = blocking(move || store.changes(&scope2, q.since, limit)).await?;
+    let head = &read.head;
+    let stale_epoch = q.since != 0 && q.epoch != head.epoch;
+    let below_floor = q.since != 0 && q.since < head.floor;
+    let ahead = q.since > head.seq;
+    if stale_epoch || below_floor || ahead {
+        let reason = if stale_epoch {
+            "epoch changed"
+        } else if below_floor {
+            "cursor older than retained tombstones"
+        } else {
+            "cursor ahead of server"
+        };
+        let body = ResetRequired {
+            scope,
+            epoch: head.epoch,
+            reason: reason.into(),
+        };
+        return Ok((StatusCode::GONE, Json(body)).into_response());
+    }
+    let cp = st.signer.checkpoint(head, chrono::Utc::now().timestamp());
+    let next = if read.more {
+        read.changes.last().map_or(q.since, |c| c.seq)
+    } else {
+        head.seq
+    };
+    let page = ChangePage::sign(
+        scope,
+        head.epoch,
+        q.since,
+        next,
+        read.more,
+        read.changes,
+        cp,
+        st.signer.key(),
+    );
+    Ok(Json(page).into_response())
+}
+
+/// Serves a blob, from a byte offset when asked (`Range: bytes=N-`) so an interrupted
+/// download resumes instead of starting again.
+async fn blob(
+    State(st): State<AppState>,
+    Path(name): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let not_found = || ApiError::new(StatusCode::NOT_FOUND, "no_blob", "文件不存在");
+    let path = st.blobs.path(&name).ok_or_else(not_found)?;
+    let bytes = tokio::fs::read(&path).await.map_err(|_| not_found())?;
+    let total = bytes.len();
+    let start = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("bytes="))
+        .and_then(|v| v.strip_suffix('-'))
+        .and_then(|v| v.parse::<usize>().ok());
+    let immutable = HeaderValue::from_static("public, max-age=31536000, immutable");
+    match start {
+        Some(start) if start > total => Err(ApiError::new(
+            StatusCode::RANGE_NOT_SATISFIABLE,
+            "bad_range",
+            "范围无效",
+        )),
+        Some(start) => {
+            let range = format!("bytes {start}-{}/{total}", total.saturating_sub(1));
+            Ok((
+                StatusCode::PARTIAL_CONTENT,
+                [
+                    (header::CONTENT_RANGE, HeaderValue::from_str(&range).unwrap_or(immutable.clone())),
+                    (header::CACHE_CONTROL, immutable),
+                ],
+                Body::from(bytes[start..].to_vec()),
+            )
+                .into_response())
+        }
+        None => Ok(([(header::CACHE_CONTROL, immutable)], Body::from(bytes)).into_response()),
+    }
+}

@@ -1,0 +1,279 @@
+//! A realistic demo county (云溪县, a fictional county with code 419901) built from the
+//! vocabulary of the county and township work plans in shared/seeds: its townships and
+//! villages, disclosure catalog, service guides, notices, village finance, a township's
+//! 粮食直补 list and a relocation village's three boards.
+//!
+//! Generation is deterministic (fixed seed) so screenshots and tests are repeatable.
+
+mod catalog;
+pub mod kiosks;
+mod finance;
+mod people;
+mod relocation;
+
+use crate::blobs::BlobStore;
+use crate::store::{Edit, SqliteStore, Store, StoreError};
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use gongkai_model::{ContentKind, Guide, Notice, ScopeId};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+pub const COUNTY: (&str, &str) = ("419901", "云溪县");
+
+/// (township code, township name, [(village code, village name)])
+pub const TOWNSHIPS: &[(&str, &str, &[(&str, &str)])] = &[
+    (
+        "419901101",
+        "城关镇",
+        &[("419901101201", "东关村"), ("419901101202", "南岗村")],
+    ),
+    (
+        "419901102",
+        "石桥镇",
+        &[("419901102201", "石桥村"), ("419901102202", "杨庄村")],
+    ),
+    (
+        "419901201",
+        "柳湾乡",
+        &[("419901201201", "柳湾村"), ("419901201202", "河口村")],
+    ),
+];
+
+/// The village whose kiosk the demo opens.
+pub const DEMO_VILLAGE: &str = "419901102201";
+/// The relocation village (云溪水库移民).
+pub const RELOCATION_VILLAGE: &str = "419901201202";
+
+#[derive(Debug, Default, Clone)]
+pub struct DemoSummary {
+    pub scopes: usize,
+    pub disclosures: usize,
+    pub guides: usize,
+    pub notices: usize,
+    pub finance_statements: usize,
+    pub subsidy_rows: usize,
+    pub relocation_boards: usize,
+}
+
+fn scope(code: &str) -> Result<ScopeId, StoreError> {
+    ScopeId::parse(code).map_err(|e| StoreError::UnknownScope(e.to_string()))
+}
+
+/// The date the demo's content is "current" at: today in China.
+pub fn today() -> NaiveDate {
+    (Utc::now() + Duration::hours(8)).date_naive()
+}
+
+/// Fills an empty store with the demo county.
+pub fn build(store: &SqliteStore, blobs: &BlobStore) -> Result<DemoSummary, StoreError> {
+    let mut rng = StdRng::seed_from_u64(419_901);
+    let mut summary = DemoSummary::default();
+    let today = today();
+
+    let county = scope(COUNTY.0)?;
+    store.ensure_scope(&county, COUNTY.1)?;
+    summary.scopes += 1;
+
+    let disclosures = catalog::disclosures(today, blobs)?;
+    summary.disclosures = disclosures.len();
+    store.publish(&county, &disclosures)?;
+
+    let guides = guides();
+    summary.guides = guides.len();
+    store.publish(&county, &guides)?;
+
+    let county_notices = notices("云溪县人民政府办公室", COUNTY_NOTICES, today);
+    summary.notices += county_notices.len();
+    store.publish(&county, &county_notices)?;
+
+    for (t_code, t_name, villages) in TOWNSHIPS {
+        let township = scope(t_code)?;
+        store.ensure_scope(&township, t_name)?;
+        summary.scopes += 1;
+        let publisher = format!("{t_name}人民政府");
+        let t_notices = notices(&publisher, TOWNSHIP_NOTICES, today);
+        summary.notices += t_notices.len();
+        store.publish(&township, &t_notices)?;
+
+        if *t_code == "419901102" {
+            let (edits, private) = people::grain_subsidy_list(&mut rng, t_name, today)?;
+            summary.subsidy_rows += edits.len() - 1;
+            store.publish(&township, &edits)?;
+            store.put_private_ids(ContentKind::SubsidyRow, &private)?;
+        }
+
+        for (v_code, v_name) in *villages {
+            let village = scope(v_code)?;
+            store.ensure_scope(&village, v_name)?;
+            summary.scopes += 1;
+            let statements = finance::statements(&mut rng, v_name, today);
+            summary.finance_statements += statements.len();
+            store.publish(&village, &statements)?;
+
+            let (dibao, private) = people::dibao_list(&mut rng, v_name, t_name, today)?;
+            summary.subsidy_rows += dibao.len() - 1;
+            store.publish(&village, &dibao)?;
+            store.put_private_ids(ContentKind::SubsidyRow, &private)?;
+
+            let v_notices = notices(&format!("{v_name}村民委员会"), VILLAGE_NOTICES, today);
+            summary.notices += v_notices.len();
+            store.publish(&village, &v_notices)?;
+
+            if *v_code == RELOCATION_VILLAGE {
+                let boards = relocation::boards(&mut rng, v_name, today);
+                summary.relocation_boards = boards.len();
+                store.publish(&village, &boards)?;
+            }
+        }
+    }
+    Ok(summary)
+}
+
+/// (title, body, days since publication, days until expiry or none)
+type NoticeSeed = (&'static str, &'static str, i64, Option<i64>);
+
+const COUNTY_NOTICES: &[NoticeSeed] = &[
+    (
+        "关于开通“12345”政务服务便民热线的公告",
+        "<p>为进一步畅通群众诉求渠道，县政务服务中心“12345”政务服务便民热线24小时受理咨询、投诉、求助和建议。群众反映的问题实行“统一受理、分类处理、限时办结、过错问责”，一般事项5个工作日内答复。</p>",
+        12,
+        None,
+    ),
+    (
+        "关于做好今冬明春森林防火工作的通告",
+        "<p>即日起至明年4月30日为森林防火期。防火期内，严禁在林区野外吸烟、烧荒、上坟烧纸、燃放烟花爆竹。发现火情请立即拨打森林防火报警电话12119。</p>",
+        5,
+        Some(155),
+    ),
+    (
+        "2026年城乡居民医疗保险集中缴费的通知",
+        "<p>2027年度城乡居民基本医疗保险集中缴费期为即日起至12月31日，个人缴费标准为每人每年400元。可到村（社区）便民服务点、乡镇便民服务中心缴纳，也可通过“豫事办”缴纳。</p>",
+        20,
+        Some(35),
+    ),
+    (
+        "国庆假期政务服务中心办公时间安排（已结束）",
+        "<p>10月1日至10月8日放假调休，共8天。假期结束后恢复正常办公。</p>",
+        60,
+        Some(-50),
+    ),
+];
+
+const TOWNSHIP_NOTICES: &[NoticeSeed] = &[
+    (
+        "镇便民服务中心窗口调整公告",
+        "<p>自下周一起，镇便民服务中心社会救助窗口与残联窗口合并为“社会事务综合窗口”（3号窗口），实行首问负责制、一次性告知制和限时办结制。</p>",
+        3,
+        Some(60),
+    ),
+    (
+        "秋冬季农田水利建设动员通知",
+        "<p>各村要组织群众清淤疏渠、整修机井，确保明年春灌用水。所需资金按“一事一议”程序民主议定，结果在村务公开栏公示。</p>",
+        9,
+        Some(45),
+    ),
+];
+
+const VILLAGE_NOTICES: &[NoticeSeed] = &[
+    (
+        "关于召开村民代表会议的通知",
+        "<p>定于本月28日上午9时在村委会会议室召开村民代表会议，议题：2027年村级公益事业“一事一议”项目、村务财务公开情况通报。请各村民代表准时参加。</p>",
+        2,
+        Some(10),
+    ),
+    (
+        "村务监督委员会公开电话及投诉箱位置",
+        "<p>村务公开栏旁设有投诉箱，每周一由村务监督委员会开箱登记。对村务、财务公开内容有疑问，可拨打镇纪委举报电话0398-6123110。</p>",
+        30,
+        None,
+    ),
+];
+
+fn notices(publisher: &str, seeds: &[NoticeSeed], today: NaiveDate) -> Vec<Edit> {
+    let noon = |d: NaiveDate| {
+        let naive = d.and_hms_opt(1, 0, 0).unwrap_or_default(); // 09:00 Beijing time
+        Utc.from_utc_datetime(&naive)
+    };
+    seeds
+        .iter()
+        .enumerate()
+        .map(|(i, (title, body, ago, expires))| {
+            let notice = Notice {
+                title: (*title).to_string(),
+                publisher: publisher.to_string(),
+                body_html: (*body).to_string(),
+                publish_at: noon(today - Duration::days(*ago)),
+                expire_at: expires.map(|d| noon(today + Duration::days(d))),
+            };
+            Edit::put(ContentKind::Notice, format!("notice-{}", i + 1), &notice)
+        })
+        .collect()
+}
+
+fn guides() -> Vec<Edit> {
+    let g = |title: &str,
+             department: &str,
+             basis: &str,
+             materials: &[&str],
+             steps: &[&str],
+             time_limit: &str,
+             place: &str,
+             phone: &str| Guide {
+        title: title.into(),
+        department: department.into(),
+        basis: basis.into(),
+        materials: materials.iter().map(|s| s.to_string()).collect(),
+        steps: steps.iter().map(|s| s.to_string()).collect(),
+        time_limit: time_limit.into(),
+        fees: "不收费".into(),
+        place: place.into(),
+        phone: phone.into(),
+    };
+    let hall = "县政务服务中心一楼";
+    let list = [
+        g("城乡居民最低生活保障申请", "县民政局", "《社会救助暂行办法》《云溪县城乡居民最低生活保障实施细则》",
+          &["户口簿、身份证", "家庭成员收入情况声明", "家庭经济状况核对授权书", "残疾证、病历等证明（如有）"],
+          &["向户籍所在地乡镇（街道）便民服务中心提出申请", "乡镇入户调查、组织民主评议", "评议结果在村务公开栏公示7天", "县民政局审批，公布名单并发放"],
+          "30个工作日", "户籍所在地乡镇便民服务中心社会事务窗口", "0398-6122301"),
+        g("临时救助申请", "县民政局", "《社会救助暂行办法》《云溪县临时救助实施办法》",
+          &["身份证、户口簿", "遭遇困难的证明材料（医疗票据、事故证明等）", "银行账户信息"],
+          &["本人或村（居）委会代为提出申请", "乡镇审核、公示", "县民政局审批发放；紧急情况先行救助"],
+          "10个工作日（紧急情况24小时内）", "户籍所在地乡镇便民服务中心", "0398-6122301"),
+        g("困难残疾人生活补贴和重度残疾人护理补贴申领", "县残联", "《国务院关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见》",
+          &["第二代残疾人证", "身份证、户口簿", "低保证明（申请生活补贴时）"],
+          &["向户籍所在地乡镇提出申请", "乡镇初审", "县残联、县民政局审核", "按月发放至“一卡通”账户"],
+          "15个工作日", &format!("{hall}残联窗口"), "0398-6122688"),
+        g("高龄津贴申领", "县民政局", "《云溪县高龄津贴发放管理办法》",
+          &["身份证、户口簿", "社会保障卡或“一卡通”存折"],
+          &["年满80周岁老人或家属到村委会登记", "乡镇审核汇总", "县民政局审批，按季度发放"],
+          "20个工作日", "户籍所在地村委会、乡镇便民服务中心", "0398-6122301"),
+        g("农村村民住宅建设（宅基地）审批", "县农业农村局、县自然资源局", "《中华人民共和国土地管理法》第六十二条",
+          &["农村宅基地和建房（规划许可）申请表", "户口簿、身份证", "村民小组会议记录及公示材料", "建房设计图或通用图"],
+          &["向村民小组提出书面申请", "村民小组讨论并公示", "村委会审查后报乡镇", "乡镇联审联办，核发乡村建设规划许可证", "开工前实地丈量批放"],
+          "20个工作日", "乡镇便民服务中心自然资源窗口", "0398-6122516"),
+        g("城乡居民基本医疗保险参保登记", "县医疗保障局", "《中华人民共和国社会保险法》",
+          &["身份证或户口簿"],
+          &["在集中缴费期内到村便民服务点或乡镇登记", "缴纳个人缴费部分", "次年1月1日起享受待遇"],
+          "即时办结", &format!("{hall}医保窗口"), "0398-6122733"),
+        g("城乡居民基本养老保险参保登记", "县人力资源和社会保障局", "《国务院关于建立统一的城乡居民基本养老保险制度的意见》",
+          &["身份证、户口簿"],
+          &["到户籍所在地村委会或乡镇社保所登记", "选择缴费档次（每年200元至5000元）", "按年缴费"],
+          "即时办结", "乡镇社保所", "0398-6122455"),
+        g("耕地地力保护补贴申报", "县农业农村局、县财政局", "《云溪县耕地地力保护补贴实施方案》",
+          &["承包土地经营权证", "身份证", "“一卡通”账户"],
+          &["村组核实种植面积并公示", "乡镇审核汇总", "县农业农村局、财政局审定", "资金通过“一卡通”直接发放到户"],
+          "按年度统一办理", "户籍所在地村委会", "0398-6122580"),
+        g("政府信息依申请公开", "县人民政府办公室（政务公开办）", "《中华人民共和国政府信息公开条例》",
+          &["政府信息公开申请表", "申请人身份证明", "所需信息的名称、文号或便于查询的其他特征性描述"],
+          &["提交申请（当面、邮寄或网上）", "登记受理；内容不明确的一次性告知补正", "依法作出答复：公开、部分公开、不予公开、非本机关掌握或信息不存在"],
+          "20个工作日（可延长20个工作日）", &format!("{hall}政务公开窗口"), "0398-6122012"),
+        g("户口迁移（县内）", "县公安局", "《中华人民共和国户口登记条例》",
+          &["户口簿、身份证", "迁入地房产证明或同意落户证明"],
+          &["向迁入地派出所户籍窗口申请", "审核", "办理迁移，当场出具新户口页"],
+          "即时办结（材料齐全时）", "迁入地派出所户籍窗口", "0398-6122110"),
+    ];
+    list.iter()
+        .enumerate()
+        .map(|(i, guide)| Edit::put(ContentKind::Guide, format!("guide-{:02}", i + 1), guide))
+        .collect()
+}

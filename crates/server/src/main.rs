@@ -1,0 +1,198 @@
+//! `gongkai-server`: the command line around the server library.
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use gongkai_model::{content::summarize, ContentKind, ScopeId};
+use gongkai_server::blobs::BlobStore;
+use gongkai_server::signer::Signer;
+use gongkai_server::{demo, router, AppState, DataDir, Edit, SqliteStore, Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "gongkai-server", about = "公开 · Gongkai central server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a fresh data directory with a key pair and the demo county, then serve it.
+    Demo {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: SocketAddr,
+        /// Only create the data directory; do not serve.
+        #[arg(long)]
+        no_serve: bool,
+        /// The server URL written into the generated kiosk configurations.
+        #[arg(long)]
+        public_url: Option<String>,
+        #[command(flatten)]
+        opts: ServeOpts,
+    },
+    /// Serve an existing data directory.
+    Serve {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        opts: ServeOpts,
+    },
+    /// Create an empty data directory with a new signing key pair.
+    Keygen {
+        #[arg(long)]
+        data: PathBuf,
+    },
+    /// Publish (or with --delete, withdraw) one item from a JSON file.
+    Publish {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        scope: String,
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long, required_unless_present = "delete")]
+        body_file: Option<PathBuf>,
+        #[arg(long)]
+        delete: bool,
+    },
+    /// Recompute every scope's state hash from its items and compare with the stored one.
+    Verify {
+        #[arg(long)]
+        data: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct ServeOpts {
+    /// How long a signed checkpoint stays valid, in seconds.
+    #[arg(long, default_value_t = 24 * 3600)]
+    checkpoint_ttl: i64,
+    /// Largest change page, in changes.
+    #[arg(long, default_value_t = 2000)]
+    max_page: u32,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Demo {
+            data,
+            listen,
+            no_serve,
+            public_url,
+            opts,
+        } => {
+            let dir = DataDir::new(&data);
+            let key = dir.init()?;
+            let store = SqliteStore::open(&dir.db_path())?;
+            let blobs = BlobStore::new(dir.blob_dir());
+            let summary = demo::build(&store, &blobs)?;
+            let url = public_url.unwrap_or_else(|| format!("http://{listen}"));
+            let written = demo::kiosks::write_configs(&data.join("kiosks"), &url, &key.public())?;
+            println!(
+                "demo county ready in {}: {} scopes, {} disclosure items, {} guides, {} notices, \
+                 {} finance statements, {} subsidy rows, {} relocation boards",
+                data.display(),
+                summary.scopes,
+                summary.disclosures,
+                summary.guides,
+                summary.notices,
+                summary.finance_statements,
+                summary.subsidy_rows,
+                summary.relocation_boards
+            );
+            println!("kiosk configurations: {} files in {}", written, data.join("kiosks").display());
+            drop(store);
+            if no_serve {
+                return Ok(());
+            }
+            serve(dir, listen, opts)
+        }
+        Command::Serve { data, listen, opts } => serve(DataDir::new(data), listen, opts),
+        Command::Keygen { data } => {
+            let key = DataDir::new(&data).init()?;
+            println!("public key: {}", key.public().to_base64());
+            Ok(())
+        }
+        Command::Publish {
+            data,
+            scope,
+            kind,
+            id,
+            body_file,
+            delete,
+        } => {
+            let dir = DataDir::new(data);
+            let store = SqliteStore::open(&dir.db_path())?;
+            let scope = ScopeId::parse(&scope)?;
+            let Some(kind) = ContentKind::from_key(&kind) else {
+                bail!("unknown kind {kind}; one of: {:?}", ContentKind::ALL.map(ContentKind::key));
+            };
+            let edit = match (delete, body_file) {
+                (true, _) => Edit::delete(kind, id),
+                (false, Some(path)) => {
+                    let body = std::fs::read_to_string(&path)
+                        .with_context(|| format!("reading {}", path.display()))?;
+                    summarize(kind, &body)?;
+                    Edit { kind, id, body: Some(body.trim().to_string()) }
+                }
+                (false, None) => bail!("--body-file is required unless --delete"),
+            };
+            let head = store.publish(&scope, &[edit])?;
+            println!("published: scope {} now at seq {} ({} items)", head.scope, head.seq, head.item_count);
+            Ok(())
+        }
+        Command::Verify { data } => {
+            let store = SqliteStore::open(&DataDir::new(data).db_path())?;
+            let mut bad = 0;
+            for head in store.heads()? {
+                let computed = store.recompute_state_hash(&head.scope)?;
+                let ok = computed == head.state_hash;
+                println!("{} {} seq {} {}", head.scope, head.name, head.seq, if ok { "ok" } else { "MISMATCH" });
+                bad += usize::from(!ok);
+            }
+            if bad > 0 {
+                bail!("{bad} scope(s) do not match their state hash");
+            }
+            Ok(())
+        }
+    }
+}
+
+fn serve(dir: DataDir, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()> {
+    let key = dir.load_key()?;
+    let store = SqliteStore::open(&dir.db_path())?;
+    let state = AppState {
+        store: Arc::new(store),
+        signer: Arc::new(Signer::new(key, opts.checkpoint_ttl)),
+        blobs: Arc::new(BlobStore::new(dir.blob_dir())),
+        max_page: opts.max_page,
+    };
+    let rt = tokio::runtime::Runtime::new()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("binding {listen}"))?;
+        let addr = listener.local_addr()?;
+        println!("gongkai-server listening on http://{addr}  (console: http://{addr}/)");
+        axum::serve(listener, router(state))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}

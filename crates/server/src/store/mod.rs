@@ -1,0 +1,97 @@
+//! The server's storage seam. Everything the HTTP layer needs from a database goes
+//! through [`Store`], so a PostgreSQL back-end can stand beside the SQLite one.
+//!
+//! Architecture invariant: a publish is one transaction that assigns the next sequence
+//! numbers of its scope, updates the scope's state hash, and stores the items; a change
+//! page is read in one snapshot together with the head it is bound to.
+
+mod sqlite;
+
+pub use sqlite::SqliteStore;
+
+use gongkai_model::{ContentKind, ScopeId};
+use gongkai_protocol::{Change, StateHash};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unknown scope {0}")]
+    UnknownScope(String),
+    #[error("item {kind:?}/{id} has a bad body: {reason}")]
+    BadBody {
+        kind: ContentKind,
+        id: String,
+        reason: String,
+    },
+    #[error("refusing to publish an unmasked ID number in {kind:?}/{id}")]
+    UnmaskedId { kind: ContentKind, id: String },
+    #[error(transparent)]
+    Db(#[from] gongkai_db::DbError),
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+/// One item to put (with its JSON body) or delete (body `None`).
+#[derive(Debug, Clone)]
+pub struct Edit {
+    pub kind: ContentKind,
+    pub id: String,
+    pub body: Option<String>,
+}
+
+impl Edit {
+    pub fn put<T: serde::Serialize>(kind: ContentKind, id: impl Into<String>, body: &T) -> Edit {
+        Edit {
+            kind,
+            id: id.into(),
+            // Serializing our own model types cannot fail: they have no maps with
+            // non-string keys and no custom serializers that error.
+            body: Some(serde_json::to_string(body).unwrap_or_default()),
+        }
+    }
+
+    pub fn delete(kind: ContentKind, id: impl Into<String>) -> Edit {
+        Edit {
+            kind,
+            id: id.into(),
+            body: None,
+        }
+    }
+}
+
+/// Where a scope's log stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopeHead {
+    pub scope: ScopeId,
+    pub name: String,
+    pub epoch: u64,
+    pub seq: u64,
+    pub state_hash: StateHash,
+    pub item_count: u64,
+    /// Changes at or below this sequence may have lost their tombstones: a kiosk whose
+    /// cursor is below it (and not zero) must start again.
+    pub floor: u64,
+}
+
+/// A page of changes read in the same snapshot as `head`.
+#[derive(Debug, Clone)]
+pub struct ChangesRead {
+    pub head: ScopeHead,
+    pub changes: Vec<Change>,
+    pub more: bool,
+}
+
+pub trait Store: Send + Sync + 'static {
+    /// Creates the scope if it does not exist; renames it if it does.
+    fn ensure_scope(&self, scope: &ScopeId, name: &str) -> Result<ScopeHead, StoreError>;
+    /// Applies all edits in one transaction, each getting the next sequence number.
+    fn publish(&self, scope: &ScopeId, edits: &[Edit]) -> Result<ScopeHead, StoreError>;
+    fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError>;
+    fn heads(&self) -> Result<Vec<ScopeHead>, StoreError>;
+    /// Changes with sequence in `(since, …]`, at most `limit`. When `since` is zero
+    /// tombstones are left out: a fresh copy has nothing to delete.
+    fn changes(&self, scope: &ScopeId, since: u64, limit: u32) -> Result<ChangesRead, StoreError>;
+    /// Forgets tombstones at or below `seq`, raising the scope's floor.
+    fn prune_tombstones(&self, scope: &ScopeId, up_to_seq: u64) -> Result<ScopeHead, StoreError>;
+    /// Recomputes a scope's state hash from its items (for audits and tests).
+    fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError>;
+}

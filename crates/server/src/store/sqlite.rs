@@ -1,0 +1,353 @@
+//! The embedded SQLite back-end: one writer connection, a small pool of readers (WAL lets
+//! them read while a publish is committing).
+
+use super::{ChangesRead, Edit, ScopeHead, Store, StoreError};
+use gongkai_db::Durability;
+use gongkai_model::{content::summarize, idcard, ContentKind, ScopeId};
+use gongkai_protocol::{item_hash, Change, ChangeOp, StateHash};
+use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE scopes (
+    scope      TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    epoch      INTEGER NOT NULL,
+    seq        INTEGER NOT NULL DEFAULT 0,
+    state_hash BLOB NOT NULL,
+    item_count INTEGER NOT NULL DEFAULT 0,
+    floor      INTEGER NOT NULL DEFAULT 0
+);
+-- One row per item: its latest change. body IS NULL marks a tombstone.
+CREATE TABLE items (
+    scope      TEXT NOT NULL REFERENCES scopes(scope),
+    kind       TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    seq        INTEGER NOT NULL,
+    body       TEXT,
+    item_hash  BLOB,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (scope, kind, id)
+);
+CREATE UNIQUE INDEX items_by_seq ON items(scope, seq);
+-- Full ID numbers behind published (masked) subsidy rows. Never leaves the server.
+CREATE TABLE private_ids (
+    kind      TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+"#];
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
+        let writer = gongkai_db::open(path, Durability::Full, MIGRATIONS)?;
+        Ok(SqliteStore {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    fn with_reader<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let pooled = self.readers.lock().map(|mut p| p.pop()).unwrap_or(None);
+        let mut conn = match pooled {
+            Some(c) => c,
+            None => gongkai_db::open_reader(&self.path)?,
+        };
+        let out = f(&mut conn);
+        if let Ok(mut pool) = self.readers.lock() {
+            if pool.len() < 8 {
+                pool.push(conn);
+            }
+        }
+        out
+    }
+
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        // A poisoned lock means a publish panicked mid-way; SQLite rolled that
+        // transaction back, so the connection is still sound.
+        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
+    }
+
+    /// Records the full ID number behind a published row (server-only).
+    pub fn put_private_id(
+        &self,
+        kind: ContentKind,
+        id: &str,
+        id_number: &str,
+    ) -> Result<(), StoreError> {
+        self.with_writer(|c| {
+            c.execute(
+                "INSERT OR REPLACE INTO private_ids(kind, id, id_number) VALUES (?1, ?2, ?3)",
+                params![kind.key(), id, id_number],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Stores many private IDs in one transaction (imports of large lists).
+    pub fn put_private_ids(
+        &self,
+        kind: ContentKind,
+        rows: &[(String, String)],
+    ) -> Result<(), StoreError> {
+        self.with_writer(|c| {
+            let tx = c.transaction()?;
+            {
+                let mut stmt = tx.prepare(
+                    "INSERT OR REPLACE INTO private_ids(kind, id, id_number) VALUES (?1, ?2, ?3)",
+                )?;
+                for (id, number) in rows {
+                    stmt.execute(params![kind.key(), id, number])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+}
+
+fn read_head(conn: &Connection, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
+    conn.query_row(
+        "SELECT name, epoch, seq, state_hash, item_count, floor FROM scopes WHERE scope = ?1",
+        [scope.as_str()],
+        |r| {
+            let hash: Vec<u8> = r.get(3)?;
+            Ok(ScopeHead {
+                scope: scope.clone(),
+                name: r.get(0)?,
+                epoch: r.get::<_, i64>(1)? as u64,
+                seq: r.get::<_, i64>(2)? as u64,
+                state_hash: StateHash::from_slice(&hash).unwrap_or_default(),
+                item_count: r.get::<_, i64>(4)? as u64,
+                floor: r.get::<_, i64>(5)? as u64,
+            })
+        },
+    )
+    .optional()?
+    .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))
+}
+
+fn check_body(edit: &Edit, body: &str) -> Result<(), StoreError> {
+    summarize(edit.kind, body).map_err(|e| StoreError::BadBody {
+        kind: edit.kind,
+        id: edit.id.clone(),
+        reason: e.source.to_string(),
+    })?;
+    if idcard::contains_full_id(body) {
+        return Err(StoreError::UnmaskedId {
+            kind: edit.kind,
+            id: edit.id.clone(),
+        });
+    }
+    Ok(())
+}
+
+fn now_unix() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl Store for SqliteStore {
+    fn ensure_scope(&self, scope: &ScopeId, name: &str) -> Result<ScopeHead, StoreError> {
+        self.with_writer(|c| {
+            c.execute(
+                "INSERT INTO scopes(scope, name, epoch, state_hash) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT(scope) DO UPDATE SET name = excluded.name",
+                params![scope.as_str(), name, StateHash::EMPTY.0.to_vec()],
+            )?;
+            read_head(c, scope)
+        })
+    }
+
+    fn publish(&self, scope: &ScopeId, edits: &[Edit]) -> Result<ScopeHead, StoreError> {
+        for edit in edits {
+            if let Some(body) = &edit.body {
+                check_body(edit, body)?;
+            }
+        }
+        self.with_writer(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut head = read_head(&tx, scope)?;
+            let now = now_unix();
+            {
+                let mut old_stmt = tx.prepare_cached(
+                    "SELECT body, item_hash FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
+                )?;
+                let mut put_stmt = tx.prepare_cached(
+                    "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                     ON CONFLICT(scope, kind, id) DO UPDATE SET
+                       seq = excluded.seq, body = excluded.body,
+                       item_hash = excluded.item_hash, updated_at = excluded.updated_at",
+                )?;
+                for edit in edits {
+                    let old: Option<(Option<String>, Option<Vec<u8>>)> = old_stmt
+                        .query_row(params![scope.as_str(), edit.kind.key(), edit.id], |r| {
+                            Ok((r.get(0)?, r.get(1)?))
+                        })
+                        .optional()?;
+                    let (old_body, old_hash) = old.unwrap_or((None, None));
+                    let old_live = old_body.is_some();
+                    if old_body == edit.body {
+                        continue; // Same content again, or deleting what is gone: no change.
+                    }
+                    if let Some(h) = old_hash.as_deref().and_then(StateHash::from_slice) {
+                        if old_live {
+                            head.state_hash.remove(&h.0);
+                            head.item_count -= 1;
+                        }
+                    }
+                    let new_hash = edit
+                        .body
+                        .as_deref()
+                        .map(|b| item_hash(edit.kind, &edit.id, b));
+                    if let Some(h) = &new_hash {
+                        head.state_hash.add(h);
+                        head.item_count += 1;
+                    }
+                    head.seq += 1;
+                    put_stmt.execute(params![
+                        scope.as_str(),
+                        edit.kind.key(),
+                        edit.id,
+                        head.seq as i64,
+                        edit.body,
+                        new_hash.map(|h| h.to_vec()),
+                        now
+                    ])?;
+                }
+            }
+            tx.execute(
+                "UPDATE scopes SET seq = ?2, state_hash = ?3, item_count = ?4 WHERE scope = ?1",
+                params![
+                    scope.as_str(),
+                    head.seq as i64,
+                    head.state_hash.0.to_vec(),
+                    head.item_count as i64
+                ],
+            )?;
+            tx.commit()?;
+            Ok(head)
+        })
+    }
+
+    fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
+        self.with_reader(|c| read_head(c, scope))
+    }
+
+    fn heads(&self) -> Result<Vec<ScopeHead>, StoreError> {
+        self.with_reader(|c| {
+            let codes: Vec<String> = c
+                .prepare("SELECT scope FROM scopes ORDER BY scope")?
+                .query_map([], |r| r.get(0))?
+                .collect::<Result<_, _>>()?;
+            codes
+                .iter()
+                .filter_map(|code| ScopeId::parse(code).ok())
+                .map(|s| read_head(c, &s))
+                .collect()
+        })
+    }
+
+    fn changes(&self, scope: &ScopeId, since: u64, limit: u32) -> Result<ChangesRead, StoreError> {
+        self.with_reader(|c| {
+            // One read transaction: the page and the head it is bound to come from the
+            // same snapshot, so "no more changes" really means "this is the head".
+            let tx = c.transaction()?;
+            let head = read_head(&tx, scope)?;
+            let mut changes = Vec::with_capacity(limit.min(4096) as usize);
+            let mut more = false;
+            {
+                let sql = if since == 0 {
+                    "SELECT seq, kind, id, body FROM items
+                     WHERE scope = ?1 AND seq > ?2 AND body IS NOT NULL ORDER BY seq LIMIT ?3"
+                } else {
+                    "SELECT seq, kind, id, body FROM items
+                     WHERE scope = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+                };
+                let mut stmt = tx.prepare_cached(sql)?;
+                let mut rows =
+                    stmt.query(params![scope.as_str(), since as i64, i64::from(limit) + 1])?;
+                while let Some(r) = rows.next()? {
+                    if changes.len() == limit as usize {
+                        more = true;
+                        break;
+                    }
+                    let kind_key: String = r.get(1)?;
+                    let Some(kind) = ContentKind::from_key(&kind_key) else {
+                        continue;
+                    };
+                    let body: Option<String> = r.get(3)?;
+                    changes.push(Change {
+                        seq: r.get::<_, i64>(0)? as u64,
+                        kind,
+                        id: r.get(2)?,
+                        op: if body.is_some() {
+                            ChangeOp::Put
+                        } else {
+                            ChangeOp::Delete
+                        },
+                        body,
+                    });
+                }
+            }
+            tx.finish()?;
+            Ok(ChangesRead {
+                head,
+                changes,
+                more,
+            })
+        })
+    }
+
+    fn prune_tombstones(&self, scope: &ScopeId, up_to_seq: u64) -> Result<ScopeHead, StoreError> {
+        self.with_writer(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "DELETE FROM items WHERE scope = ?1 AND body IS NULL AND seq <= ?2",
+                params![scope.as_str(), up_to_seq as i64],
+            )?;
+            tx.execute(
+                "UPDATE scopes SET floor = max(floor, ?2) WHERE scope = ?1",
+                params![scope.as_str(), up_to_seq as i64],
+            )?;
+            let head = read_head(&tx, scope)?;
+            tx.commit()?;
+            Ok(head)
+        })
+    }
+
+    fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError> {
+        self.with_reader(|c| {
+            let mut stmt = c.prepare(
+                "SELECT kind, id, body FROM items WHERE scope = ?1 AND body IS NOT NULL",
+            )?;
+            let mut rows = stmt.query([scope.as_str()])?;
+            let mut hash = StateHash::EMPTY;
+            while let Some(r) = rows.next()? {
+                let kind: String = r.get(0)?;
+                let id: String = r.get(1)?;
+                let body: String = r.get(2)?;
+                if let Some(kind) = ContentKind::from_key(&kind) {
+                    hash.add(&item_hash(kind, &id, &body));
+                }
+            }
+            Ok(hash)
+        })
+    }
+}
