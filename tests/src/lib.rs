@@ -1,0 +1,154 @@
+//! Test worlds: a real Gongkai server on a loopback port with its own data directory and
+//! keys, kiosk configurations pointing at it, and a minimal W3C WebDriver client.
+#![forbid(unsafe_code)]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod webdriver;
+
+use anyhow::Context;
+use gongkai_kiosk::KioskConfig;
+use gongkai_server::blobs::BlobStore;
+use gongkai_server::signer::Signer;
+use gongkai_server::{demo, router, AppState, DataDir, SqliteStore};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+/// A server running on its own thread and runtime, on 127.0.0.1.
+pub struct TestServer {
+    pub data: DataDir,
+    pub addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Creates a data directory with the demo county under `root` and serves it on port 0.
+    pub fn demo(root: &Path) -> anyhow::Result<TestServer> {
+        let data = DataDir::new(root.join("server"));
+        data.init()?;
+        let store = SqliteStore::open(&data.db_path())?;
+        demo::build(&store, &BlobStore::new(data.blob_dir()))?;
+        drop(store);
+        TestServer::start(data, "127.0.0.1:0".parse()?)
+    }
+
+    /// Serves an existing data directory at `addr` (port 0 for any).
+    pub fn start(data: DataDir, addr: SocketAddr) -> anyhow::Result<TestServer> {
+        let key = data.load_key()?;
+        let store = SqliteStore::open(&data.db_path())?;
+        let state = AppState {
+            store: Arc::new(store),
+            signer: Arc::new(Signer::new(key, 3600)),
+            blobs: Arc::new(BlobStore::new(data.blob_dir())),
+            max_page: 500,
+        };
+        let std_listener = std::net::TcpListener::bind(addr).context("binding test server")?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let (tx, rx) = oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
+                axum::serve(listener, router(state))
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .expect("serve");
+            });
+        });
+        Ok(TestServer {
+            data,
+            addr,
+            stop: Some(tx),
+            thread: Some(thread),
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    /// Stops serving and waits until the port is closed.
+    pub fn stop(mut self) -> (DataDir, SocketAddr) {
+        self.shutdown();
+        (self.data.clone(), self.addr)
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+
+    pub fn store(&self) -> anyhow::Result<SqliteStore> {
+        Ok(SqliteStore::open(&self.data.db_path())?)
+    }
+
+    pub fn public_key_b64(&self) -> anyhow::Result<String> {
+        Ok(self.data.load_key()?.public().to_base64())
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// A kiosk configuration for the demo village, pointing at `server_url` and trusting `key`.
+pub fn kiosk_config_text(server_url: &str, key_b64: &str, data_dir: Option<&Path>) -> String {
+    let data_line = data_dir
+        .map(|d| format!("data_dir = \"{}\"\n", d.display()))
+        .unwrap_or_default();
+    format!(
+        r#"kiosk_id = "419901102201-test"
+server_url = "{server_url}"
+server_public_key = "{key_b64}"
+{data_line}poll_interval_secs = 5
+idle_timeout_secs = 90
+
+[scope]
+county = "419901"
+county_name = "云溪县"
+township = "419901102"
+township_name = "石桥镇"
+village = "419901102201"
+village_name = "石桥村"
+"#
+    )
+}
+
+pub fn kiosk_config(server_url: &str, key_b64: &str) -> anyhow::Result<KioskConfig> {
+    Ok(KioskConfig::parse(
+        &kiosk_config_text(server_url, key_b64, None),
+        "test",
+    )?)
+}
+
+/// The workspace root, for tests that look at files in the repository.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// Where tests leave files a person may want to look at (screenshots, logs).
+pub fn artifacts_dir() -> PathBuf {
+    let dir = std::env::var_os("GONGKAI_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo_root().join("artifacts"));
+    let _ = std::fs::create_dir_all(&dir);
+    dir
+}

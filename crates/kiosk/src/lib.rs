@@ -1,0 +1,298 @@
+//! The kiosk engine: configuration, verified sync into an offline SQLite cache, and the
+//! reads every screen is drawn from.
+//!
+//! Architecture invariant: no Tauri and no UI here; every read answers from the local
+//! cache and never touches the network, so the screens work the same offline.
+#![forbid(unsafe_code)]
+
+pub mod blobs;
+pub mod cache;
+pub mod config;
+pub mod sync;
+pub mod views;
+
+pub use cache::{Cache, CacheError};
+pub use config::{ConfigError, KioskConfig};
+pub use sync::{ScopeOutcome, SyncClient, SyncError};
+
+use chrono::{DateTime, FixedOffset, SecondsFormat, TimeZone, Utc};
+use gongkai_model::{ContentKind, Disclosure, ScopeId};
+use std::path::Path;
+use std::sync::Mutex;
+use views::{CategoryCount, DisclosureView, HomeView, ItemPage, ListEntry, StatusView, Tile, TileKey};
+
+#[derive(Debug, thiserror::Error)]
+pub enum KioskError {
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("item not found")]
+    NotFound,
+    #[error("stored item is unreadable: {0}")]
+    Corrupt(String),
+}
+
+#[derive(Debug, Default, Clone)]
+struct RuntimeStatus {
+    online: bool,
+    last_sync_at: Option<i64>,
+    problem: Option<String>,
+}
+
+/// One sync round over all followed scopes.
+#[derive(Debug, Clone)]
+pub struct SyncReport {
+    pub outcomes: Vec<(ScopeId, ScopeOutcome)>,
+    pub blobs_fetched: usize,
+}
+
+pub struct Kiosk {
+    config: KioskConfig,
+    cache: Cache,
+    client: SyncClient,
+    blobs: blobs::BlobDir,
+    http: reqwest::blocking::Client,
+    status: Mutex<RuntimeStatus>,
+}
+
+/// China Standard Time, in which every date a resident sees is written.
+pub fn beijing() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+}
+
+fn iso(unix: i64) -> Option<String> {
+    beijing()
+        .timestamp_opt(unix, 0)
+        .single()
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, false))
+}
+
+/// The instant as the cache stores expiry times, for comparisons in SQL.
+fn now_key(now: DateTime<Utc>) -> String {
+    now.to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+impl Kiosk {
+    /// Opens the kiosk's cache in `data_dir` (created if missing).
+    pub fn open(config: KioskConfig, data_dir: &Path) -> Result<Kiosk, KioskError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| KioskError::DataDir {
+            path: data_dir.display().to_string(),
+            source,
+        })?;
+        let cache = Cache::open(&data_dir.join("cache.sqlite"))?;
+        let client = SyncClient::new(config.server_url.clone(), config.server_public_key)?;
+        let http = reqwest::blocking::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(5))
+            .timeout(std::time::Duration::from_secs(300))
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        Ok(Kiosk {
+            blobs: blobs::BlobDir::new(data_dir.join("blobs")),
+            config,
+            cache,
+            client,
+            http,
+            status: Mutex::new(RuntimeStatus::default()),
+        })
+    }
+
+    pub fn config(&self) -> &KioskConfig {
+        &self.config
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.cache
+    }
+
+    pub fn blobs(&self) -> &blobs::BlobDir {
+        &self.blobs
+    }
+
+    fn scopes(&self) -> Vec<ScopeId> {
+        self.config.places().into_iter().map(|p| p.scope.clone()).collect()
+    }
+
+    fn scope_name(&self, code: &str) -> String {
+        self.config
+            .places()
+            .into_iter()
+            .find(|p| p.scope.as_str() == code)
+            .map_or_else(|| code.to_string(), |p| p.name.clone())
+    }
+
+    /// Syncs every followed scope, then fetches any blob the shown items need.
+    /// Stops at the first network failure (the kiosk is offline); a scope whose data is
+    /// refused does not stop the others.
+    pub fn sync_once(&self, now: DateTime<Utc>) -> Result<SyncReport, KioskError> {
+        let mut outcomes = Vec::new();
+        let mut refused: Option<SyncError> = None;
+        for scope in self.scopes() {
+            match self.client.sync_scope(&self.cache, &scope, now.timestamp()) {
+                Ok(o) => outcomes.push((scope, o)),
+                Err(e) if e.is_offline() => {
+                    self.set_status(false, None, Some(format!("无法连接服务器：{e}")));
+                    return Err(e.into());
+                }
+                Err(e) => {
+                    tracing::warn!(%scope, error = %e, "sync refused");
+                    refused.get_or_insert(e);
+                }
+            }
+        }
+        let mut blobs_fetched = 0;
+        for name in self.cache.referenced_blobs()? {
+            if !self.blobs.has(&name) {
+                match self.blobs.fetch(&self.http, &self.config.server_url, &name) {
+                    Ok(()) => blobs_fetched += 1,
+                    Err(e) => tracing::warn!(blob = %name, error = %e, "blob fetch failed"),
+                }
+            }
+        }
+        match refused {
+            Some(e) => {
+                self.set_status(true, Some(now.timestamp()), Some(format!("数据校验未通过：{e}")));
+                Err(e.into())
+            }
+            None => {
+                self.set_status(true, Some(now.timestamp()), None);
+                Ok(SyncReport {
+                    outcomes,
+                    blobs_fetched,
+                })
+            }
+        }
+    }
+
+    fn set_status(&self, online: bool, synced_at: Option<i64>, problem: Option<String>) {
+        let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
+        s.online = online;
+        if synced_at.is_some() {
+            s.last_sync_at = synced_at;
+        }
+        s.problem = problem;
+    }
+
+    pub fn status(&self, now: DateTime<Utc>) -> Result<StatusView, KioskError> {
+        let rt = self.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let mut oldest: Option<i64> = None;
+        let mut stale = false;
+        let mut complete = true;
+        for scope in self.scopes() {
+            match self.cache.scope_state(&scope)? {
+                Some(s) => {
+                    let c = &s.checkpoint.checkpoint;
+                    oldest = Some(oldest.map_or(c.issued_at, |o| o.min(c.issued_at)));
+                    stale |= c.expires_at <= now.timestamp();
+                }
+                None => complete = false,
+            }
+        }
+        Ok(StatusView {
+            online: rt.online,
+            last_sync_at: rt.last_sync_at.and_then(iso),
+            data_as_of: if complete { oldest.and_then(iso) } else { None },
+            stale: stale || !complete,
+            problem: rt.problem,
+        })
+    }
+
+    pub fn home(&self, now: DateTime<Utc>) -> Result<HomeView, KioskError> {
+        let scopes = self.scopes();
+        let key = now_key(now);
+        let count = |kind| self.cache.count(kind, &scopes, &key).map(|n| n as u32);
+        let tile = |key, label: &str, hint: &str, count| Tile {
+            key,
+            label: label.into(),
+            hint: hint.into(),
+            count,
+        };
+        let tiles = vec![
+            tile(TileKey::Disclosure, "公开目录", "政府信息、政策文件", count(ContentKind::Disclosure)?),
+            tile(TileKey::Finance, "村务财务", "收支明细、每月公开", count(ContentKind::Finance)?),
+            tile(TileKey::Subsidy, "补贴名单", "查自己的补贴", count(ContentKind::SubsidyList)?),
+            tile(TileKey::Relocation, "移民三榜", "移民公示、提异议", count(ContentKind::RelocationBoard)?),
+            tile(TileKey::Guide, "办事指南", "要带什么、去哪办", count(ContentKind::Guide)?),
+            tile(TileKey::Notice, "通知公告", "最新通知", count(ContentKind::Notice)?),
+            tile(TileKey::Complaint, "我要投诉", "投诉、举报、建议、申请公开", 0),
+        ];
+        let c = &self.config;
+        Ok(HomeView {
+            kiosk_id: c.kiosk_id.clone(),
+            place_name: c.place_name().to_string(),
+            county_name: c.county.name.clone(),
+            township_name: c.township.as_ref().map(|p| p.name.clone()),
+            village_name: c.village.as_ref().map(|p| p.name.clone()),
+            tiles,
+            status: self.status(now)?,
+            idle_timeout_secs: c.idle_timeout_secs as u32,
+            orientation: c.orientation,
+            care_mode_default: c.care_mode_default,
+        })
+    }
+
+    pub fn categories(&self, kind: ContentKind, now: DateTime<Utc>) -> Result<Vec<CategoryCount>, KioskError> {
+        Ok(self
+            .cache
+            .categories(kind, &self.scopes(), &now_key(now))?
+            .into_iter()
+            .map(|(category, count)| CategoryCount {
+                category,
+                count: count as u32,
+            })
+            .collect())
+    }
+
+    pub fn list(
+        &self,
+        kind: ContentKind,
+        category: Option<&str>,
+        offset: u32,
+        limit: u32,
+        now: DateTime<Utc>,
+    ) -> Result<ItemPage, KioskError> {
+        let (rows, total) = self.cache.list(
+            kind,
+            &self.scopes(),
+            category,
+            &now_key(now),
+            offset,
+            limit.clamp(1, 200),
+        )?;
+        Ok(ItemPage {
+            entries: rows
+                .into_iter()
+                .map(|r| ListEntry {
+                    scope_name: self.scope_name(&r.scope),
+                    id: r.id,
+                    title: r.title,
+                    category: r.category,
+                    date: r.date,
+                })
+                .collect(),
+            total: total as u32,
+            offset,
+            data_as_of: self.status(now)?.data_as_of,
+        })
+    }
+
+    pub fn disclosure(&self, id: &str) -> Result<DisclosureView, KioskError> {
+        let (scope, body) = self
+            .cache
+            .body(ContentKind::Disclosure, id, &self.scopes())?
+            .ok_or(KioskError::NotFound)?;
+        let item: Disclosure =
+            serde_json::from_str(&body).map_err(|e| KioskError::Corrupt(e.to_string()))?;
+        Ok(DisclosureView {
+            id: id.to_string(),
+            scope_name: self.scope_name(scope.as_str()),
+            item,
+        })
+    }
+}

@@ -1,0 +1,238 @@
+//! Pulls each followed scope from the server, verifying every checkpoint and page before
+//! anything is stored (sync protocol v1, docs/protocol.md).
+
+use crate::cache::{Cache, CacheError, ScopeState, StagingState};
+use gongkai_model::ScopeId;
+use gongkai_protocol::{ChangePage, PublicKey, ResetRequired, SignedCheckpoint, VerifyError};
+use reqwest::blocking::Client;
+use reqwest::StatusCode;
+use std::time::Duration;
+
+/// A checkpoint may claim to be issued this far in the kiosk's future (clock skew).
+const CLOCK_SKEW_SECS: i64 = 300;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("server unreachable: {0}")]
+    Network(String),
+    #[error("server answered {status} for {url}")]
+    Http { status: u16, url: String },
+    #[error("refused data from server: {0}")]
+    Verify(#[from] VerifyError),
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+    #[error("bad response: {0}")]
+    Decode(String),
+}
+
+impl SyncError {
+    /// True when the failure is the network's, not the data's: the kiosk is offline.
+    pub fn is_offline(&self) -> bool {
+        matches!(self, SyncError::Network(_))
+    }
+}
+
+impl From<reqwest::Error> for SyncError {
+    fn from(e: reqwest::Error) -> SyncError {
+        if e.is_decode() {
+            SyncError::Decode(e.to_string())
+        } else {
+            SyncError::Network(e.to_string())
+        }
+    }
+}
+
+/// What one scope's sync did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScopeOutcome {
+    /// Server said nothing changed (304).
+    NotModified,
+    /// Same state, newer signature stored.
+    Refreshed,
+    /// New state applied.
+    Updated { from_seq: u64, to_seq: u64, pages: u32 },
+}
+
+pub struct SyncClient {
+    http: Client,
+    base: url::Url,
+    key: PublicKey,
+    page_limit: u32,
+}
+
+impl SyncClient {
+    pub fn new(base: url::Url, key: PublicKey) -> Result<SyncClient, SyncError> {
+        let http = Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .user_agent(concat!("gongkai-kiosk/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| SyncError::Network(e.to_string()))?;
+        Ok(SyncClient {
+            http,
+            base,
+            key,
+            page_limit: 1000,
+        })
+    }
+
+    pub fn with_page_limit(mut self, limit: u32) -> SyncClient {
+        self.page_limit = limit.max(1);
+        self
+    }
+
+    fn url(&self, path: &str) -> Result<url::Url, SyncError> {
+        self.base
+            .join(path)
+            .map_err(|e| SyncError::Decode(format!("bad URL {path}: {e}")))
+    }
+
+    /// Verifies a checkpoint received now against what we hold.
+    fn check_fresh(
+        &self,
+        cp: &SignedCheckpoint,
+        scope: &ScopeId,
+        have: Option<&ScopeState>,
+        now: i64,
+    ) -> Result<(), SyncError> {
+        let c = cp.verify(&self.key)?;
+        if &c.scope != scope {
+            return Err(VerifyError::WrongScope {
+                expected: scope.to_string(),
+                got: c.scope.to_string(),
+            }
+            .into());
+        }
+        if c.expires_at <= now || c.issued_at > now + CLOCK_SKEW_SECS {
+            return Err(VerifyError::Expired {
+                expires_at: c.expires_at,
+                now,
+            }
+            .into());
+        }
+        if let Some(have) = have {
+            if c.position() < (have.epoch, have.seq) {
+                return Err(VerifyError::Rollback {
+                    have_epoch: have.epoch,
+                    have_seq: have.seq,
+                    got_epoch: c.epoch,
+                    got_seq: c.seq,
+                }
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings one scope up to the server's head. `now` is unix seconds.
+    pub fn sync_scope(
+        &self,
+        cache: &Cache,
+        scope: &ScopeId,
+        now: i64,
+    ) -> Result<ScopeOutcome, SyncError> {
+        let have = cache.scope_state(scope)?;
+        let url = self.url(&format!("v1/scopes/{scope}/head"))?;
+        let mut req = self.http.get(url.clone());
+        if let Some(tag) = have.as_ref().and_then(|h| h.etag.as_deref()) {
+            req = req.header(reqwest::header::IF_NONE_MATCH, tag);
+        }
+        let resp = req.send()?;
+        if resp.status() == StatusCode::NOT_MODIFIED && have.is_some() {
+            return Ok(ScopeOutcome::NotModified);
+        }
+        if !resp.status().is_success() {
+            return Err(SyncError::Http {
+                status: resp.status().as_u16(),
+                url: url.to_string(),
+            });
+        }
+        let etag = resp
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let head: SignedCheckpoint = resp.json()?;
+        self.check_fresh(&head, scope, have.as_ref(), now)?;
+        let target = &head.checkpoint;
+
+        if let Some(h) = &have {
+            if (h.epoch, h.seq) == target.position() {
+                if h.state_hash != target.state_hash {
+                    return Err(VerifyError::Malformed(
+                        "server signs a different state at our position".into(),
+                    )
+                    .into());
+                }
+                cache.refresh_checkpoint(&head, etag.as_deref())?;
+                return Ok(ScopeOutcome::Refreshed);
+            }
+        }
+
+        // Resume staging left by an interrupted sync if it still leads from what we hold
+        // in the same epoch; otherwise start it again.
+        let from_seq = have.as_ref().map_or(0, |h| h.seq);
+        let same_epoch = have.as_ref().is_some_and(|h| h.epoch == target.epoch);
+        let mut staging = match cache.staging_state(scope)? {
+            Some(s) if s.epoch == target.epoch && (s.reset || s.base_seq == from_seq) => s,
+            _ => {
+                let fresh = StagingState {
+                    epoch: target.epoch,
+                    base_seq: if same_epoch { from_seq } else { 0 },
+                    cursor: if same_epoch { from_seq } else { 0 },
+                    reset: !same_epoch,
+                };
+                cache.begin_staging(scope, &fresh)?;
+                fresh
+            }
+        };
+
+        let mut pages = 0u32;
+        loop {
+            let url = self.url(&format!(
+                "v1/scopes/{scope}/changes?epoch={}&since={}&limit={}",
+                staging.epoch, staging.cursor, self.page_limit
+            ))?;
+            let resp = self.http.get(url.clone()).send()?;
+            if resp.status() == StatusCode::GONE {
+                let reset: ResetRequired = resp.json()?;
+                if pages > 0 && staging.reset && staging.cursor == 0 {
+                    return Err(SyncError::Decode("server keeps asking for a reset".into()));
+                }
+                staging = StagingState {
+                    epoch: reset.epoch,
+                    base_seq: 0,
+                    cursor: 0,
+                    reset: true,
+                };
+                cache.begin_staging(scope, &staging)?;
+                pages += 1;
+                continue;
+            }
+            if !resp.status().is_success() {
+                return Err(SyncError::Http {
+                    status: resp.status().as_u16(),
+                    url: url.to_string(),
+                });
+            }
+            let page: ChangePage = resp.json()?;
+            page.verify(&self.key, scope, staging.epoch, staging.cursor)?;
+            self.check_fresh(&page.checkpoint, scope, have.as_ref(), now)?;
+            cache.stage_page(scope, &page.changes, page.next)?;
+            staging.cursor = page.next;
+            pages += 1;
+            if !page.more {
+                // The page's checkpoint is the state we reached. When it is the very
+                // checkpoint the head gave us, keep the head's ETag so the next poll is a
+                // cheap 304; otherwise the next poll fetches the head once more.
+                let tag = if page.checkpoint == head { etag.as_deref() } else { None };
+                let state = cache.merge_staged(&page.checkpoint, tag)?;
+                return Ok(ScopeOutcome::Updated {
+                    from_seq,
+                    to_seq: state.seq,
+                    pages,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! What the kiosk screens receive. These types cross the Tauri IPC boundary; their
+//! TypeScript twins in ui/src/lib/bindings are generated from here (`cargo run -p
+//! gongkai-kiosk --bin export-bindings`), never written by hand.
+
+use crate::config::Orientation;
+use gongkai_model::Disclosure;
+use serde::Serialize;
+use ts_rs::TS;
+
+/// The home-screen tiles, in the order they appear.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum TileKey {
+    Disclosure,
+    Finance,
+    Subsidy,
+    Relocation,
+    Guide,
+    Notice,
+    Complaint,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct Tile {
+    pub key: TileKey,
+    pub label: String,
+    /// One short line under the label saying what is inside.
+    pub hint: String,
+    /// How many items are behind the tile (0 for actions such as complaints).
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct StatusView {
+    /// The last attempt to reach the server succeeded.
+    pub online: bool,
+    /// When the kiosk last reached the server (ISO 8601), if ever since start.
+    pub last_sync_at: Option<String>,
+    /// The time up to which the shown data is verified current: the oldest signature
+    /// time among the followed scopes (ISO 8601). None before the first sync.
+    pub data_as_of: Option<String>,
+    /// Some signed checkpoint has expired: the screen must say "可能不是最新".
+    pub stale: bool,
+    /// A problem to show staff, in Chinese (never shown as a resident's error).
+    pub problem: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct HomeView {
+    pub kiosk_id: String,
+    /// The most local place name (village, township or county).
+    pub place_name: String,
+    pub county_name: String,
+    pub township_name: Option<String>,
+    pub village_name: Option<String>,
+    pub tiles: Vec<Tile>,
+    pub status: StatusView,
+    pub idle_timeout_secs: u32,
+    pub orientation: Orientation,
+    pub care_mode_default: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CategoryCount {
+    pub category: String,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ListEntry {
+    pub id: String,
+    /// Name of the county, township or village that published it.
+    pub scope_name: String,
+    pub title: String,
+    pub category: String,
+    pub date: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ItemPage {
+    pub entries: Vec<ListEntry>,
+    pub total: u32,
+    pub offset: u32,
+    /// "数据截至 …" for the list: when its data was last verified current (ISO 8601).
+    pub data_as_of: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct DisclosureView {
+    pub id: String,
+    pub scope_name: String,
+    pub item: Disclosure,
+}

@@ -1,0 +1,273 @@
+//! The kiosk engine against a real server on loopback: first sync, offline reads,
+//! catching up after a restart, and refusing what the server did not sign.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use anyhow::Result;
+use chrono::Utc;
+use gongkai_kiosk::{Kiosk, ScopeOutcome};
+use gongkai_model::{ContentKind, Notice, ScopeId};
+use gongkai_protocol::SignedCheckpoint;
+use gongkai_server::{Edit, Store};
+use gongkai_tests::{kiosk_config, TestServer};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+fn village() -> ScopeId {
+    ScopeId::parse("419901102201").unwrap()
+}
+
+fn county() -> ScopeId {
+    ScopeId::parse("419901").unwrap()
+}
+
+fn new_notice(title: &str) -> Notice {
+    Notice {
+        title: title.into(),
+        publisher: "石桥村村民委员会".into(),
+        body_html: "<p>本周六上午在村委会广场发放冬季取暖煤。</p>".into(),
+        publish_at: Utc::now(),
+        expire_at: None,
+    }
+}
+
+fn titles(kiosk: &Kiosk, kind: ContentKind) -> Vec<String> {
+    kiosk
+        .list(kind, None, 0, 200, Utc::now())
+        .unwrap()
+        .entries
+        .into_iter()
+        .map(|e| e.title)
+        .collect()
+}
+
+/// Every stored scope equals its signed checkpoint exactly.
+fn assert_cache_at_checkpoints(kiosk: &Kiosk) {
+    for scope in [village(), ScopeId::parse("419901102").unwrap(), county()] {
+        let state = kiosk.cache().scope_state(&scope).unwrap().unwrap();
+        let (hash, count) = kiosk.cache().recompute_state_hash(&scope).unwrap();
+        assert_eq!(hash, state.checkpoint.checkpoint.state_hash, "scope {scope}");
+        assert_eq!(count, state.checkpoint.checkpoint.item_count, "scope {scope}");
+    }
+}
+
+#[test]
+fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let config = kiosk_config(&server.url(), &server.public_key_b64()?)?;
+    let kiosk = Kiosk::open(config, &tmp.path().join("kiosk"))?;
+
+    // First sync: everything arrives and verifies.
+    let report = kiosk.sync_once(Utc::now())?;
+    assert_eq!(report.outcomes.len(), 3);
+    assert_eq!(report.blobs_fetched, 1, "the org chart attachment");
+    assert_cache_at_checkpoints(&kiosk);
+    let home = kiosk.home(Utc::now())?;
+    assert_eq!(home.place_name, "石桥村");
+    let count = |key: &str| {
+        home.tiles
+            .iter()
+            .find(|t| serde_json::to_value(t.key).unwrap() == key)
+            .map(|t| t.count)
+            .unwrap()
+    };
+    assert_eq!(count("disclosure"), 52);
+    assert_eq!(count("guide"), 10);
+    assert_eq!(count("finance"), 12);
+    assert!(home.status.online);
+    assert!(home.status.data_as_of.is_some());
+    assert!(!home.status.stale);
+    let disclosures = titles(&kiosk, ContentKind::Disclosure);
+    assert!(disclosures.iter().any(|t| t == "云溪县2026年政务公开工作要点"));
+
+    // The full ID numbers the server holds never reach the kiosk's files.
+    let private: Vec<String> = {
+        let conn = rusqlite::Connection::open(server.data.db_path()).unwrap();
+        let mut stmt = conn.prepare("SELECT id_number FROM private_ids LIMIT 200").unwrap();
+        stmt.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+    };
+    assert!(private.len() >= 100);
+    let mut kiosk_bytes = Vec::new();
+    for entry in std::fs::read_dir(tmp.path().join("kiosk"))? {
+        let path = entry?.path();
+        if path.is_file() {
+            kiosk_bytes.extend(std::fs::read(&path)?);
+        }
+    }
+    let text = String::from_utf8_lossy(&kiosk_bytes);
+    for id in &private {
+        assert!(!text.contains(id.as_str()), "full ID {id} found on the kiosk");
+    }
+    assert!(text.contains(&gongkai_model::idcard::mask(&private[0])));
+
+    // Server goes away: the kiosk notices, and every read still answers from the cache.
+    let (data, addr) = server.stop();
+    let err = kiosk.sync_once(Utc::now()).unwrap_err();
+    assert!(err.to_string().contains("unreachable"), "{err}");
+    let home = kiosk.home(Utc::now())?;
+    assert!(!home.status.online);
+    assert_eq!(home.tiles[0].count, 52);
+    assert_eq!(titles(&kiosk, ContentKind::Disclosure), disclosures);
+    let first = kiosk.list(ContentKind::Disclosure, None, 0, 1, Utc::now())?.entries[0].id.clone();
+    assert!(!kiosk.disclosure(&first)?.item.body_html.is_empty());
+
+    // While it is down, the office publishes a notice and withdraws another.
+    {
+        let store = gongkai_server::SqliteStore::open(&data.db_path())?;
+        store.publish(
+            &village(),
+            &[
+                Edit::put(ContentKind::Notice, "notice-coal", &new_notice("冬季取暖煤发放通知")),
+                Edit::delete(ContentKind::Notice, "notice-1"),
+            ],
+        )?;
+    }
+    let before = titles(&kiosk, ContentKind::Notice);
+    assert!(!before.contains(&"冬季取暖煤发放通知".to_string()));
+
+    // The server comes back on the same address; the next poll picks the change up.
+    let server = TestServer::start(data, addr)?;
+    let report = kiosk.sync_once(Utc::now())?;
+    let village_outcome = &report.outcomes[0];
+    assert_eq!(village_outcome.0, village());
+    assert!(matches!(village_outcome.1, ScopeOutcome::Updated { pages: 1, .. }), "{:?}", village_outcome.1);
+    assert!(matches!(report.outcomes[2].1, ScopeOutcome::NotModified | ScopeOutcome::Refreshed));
+    let after = titles(&kiosk, ContentKind::Notice);
+    assert!(after.contains(&"冬季取暖煤发放通知".to_string()));
+    assert!(!after.contains(&"关于召开村民代表会议的通知".to_string()));
+    assert!(kiosk.home(Utc::now())?.status.online);
+    assert_cache_at_checkpoints(&kiosk);
+
+    // A poll with nothing new is a cheap 304.
+    let report = kiosk.sync_once(Utc::now())?;
+    assert!(report.outcomes.iter().all(|(_, o)| *o == ScopeOutcome::NotModified), "{:?}", report.outcomes);
+    drop(server);
+    Ok(())
+}
+
+/// A man in the middle: forwards to the real server, except for paths where the test
+/// put its own answer in `overrides`, to play an attacker or a broken proxy.
+struct Rogue {
+    addr: std::net::SocketAddr,
+    overrides: Arc<Mutex<HashMap<String, String>>>,
+    _rt: tokio::runtime::Runtime,
+}
+
+impl Rogue {
+    fn start(upstream: String) -> Rogue {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        let overrides: Arc<Mutex<HashMap<String, String>>> = Default::default();
+        let o = overrides.clone();
+        let client = reqwest::Client::new();
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            let o = o.clone();
+            let client = client.clone();
+            let upstream = upstream.clone();
+            async move {
+                use axum::http::StatusCode;
+                if let Some(body) = o.lock().unwrap().get(uri.path()).cloned() {
+                    return (StatusCode::OK, body);
+                }
+                let pq = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                let url = format!("{}{}", upstream.trim_end_matches('/'), pq);
+                match client.get(url).send().await {
+                    Ok(r) => {
+                        let status = StatusCode::from_u16(r.status().as_u16()).unwrap();
+                        (status, r.text().await.unwrap_or_default())
+                    }
+                    Err(_) => (StatusCode::BAD_GATEWAY, String::new()),
+                }
+            }
+        });
+        rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        Rogue { addr, overrides, _rt: rt }
+    }
+
+    fn set(&self, path: &str, body: String) {
+        self.overrides.lock().unwrap().insert(path.to_string(), body);
+    }
+
+    fn clear(&self) {
+        self.overrides.lock().unwrap().clear();
+    }
+}
+
+fn http_get(url: &str) -> String {
+    reqwest::blocking::get(url).unwrap().text().unwrap()
+}
+
+#[test]
+fn refuses_bad_signatures_rollbacks_and_tampered_pages() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let key = server.public_key_b64()?;
+    let rogue = Rogue::start(server.url());
+    let rogue_url = format!("http://{}/", rogue.addr);
+    let kiosk = Kiosk::open(kiosk_config(&rogue_url, &key)?, &tmp.path().join("kiosk"))?;
+    kiosk.sync_once(Utc::now())?;
+    let state_a = kiosk.cache().scope_state(&village())?.unwrap();
+    let old_head_a = http_get(&format!("{}v1/scopes/{}/head", server.url(), village()));
+
+    // The server publishes; we capture the genuine head B and the page from A to B.
+    server.store()?.publish(&village(), &[Edit::put(ContentKind::Notice, "n-new", &new_notice("新通知"))])?;
+    let head_b = http_get(&format!("{}v1/scopes/{}/head", server.url(), village()));
+    let page_b = http_get(&format!(
+        "{}v1/scopes/{}/changes?epoch=1&since={}&limit=100",
+        server.url(),
+        village(),
+        state_a.seq
+    ));
+    let vhead = &format!("/v1/scopes/{}/head", village());
+    let vchanges = &format!("/v1/scopes/{}/changes", village());
+
+    let unchanged = |kiosk: &Kiosk, what: &str| {
+        let now = kiosk.cache().scope_state(&village()).unwrap().unwrap();
+        assert_eq!(now.seq, state_a.seq, "{what}: cursor moved");
+        assert_eq!(now.state_hash, state_a.state_hash, "{what}: state changed");
+        let (hash, _) = kiosk.cache().recompute_state_hash(&village()).unwrap();
+        assert_eq!(hash, state_a.state_hash, "{what}: items changed");
+        assert!(!titles(kiosk, ContentKind::Notice).contains(&"新通知".to_string()), "{what}");
+    };
+
+    // 1. A head whose signature does not match its content.
+    let mut forged: SignedCheckpoint = serde_json::from_str(&head_b)?;
+    forged.checkpoint.item_count += 1;
+    rogue.set(vhead, serde_json::to_string(&forged)?);
+    rogue.set(vchanges, page_b.clone());
+    let err = kiosk.sync_once(Utc::now()).unwrap_err();
+    assert!(err.to_string().contains("signature"), "{err}");
+    unchanged(&kiosk, "forged head");
+
+    // 2. A genuine head, but the page's content was altered on the way.
+    rogue.set(vhead, head_b.clone());
+    rogue.set(vchanges, page_b.replace("本周六上午", "本周日上午"));
+    let err = kiosk.sync_once(Utc::now()).unwrap_err();
+    assert!(err.to_string().contains("signature"), "{err}");
+    unchanged(&kiosk, "tampered page");
+
+    // 3. Signed by another key entirely.
+    let other = gongkai_protocol::SigningKey::generate();
+    let resigned = SignedCheckpoint::sign(serde_json::from_str::<SignedCheckpoint>(&head_b)?.checkpoint, &other);
+    rogue.set(vhead, serde_json::to_string(&resigned)?);
+    let err = kiosk.sync_once(Utc::now()).unwrap_err();
+    assert!(err.to_string().contains("signed by key"), "{err}");
+    unchanged(&kiosk, "wrong key");
+
+    // Now let the genuine update through: the kiosk moves to B.
+    rogue.clear();
+    kiosk.sync_once(Utc::now())?;
+    let state_b = kiosk.cache().scope_state(&village())?.unwrap();
+    assert!(state_b.seq > state_a.seq);
+    assert!(titles(&kiosk, ContentKind::Notice).contains(&"新通知".to_string()));
+
+    // 4. Replaying the older, genuinely signed checkpoint A is a rollback: refused.
+    rogue.set(vhead, old_head_a);
+    let err = kiosk.sync_once(Utc::now()).unwrap_err();
+    assert!(err.to_string().contains("rollback"), "{err}");
+    let now = kiosk.cache().scope_state(&village())?.unwrap();
+    assert_eq!((now.seq, now.state_hash), (state_b.seq, state_b.state_hash));
+    assert!(titles(&kiosk, ContentKind::Notice).contains(&"新通知".to_string()));
+    Ok(())
+}
