@@ -91,3 +91,24 @@ pub struct DisclosureView {
     pub scope_name: String,
     pub item: Disclosure,
 }
+
+/// How an error reaches the screens: a stable code to branch on and a Chinese message
+/// that may be shown as is.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct IpcError {
+    pub code: String,
+    pub message: String,
+}
+
+/// Writes the TypeScript declarations of every type that crosses IPC into `dir`.
+pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
+    // Counts and sizes stay far below 2^53, so plain numbers are right in the UI.
+    let cfg = ts_rs::Config::new().with_out_dir(dir).with_large_int("number");
+    HomeView::export_all(&cfg)?;
+    ItemPage::export_all(&cfg)?;
+    CategoryCount::export_all(&cfg)?;
+    DisclosureView::export_all(&cfg)?;
+    IpcError::export_all(&cfg)?;
+    gongkai_model::ContentKind::export_all(&cfg)?;
+    Ok(())
+}

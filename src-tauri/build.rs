@@ -1,0 +1,11 @@
+// Only the commands listed here get permissions generated, and the capability in
+// capabilities/kiosk.json allows exactly these: nothing else is reachable from the UI.
+const COMMANDS: &[&str] = &["home", "categories", "list_items", "disclosure", "attachment_url"];
+
+fn main() {
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS)),
+    )
+    .unwrap_or_else(|e| panic!("tauri build step failed: {e}"));
+}

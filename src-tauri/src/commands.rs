@@ -1,0 +1,100 @@
+//! Tauri commands: thin calls into the engine, errors turned into `{ code, message }`.
+//! They run off the main thread (`async`) so a slow disk never freezes the screen.
+
+use crate::EngineState;
+use base64::Engine as _;
+use gongkai_kiosk::views::{CategoryCount, DisclosureView, HomeView, IpcError, ItemPage};
+use gongkai_kiosk::{Kiosk, KioskError};
+use gongkai_model::ContentKind;
+use std::sync::Arc;
+use tauri::State;
+
+fn ipc(code: &str, message: impl Into<String>) -> IpcError {
+    IpcError {
+        code: code.into(),
+        message: message.into(),
+    }
+}
+
+fn engine(state: &State<'_, EngineState>) -> Result<Arc<Kiosk>, IpcError> {
+    state
+        .0
+        .clone()
+        .map_err(|reason| ipc("not_configured", reason))
+}
+
+fn from_engine(e: KioskError) -> IpcError {
+    match e {
+        KioskError::NotFound => ipc("not_found", "没有找到这条内容，可能已经撤下"),
+        other => {
+            tracing::error!(error = %other, "command failed");
+            ipc("internal", "本机读取数据出错，请联系管理员")
+        }
+    }
+}
+
+fn kind(key: &str) -> Result<ContentKind, IpcError> {
+    ContentKind::from_key(key).ok_or_else(|| ipc("bad_request", format!("未知的内容类别 {key}")))
+}
+
+#[tauri::command(async)]
+pub fn home(state: State<'_, EngineState>) -> Result<HomeView, IpcError> {
+    engine(&state)?.home(chrono::Utc::now()).map_err(from_engine)
+}
+
+#[tauri::command(async)]
+pub fn categories(
+    state: State<'_, EngineState>,
+    kind: String,
+) -> Result<Vec<CategoryCount>, IpcError> {
+    engine(&state)?
+        .categories(self::kind(&kind)?, chrono::Utc::now())
+        .map_err(from_engine)
+}
+
+#[tauri::command(async)]
+pub fn list_items(
+    state: State<'_, EngineState>,
+    kind: String,
+    category: Option<String>,
+    offset: u32,
+    limit: u32,
+) -> Result<ItemPage, IpcError> {
+    engine(&state)?
+        .list(
+            self::kind(&kind)?,
+            category.as_deref(),
+            offset,
+            limit,
+            chrono::Utc::now(),
+        )
+        .map_err(from_engine)
+}
+
+#[tauri::command(async)]
+pub fn disclosure(state: State<'_, EngineState>, id: String) -> Result<DisclosureView, IpcError> {
+    engine(&state)?.disclosure(&id).map_err(from_engine)
+}
+
+/// An image attachment as a data: URL (the CSP allows images from data: and the app only).
+#[tauri::command(async)]
+pub fn attachment_url(state: State<'_, EngineState>, sha256: String) -> Result<String, IpcError> {
+    let kiosk = engine(&state)?;
+    let bytes = kiosk
+        .blobs()
+        .read(&sha256)
+        .map_err(|_| ipc("not_found", "附件尚未下载完成"))?;
+    let mime = if bytes.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if bytes.starts_with(&[0xFF, 0xD8]) {
+        "image/jpeg"
+    } else if bytes.starts_with(b"<svg") || bytes.starts_with(b"<?xml") {
+        "image/svg+xml"
+    } else {
+        return Err(ipc("bad_request", "附件不是图片"));
+    };
+    Ok(format!(
+        "data:{mime};base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    ))
+}

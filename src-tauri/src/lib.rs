@@ -1,0 +1,102 @@
+//! The Tauri shell of the kiosk: opens the engine, keeps it syncing in the background, and
+//! exposes its reads as commands. No logic lives here that a test without a window needs.
+//!
+//! Architecture invariant: the webview reaches only the commands in `build.rs`; it never
+//! talks to the network (CSP `default-src 'self'`).
+#![forbid(unsafe_code)]
+
+mod commands;
+
+use gongkai_kiosk::{Kiosk, KioskConfig};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tauri::{Manager, Runtime};
+
+/// The engine, or why it could not be opened (shown on screen for staff).
+pub struct EngineState(pub Result<Arc<Kiosk>, String>);
+
+/// Where the configuration file is: `--config PATH`, `GONGKAI_KIOSK_CONFIG`, or the
+/// system location.
+fn config_path() -> PathBuf {
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        if a == "--config" {
+            if let Some(p) = args.next() {
+                return PathBuf::from(p);
+            }
+        } else if let Some(p) = a.strip_prefix("--config=") {
+            return PathBuf::from(p);
+        }
+    }
+    std::env::var_os("GONGKAI_KIOSK_CONFIG")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/etc/gongkai/kiosk.toml"))
+}
+
+/// Opens the engine: data in `GONGKAI_KIOSK_DATA`, else the config's `data_dir`, else the
+/// app's data directory.
+pub fn open_engine(fallback_data_dir: Option<PathBuf>) -> Result<Arc<Kiosk>, String> {
+    let path = config_path();
+    let config = KioskConfig::load(&path).map_err(|e| format!("配置文件有误：{e}"))?;
+    let data_dir = std::env::var_os("GONGKAI_KIOSK_DATA")
+        .map(PathBuf::from)
+        .or_else(|| config.data_dir.clone())
+        .or(fallback_data_dir)
+        .ok_or_else(|| "没有可用的数据目录".to_string())?;
+    Kiosk::open(config, &data_dir)
+        .map(Arc::new)
+        .map_err(|e| format!("无法打开本机数据：{e}"))
+}
+
+/// Polls the server forever on its own thread: right away, then every poll interval.
+/// Failures only change the status the screens show; the cache keeps serving.
+fn spawn_sync(kiosk: Arc<Kiosk>) {
+    let interval = Duration::from_secs(kiosk.config().poll_interval_secs);
+    std::thread::Builder::new()
+        .name("sync".into())
+        .spawn(move || loop {
+            match kiosk.sync_once(chrono::Utc::now()) {
+                Ok(report) => tracing::info!(?report.outcomes, "sync done"),
+                Err(e) => tracing::warn!(error = %e, "sync failed"),
+            }
+            std::thread::sleep(interval);
+        })
+        .map(|_| ())
+        .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start sync thread"));
+}
+
+/// Registers the commands on any runtime (the real one, or the mock in tests).
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::home,
+        commands::categories,
+        commands::list_items,
+        commands::disclosure,
+        commands::attachment_url,
+    ])
+}
+
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let result = with_commands(tauri::Builder::default())
+        .setup(|app| {
+            let engine = open_engine(app.path().app_data_dir().ok());
+            match &engine {
+                Ok(k) => spawn_sync(k.clone()),
+                Err(e) => tracing::error!("{e}"),
+            }
+            app.manage(EngineState(engine));
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("gongkai-kiosk: {e}");
+        std::process::exit(1);
+    }
+}
