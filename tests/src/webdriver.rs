@@ -1,0 +1,283 @@
+//! A minimal W3C WebDriver client (the few endpoints the kiosk tests use), plus the
+//! processes behind it: an Xvfb display and tauri-driver with WebKitWebDriver.
+
+use anyhow::{anyhow, bail, Context, Result};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// A virtual X display of its own, so tests never share a screen.
+pub struct Xvfb {
+    pub display: String,
+    child: Child,
+}
+
+impl Xvfb {
+    pub fn start() -> Result<Xvfb> {
+        for n in 0..50 {
+            let num = 120 + (std::process::id() as usize + n * 7) % 500;
+            if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists()
+                || Path::new(&format!("/tmp/.X{num}-lock")).exists()
+            {
+                continue;
+            }
+            let child = Command::new("Xvfb")
+                .args([&format!(":{num}"), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .context("starting Xvfb (apt-get install xvfb)")?;
+            let mut x = Xvfb {
+                display: format!(":{num}"),
+                child,
+            };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline {
+                if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists() {
+                    return Ok(x);
+                }
+                if x.child.try_wait()?.is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let _ = x.child.kill();
+        }
+        bail!("could not start Xvfb on any display")
+    }
+
+    /// Saves what the display shows (the WebDriver screenshot endpoint hangs under Xvfb).
+    pub fn screenshot(&self, path: &Path) -> Result<()> {
+        let status = Command::new("import")
+            .args(["-display", &self.display, "-window", "root", &path.display().to_string()])
+            .status()
+            .context("running ImageMagick import")?;
+        if !status.success() {
+            bail!("import failed for {}", path.display());
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn find_program(name: &str, env: &str) -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os(env) {
+        return Ok(PathBuf::from(p));
+    }
+    let mut candidates: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join(name)).collect())
+        .unwrap_or_default();
+    if let Some(home) = std::env::var_os("HOME") {
+        candidates.push(PathBuf::from(home).join(".cargo/bin").join(name));
+    }
+    candidates
+        .into_iter()
+        .find(|p| p.is_file())
+        .ok_or_else(|| anyhow!("{name} not found (set {env}); run scripts/test.sh to install it"))
+}
+
+/// tauri-driver on its own pair of ports, with the environment the app should inherit.
+pub struct TauriDriver {
+    pub port: u16,
+    child: Child,
+}
+
+impl TauriDriver {
+    pub fn start(display: &str, envs: &[(&str, String)]) -> Result<TauriDriver> {
+        let driver = find_program("tauri-driver", "TAURI_DRIVER")?;
+        let native = find_program("WebKitWebDriver", "WEBKIT_WEBDRIVER")?;
+        let port = free_port()?;
+        let mut native_port = free_port()?;
+        while native_port == port {
+            native_port = free_port()?;
+        }
+        let mut cmd = Command::new(driver);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+            "--native-driver",
+            &native.display().to_string(),
+        ])
+        .env("DISPLAY", display)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        let child = cmd.spawn().context("starting tauri-driver")?;
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Ok(TauriDriver { port, child });
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        bail!("tauri-driver did not listen on {port}")
+    }
+}
+
+impl Drop for TauriDriver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub struct Session {
+    http: reqwest::blocking::Client,
+    base: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+impl Session {
+    /// Starts the app at `application` through the driver on `port`.
+    pub fn start(port: u16, application: &Path, args: &[String]) -> Result<Session> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let caps = json!({
+            "capabilities": { "alwaysMatch": {
+                "tauri:options": { "application": application, "args": args }
+            }}
+        });
+        let resp: Value = http
+            .post(format!("http://127.0.0.1:{port}/session"))
+            .json(&caps)
+            .send()?
+            .json()?;
+        let id = resp["value"]["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no session: {resp}"))?;
+        Ok(Session {
+            http,
+            base: format!("http://127.0.0.1:{port}/session/{id}"),
+        })
+    }
+
+    fn post(&self, path: &str, body: Value) -> Result<Value> {
+        let resp: Value = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .json(&body)
+            .send()?
+            .json()?;
+        if resp["value"]["error"].is_string() {
+            bail!("{path}: {}", resp["value"]);
+        }
+        Ok(resp["value"].clone())
+    }
+
+    fn get(&self, path: &str) -> Result<Value> {
+        let resp: Value = self.http.get(format!("{}{path}", self.base)).send()?.json()?;
+        if resp["value"]["error"].is_string() {
+            bail!("{path}: {}", resp["value"]);
+        }
+        Ok(resp["value"].clone())
+    }
+
+    pub fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        let v = self.post("/elements", json!({"using": "css selector", "value": css}))?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e[ELEMENT_KEY].as_str().map(|s| Element(s.to_string())))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Waits until at least one element matches and returns the first.
+    pub fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(e) = self.find_all(css)?.into_iter().next() {
+                return Ok(e);
+            }
+            if Instant::now() > deadline {
+                bail!("no element matches {css} after {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Waits until the first match of `css` has text satisfying `pred`.
+    pub fn wait_for_text(
+        &self,
+        css: &str,
+        timeout: Duration,
+        pred: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::new();
+        loop {
+            if let Some(e) = self.find_all(css)?.into_iter().next() {
+                last = self.text(&e)?;
+                if pred(&last) {
+                    return Ok(last);
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("{css} never had the expected text; last was {last:?}");
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    pub fn click(&self, e: &Element) -> Result<()> {
+        self.post(&format!("/element/{}/click", e.0), json!({}))?;
+        Ok(())
+    }
+
+    pub fn text(&self, e: &Element) -> Result<String> {
+        Ok(self
+            .get(&format!("/element/{}/text", e.0))?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    pub fn execute(&self, script: &str) -> Result<Value> {
+        self.post("/execute/sync", json!({"script": script, "args": []}))
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.http.delete(&self.base).send();
+    }
+}
+
+/// The kiosk app binary: `GONGKAI_APP_BIN`, or the debug build in the target directory.
+pub fn app_binary() -> Result<PathBuf> {
+    if let Some(p) = std::env::var_os("GONGKAI_APP_BIN") {
+        return Ok(PathBuf::from(p));
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| crate::repo_root().join("target"));
+    let bin = target.join("debug").join("gongkai-kiosk");
+    if !bin.is_file() {
+        bail!(
+            "{} not built: run `cargo build -p gongkai-kiosk-app` (scripts/test.sh does)",
+            bin.display()
+        );
+    }
+    Ok(bin)
+}
