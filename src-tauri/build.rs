@@ -1,6 +1,12 @@
 // Only the commands listed here get permissions generated, and the capability in
 // capabilities/kiosk.json allows exactly these: nothing else is reachable from the UI.
-const COMMANDS: &[&str] = &["home", "categories", "list_items", "disclosure", "attachment_url"];
+const COMMANDS: &[&str] = &[
+    "home",
+    "categories",
+    "list_items",
+    "disclosure",
+    "attachment_url",
+];
 
 fn main() {
     tauri_build::try_build(

@@ -39,7 +39,9 @@ fn kind(key: &str) -> Result<ContentKind, IpcError> {
 
 #[tauri::command(async)]
 pub fn home(state: State<'_, EngineState>) -> Result<HomeView, IpcError> {
-    engine(&state)?.home(chrono::Utc::now()).map_err(from_engine)
+    engine(&state)?
+        .home(chrono::Utc::now())
+        .map_err(from_engine)
 }
 
 #[tauri::command(async)]

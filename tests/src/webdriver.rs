@@ -25,7 +25,14 @@ impl Xvfb {
                 continue;
             }
             let child = Command::new("Xvfb")
-                .args([&format!(":{num}"), "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+                .args([
+                    &format!(":{num}"),
+                    "-screen",
+                    "0",
+                    "1920x1080x24",
+                    "-nolisten",
+                    "tcp",
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
@@ -52,7 +59,13 @@ impl Xvfb {
     /// Saves what the display shows (the WebDriver screenshot endpoint hangs under Xvfb).
     pub fn screenshot(&self, path: &Path) -> Result<()> {
         let status = Command::new("import")
-            .args(["-display", &self.display, "-window", "root", &path.display().to_string()])
+            .args([
+                "-display",
+                &self.display,
+                "-window",
+                "root",
+                &path.display().to_string(),
+            ])
             .status()
             .context("running ImageMagick import")?;
         if !status.success() {
@@ -70,7 +83,9 @@ impl Drop for Xvfb {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 fn find_program(name: &str, env: &str) -> Result<PathBuf> {
@@ -185,7 +200,11 @@ impl Session {
     }
 
     fn get(&self, path: &str) -> Result<Value> {
-        let resp: Value = self.http.get(format!("{}{path}", self.base)).send()?.json()?;
+        let resp: Value = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()?
+            .json()?;
         if resp["value"]["error"].is_string() {
             bail!("{path}: {}", resp["value"]);
         }

@@ -45,8 +45,14 @@ fn assert_cache_at_checkpoints(kiosk: &Kiosk) {
     for scope in [village(), ScopeId::parse("419901102").unwrap(), county()] {
         let state = kiosk.cache().scope_state(&scope).unwrap().unwrap();
         let (hash, count) = kiosk.cache().recompute_state_hash(&scope).unwrap();
-        assert_eq!(hash, state.checkpoint.checkpoint.state_hash, "scope {scope}");
-        assert_eq!(count, state.checkpoint.checkpoint.item_count, "scope {scope}");
+        assert_eq!(
+            hash, state.checkpoint.checkpoint.state_hash,
+            "scope {scope}"
+        );
+        assert_eq!(
+            count, state.checkpoint.checkpoint.item_count,
+            "scope {scope}"
+        );
     }
 }
 
@@ -78,13 +84,20 @@ fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
     assert!(home.status.data_as_of.is_some());
     assert!(!home.status.stale);
     let disclosures = titles(&kiosk, ContentKind::Disclosure);
-    assert!(disclosures.iter().any(|t| t == "云溪县2026年政务公开工作要点"));
+    assert!(disclosures
+        .iter()
+        .any(|t| t == "云溪县2026年政务公开工作要点"));
 
     // The full ID numbers the server holds never reach the kiosk's files.
     let private: Vec<String> = {
         let conn = rusqlite::Connection::open(server.data.db_path()).unwrap();
-        let mut stmt = conn.prepare("SELECT id_number FROM private_ids LIMIT 200").unwrap();
-        stmt.query_map([], |r| r.get(0)).unwrap().map(|r| r.unwrap()).collect()
+        let mut stmt = conn
+            .prepare("SELECT id_number FROM private_ids LIMIT 200")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
     };
     assert!(private.len() >= 100);
     let mut kiosk_bytes = Vec::new();
@@ -96,7 +109,10 @@ fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
     }
     let text = String::from_utf8_lossy(&kiosk_bytes);
     for id in &private {
-        assert!(!text.contains(id.as_str()), "full ID {id} found on the kiosk");
+        assert!(
+            !text.contains(id.as_str()),
+            "full ID {id} found on the kiosk"
+        );
     }
     assert!(text.contains(&gongkai_model::idcard::mask(&private[0])));
 
@@ -108,7 +124,11 @@ fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
     assert!(!home.status.online);
     assert_eq!(home.tiles[0].count, 52);
     assert_eq!(titles(&kiosk, ContentKind::Disclosure), disclosures);
-    let first = kiosk.list(ContentKind::Disclosure, None, 0, 1, Utc::now())?.entries[0].id.clone();
+    let first = kiosk
+        .list(ContentKind::Disclosure, None, 0, 1, Utc::now())?
+        .entries[0]
+        .id
+        .clone();
     assert!(!kiosk.disclosure(&first)?.item.body_html.is_empty());
 
     // While it is down, the office publishes a notice and withdraws another.
@@ -117,7 +137,11 @@ fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
         store.publish(
             &village(),
             &[
-                Edit::put(ContentKind::Notice, "notice-coal", &new_notice("冬季取暖煤发放通知")),
+                Edit::put(
+                    ContentKind::Notice,
+                    "notice-coal",
+                    &new_notice("冬季取暖煤发放通知"),
+                ),
                 Edit::delete(ContentKind::Notice, "notice-1"),
             ],
         )?;
@@ -130,8 +154,15 @@ fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
     let report = kiosk.sync_once(Utc::now())?;
     let village_outcome = &report.outcomes[0];
     assert_eq!(village_outcome.0, village());
-    assert!(matches!(village_outcome.1, ScopeOutcome::Updated { pages: 1, .. }), "{:?}", village_outcome.1);
-    assert!(matches!(report.outcomes[2].1, ScopeOutcome::NotModified | ScopeOutcome::Refreshed));
+    assert!(
+        matches!(village_outcome.1, ScopeOutcome::Updated { pages: 1, .. }),
+        "{:?}",
+        village_outcome.1
+    );
+    assert!(matches!(
+        report.outcomes[2].1,
+        ScopeOutcome::NotModified | ScopeOutcome::Refreshed
+    ));
     let after = titles(&kiosk, ContentKind::Notice);
     assert!(after.contains(&"冬季取暖煤发放通知".to_string()));
     assert!(!after.contains(&"关于召开村民代表会议的通知".to_string()));
@@ -140,7 +171,14 @@ fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
 
     // A poll with nothing new is a cheap 304.
     let report = kiosk.sync_once(Utc::now())?;
-    assert!(report.outcomes.iter().all(|(_, o)| *o == ScopeOutcome::NotModified), "{:?}", report.outcomes);
+    assert!(
+        report
+            .outcomes
+            .iter()
+            .all(|(_, o)| *o == ScopeOutcome::NotModified),
+        "{:?}",
+        report.outcomes
+    );
     drop(server);
     Ok(())
 }
@@ -159,7 +197,9 @@ impl Rogue {
         let overrides: Arc<Mutex<HashMap<String, String>>> = Default::default();
         let o = overrides.clone();
         let client = reqwest::Client::new();
-        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
         let addr = listener.local_addr().unwrap();
         let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
             let o = o.clone();
@@ -182,11 +222,18 @@ impl Rogue {
             }
         });
         rt.spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Rogue { addr, overrides, _rt: rt }
+        Rogue {
+            addr,
+            overrides,
+            _rt: rt,
+        }
     }
 
     fn set(&self, path: &str, body: String) {
-        self.overrides.lock().unwrap().insert(path.to_string(), body);
+        self.overrides
+            .lock()
+            .unwrap()
+            .insert(path.to_string(), body);
     }
 
     fn clear(&self) {
@@ -211,7 +258,14 @@ fn refuses_bad_signatures_rollbacks_and_tampered_pages() -> Result<()> {
     let old_head_a = http_get(&format!("{}v1/scopes/{}/head", server.url(), village()));
 
     // The server publishes; we capture the genuine head B and the page from A to B.
-    server.store()?.publish(&village(), &[Edit::put(ContentKind::Notice, "n-new", &new_notice("新通知"))])?;
+    server.store()?.publish(
+        &village(),
+        &[Edit::put(
+            ContentKind::Notice,
+            "n-new",
+            &new_notice("新通知"),
+        )],
+    )?;
     let head_b = http_get(&format!("{}v1/scopes/{}/head", server.url(), village()));
     let page_b = http_get(&format!(
         "{}v1/scopes/{}/changes?epoch=1&since={}&limit=100",
@@ -228,7 +282,10 @@ fn refuses_bad_signatures_rollbacks_and_tampered_pages() -> Result<()> {
         assert_eq!(now.state_hash, state_a.state_hash, "{what}: state changed");
         let (hash, _) = kiosk.cache().recompute_state_hash(&village()).unwrap();
         assert_eq!(hash, state_a.state_hash, "{what}: items changed");
-        assert!(!titles(kiosk, ContentKind::Notice).contains(&"新通知".to_string()), "{what}");
+        assert!(
+            !titles(kiosk, ContentKind::Notice).contains(&"新通知".to_string()),
+            "{what}"
+        );
     };
 
     // 1. A head whose signature does not match its content.
@@ -249,7 +306,10 @@ fn refuses_bad_signatures_rollbacks_and_tampered_pages() -> Result<()> {
 
     // 3. Signed by another key entirely.
     let other = gongkai_protocol::SigningKey::generate();
-    let resigned = SignedCheckpoint::sign(serde_json::from_str::<SignedCheckpoint>(&head_b)?.checkpoint, &other);
+    let resigned = SignedCheckpoint::sign(
+        serde_json::from_str::<SignedCheckpoint>(&head_b)?.checkpoint,
+        &other,
+    );
     rogue.set(vhead, serde_json::to_string(&resigned)?);
     let err = kiosk.sync_once(Utc::now()).unwrap_err();
     assert!(err.to_string().contains("signed by key"), "{err}");

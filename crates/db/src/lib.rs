@@ -34,7 +34,11 @@ pub enum Durability {
 }
 
 /// Opens (creating if needed) the database at `path` and applies `migrations` in order.
-pub fn open(path: &Path, durability: Durability, migrations: &[&str]) -> Result<Connection, DbError> {
+pub fn open(
+    path: &Path,
+    durability: Durability,
+    migrations: &[&str],
+) -> Result<Connection, DbError> {
     let mut conn = Connection::open(path)?;
     configure(&conn, durability)?;
     migrate(&mut conn, &path.display().to_string(), migrations)?;
@@ -67,7 +71,8 @@ fn configure(conn: &Connection, durability: Durability) -> Result<(), DbError> {
 }
 
 fn migrate(conn: &mut Connection, path: &str, migrations: &[&str]) -> Result<(), DbError> {
-    let current: usize = conn.pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?
+    let current: usize = conn
+        .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))?
         .try_into()
         .unwrap_or(0);
     if current > migrations.len() {
@@ -92,7 +97,8 @@ mod tests {
 
     #[test]
     fn migrates_once_and_refuses_newer_files() -> Result<(), DbError> {
-        let dir = tempfile::tempdir().map_err(|e| DbError::Sqlite(rusqlite::Error::InvalidPath(e.to_string().into())))?;
+        let dir = tempfile::tempdir()
+            .map_err(|e| DbError::Sqlite(rusqlite::Error::InvalidPath(e.to_string().into())))?;
         let path = dir.path().join("t.sqlite");
         let m = ["CREATE TABLE a(x)", "CREATE TABLE b(y)"];
         drop(open(&path, Durability::Full, &m)?);
@@ -103,7 +109,11 @@ mod tests {
         drop(conn);
         assert!(matches!(
             open(&path, Durability::Full, &m[..1]),
-            Err(DbError::TooNew { found: 2, known: 1, .. })
+            Err(DbError::TooNew {
+                found: 2,
+                known: 1,
+                ..
+            })
         ));
         Ok(())
     }

@@ -267,9 +267,7 @@ impl Cache {
             }
         };
         {
-            let mut staged = tx.prepare(
-                "SELECT kind, id, body FROM staging WHERE scope = ?1",
-            )?;
+            let mut staged = tx.prepare("SELECT kind, id, body FROM staging WHERE scope = ?1")?;
             let mut old_stmt = tx.prepare_cached(
                 "SELECT item_hash FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
             )?;
@@ -277,9 +275,8 @@ impl Cache {
                 "INSERT OR REPLACE INTO items(scope, kind, id, body, item_hash, title, category, date, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )?;
-            let mut del_stmt = tx.prepare_cached(
-                "DELETE FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
-            )?;
+            let mut del_stmt =
+                tx.prepare_cached("DELETE FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3")?;
             let mut del_blobs = tx.prepare_cached(
                 "DELETE FROM item_blobs WHERE scope = ?1 AND kind = ?2 AND id = ?3",
             )?;
@@ -313,7 +310,12 @@ impl Cache {
                         // cannot summarize is still stored so the hash check decides.
                         let s = summarize(kind, &body).ok();
                         let (title, category, date, expires) = match &s {
-                            Some(s) => (s.title.as_str(), s.category.as_str(), s.date.as_str(), s.expires_at.as_deref()),
+                            Some(s) => (
+                                s.title.as_str(),
+                                s.category.as_str(),
+                                s.date.as_str(),
+                                s.expires_at.as_deref(),
+                            ),
                             None => ("", "", "", None),
                         };
                         put_stmt.execute(params![
@@ -365,7 +367,10 @@ impl Cache {
             ],
         )?;
         tx.execute("DELETE FROM staging WHERE scope = ?1", [scope.as_str()])?;
-        tx.execute("DELETE FROM staging_state WHERE scope = ?1", [scope.as_str()])?;
+        tx.execute(
+            "DELETE FROM staging_state WHERE scope = ?1",
+            [scope.as_str()],
+        )?;
         tx.commit()?;
         drop(conn);
         self.scope_state(scope)?
@@ -377,10 +382,17 @@ impl Cache {
         self.discard_staging_locked(&mut conn, scope)
     }
 
-    fn discard_staging_locked(&self, conn: &mut Connection, scope: &ScopeId) -> Result<(), CacheError> {
+    fn discard_staging_locked(
+        &self,
+        conn: &mut Connection,
+        scope: &ScopeId,
+    ) -> Result<(), CacheError> {
         let tx = conn.transaction()?;
         tx.execute("DELETE FROM staging WHERE scope = ?1", [scope.as_str()])?;
-        tx.execute("DELETE FROM staging_state WHERE scope = ?1", [scope.as_str()])?;
+        tx.execute(
+            "DELETE FROM staging_state WHERE scope = ?1",
+            [scope.as_str()],
+        )?;
         tx.commit()?;
         Ok(())
     }
@@ -407,7 +419,12 @@ impl Cache {
     // ---- reads for the screens ----
 
     /// Number of shown items of a kind in the given scopes, leaving out expired ones.
-    pub fn count(&self, kind: ContentKind, scopes: &[ScopeId], now_iso: &str) -> Result<u64, CacheError> {
+    pub fn count(
+        &self,
+        kind: ContentKind,
+        scopes: &[ScopeId],
+        now_iso: &str,
+    ) -> Result<u64, CacheError> {
         let conn = lock(&self.reader);
         let mut total = 0u64;
         let mut stmt = conn.prepare_cached(
@@ -415,7 +432,9 @@ impl Cache {
              AND (expires_at IS NULL OR expires_at > ?3)",
         )?;
         for s in scopes {
-            total += stmt.query_row(params![kind.key(), s.as_str(), now_iso], |r| r.get::<_, i64>(0))? as u64;
+            total += stmt.query_row(params![kind.key(), s.as_str(), now_iso], |r| {
+                r.get::<_, i64>(0)
+            })? as u64;
         }
         Ok(total)
     }
@@ -497,12 +516,13 @@ impl Cache {
         scopes: &[ScopeId],
     ) -> Result<Option<(ScopeId, String)>, CacheError> {
         let conn = lock(&self.reader);
-        let mut stmt = conn.prepare_cached(
-            "SELECT body FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
-        )?;
+        let mut stmt = conn
+            .prepare_cached("SELECT body FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3")?;
         for s in scopes {
             if let Some(body) = stmt
-                .query_row(params![s.as_str(), kind.key(), id], |r| r.get::<_, String>(0))
+                .query_row(params![s.as_str(), kind.key(), id], |r| {
+                    r.get::<_, String>(0)
+                })
                 .optional()?
             {
                 return Ok(Some((s.clone(), body)));

@@ -136,7 +136,10 @@ impl KioskConfig {
         let server_url = url::Url::parse(&raw.server_url)
             .map_err(|e| field("server_url", format!("not a URL: {e}")))?;
         if !matches!(server_url.scheme(), "http" | "https") {
-            return Err(field("server_url", "must start with http:// or https://".into()));
+            return Err(field(
+                "server_url",
+                "must start with http:// or https://".into(),
+            ));
         }
         let server_public_key = PublicKey::from_base64(&raw.server_public_key)
             .map_err(|e| field("server_public_key", e.to_string()))?;
@@ -147,7 +150,10 @@ impl KioskConfig {
             ));
         }
         if !(15..=3_600).contains(&raw.idle_timeout_secs) {
-            return Err(field("idle_timeout_secs", "must be between 15 and 3600".into()));
+            return Err(field(
+                "idle_timeout_secs",
+                "must be between 15 and 3600".into(),
+            ));
         }
         let scope_at = |name: &'static str, code: &str, level_len: usize| {
             let scope = ScopeId::parse(code).map_err(|e| field(name, e.to_string()))?;
@@ -197,7 +203,10 @@ impl KioskConfig {
         }
         match (&township, &village) {
             (None, Some(_)) => {
-                return Err(field("scope.township", "required when a village is set".into()))
+                return Err(field(
+                    "scope.township",
+                    "required when a village is set".into(),
+                ))
             }
             (Some(t), Some(v)) if v.scope.parent().as_ref() != Some(&t.scope) => {
                 return Err(field("scope.village", "is not in scope.township".into()))
@@ -290,7 +299,10 @@ village_name = "石桥村"
     fn errors_name_the_field() {
         assert!(err_of(&GOOD.replace("http://", "ftp://")).contains("`server_url`"));
         assert!(err_of(&GOOD.replace("7yRD", "7yR")).contains("`server_public_key`"));
-        assert!(err_of(&GOOD.replace("\"419901102201\"", "\"419901101201\"")).contains("`scope.village`"));
+        assert!(
+            err_of(&GOOD.replace("\"419901102201\"", "\"419901101201\""))
+                .contains("`scope.village`")
+        );
         assert!(err_of(&GOOD.replace("kiosk_id", "kiosk_idd")).contains("kiosk_idd"));
         let missing = err_of(&GOOD.replace("server_url = \"http://127.0.0.1:8700\"\n", ""));
         assert!(missing.contains("server_url"), "{missing}");

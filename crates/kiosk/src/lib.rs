@@ -19,7 +19,9 @@ use chrono::{DateTime, FixedOffset, SecondsFormat, TimeZone, Utc};
 use gongkai_model::{ContentKind, Disclosure, ScopeId};
 use std::path::Path;
 use std::sync::Mutex;
-use views::{CategoryCount, DisclosureView, HomeView, ItemPage, ListEntry, StatusView, Tile, TileKey};
+use views::{
+    CategoryCount, DisclosureView, HomeView, ItemPage, ListEntry, StatusView, Tile, TileKey,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum KioskError {
@@ -64,7 +66,8 @@ pub struct Kiosk {
 
 /// China Standard Time, in which every date a resident sees is written.
 pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+    FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
 }
 
 fn iso(unix: i64) -> Option<String> {
@@ -116,7 +119,11 @@ impl Kiosk {
     }
 
     fn scopes(&self) -> Vec<ScopeId> {
-        self.config.places().into_iter().map(|p| p.scope.clone()).collect()
+        self.config
+            .places()
+            .into_iter()
+            .map(|p| p.scope.clone())
+            .collect()
     }
 
     fn scope_name(&self, code: &str) -> String {
@@ -157,7 +164,11 @@ impl Kiosk {
         }
         match refused {
             Some(e) => {
-                self.set_status(true, Some(now.timestamp()), Some(format!("数据校验未通过：{e}")));
+                self.set_status(
+                    true,
+                    Some(now.timestamp()),
+                    Some(format!("数据校验未通过：{e}")),
+                );
                 Err(e.into())
             }
             None => {
@@ -180,7 +191,11 @@ impl Kiosk {
     }
 
     pub fn status(&self, now: DateTime<Utc>) -> Result<StatusView, KioskError> {
-        let rt = self.status.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let rt = self
+            .status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
         let mut oldest: Option<i64> = None;
         let mut stale = false;
         let mut complete = true;
@@ -214,13 +229,48 @@ impl Kiosk {
             count,
         };
         let tiles = vec![
-            tile(TileKey::Disclosure, "公开目录", "政府信息、政策文件", count(ContentKind::Disclosure)?),
-            tile(TileKey::Finance, "村务财务", "收支明细、每月公开", count(ContentKind::Finance)?),
-            tile(TileKey::Subsidy, "补贴名单", "查自己的补贴", count(ContentKind::SubsidyList)?),
-            tile(TileKey::Relocation, "移民三榜", "移民公示、提异议", count(ContentKind::RelocationBoard)?),
-            tile(TileKey::Guide, "办事指南", "要带什么、去哪办", count(ContentKind::Guide)?),
-            tile(TileKey::Notice, "通知公告", "最新通知", count(ContentKind::Notice)?),
-            tile(TileKey::Complaint, "我要投诉", "投诉、举报、建议、申请公开", 0),
+            tile(
+                TileKey::Disclosure,
+                "公开目录",
+                "政府信息、政策文件",
+                count(ContentKind::Disclosure)?,
+            ),
+            tile(
+                TileKey::Finance,
+                "村务财务",
+                "收支明细、每月公开",
+                count(ContentKind::Finance)?,
+            ),
+            tile(
+                TileKey::Subsidy,
+                "补贴名单",
+                "查自己的补贴",
+                count(ContentKind::SubsidyList)?,
+            ),
+            tile(
+                TileKey::Relocation,
+                "移民三榜",
+                "移民公示、提异议",
+                count(ContentKind::RelocationBoard)?,
+            ),
+            tile(
+                TileKey::Guide,
+                "办事指南",
+                "要带什么、去哪办",
+                count(ContentKind::Guide)?,
+            ),
+            tile(
+                TileKey::Notice,
+                "通知公告",
+                "最新通知",
+                count(ContentKind::Notice)?,
+            ),
+            tile(
+                TileKey::Complaint,
+                "我要投诉",
+                "投诉、举报、建议、申请公开",
+                0,
+            ),
         ];
         let c = &self.config;
         Ok(HomeView {
@@ -237,7 +287,11 @@ impl Kiosk {
         })
     }
 
-    pub fn categories(&self, kind: ContentKind, now: DateTime<Utc>) -> Result<Vec<CategoryCount>, KioskError> {
+    pub fn categories(
+        &self,
+        kind: ContentKind,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<CategoryCount>, KioskError> {
         Ok(self
             .cache
             .categories(kind, &self.scopes(), &now_key(now))?

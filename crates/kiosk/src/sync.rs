@@ -50,7 +50,11 @@ pub enum ScopeOutcome {
     /// Same state, newer signature stored.
     Refreshed,
     /// New state applied.
-    Updated { from_seq: u64, to_seq: u64, pages: u32 },
+    Updated {
+        from_seq: u64,
+        to_seq: u64,
+        pages: u32,
+    },
 }
 
 pub struct SyncClient {
@@ -225,7 +229,11 @@ impl SyncClient {
                 // The page's checkpoint is the state we reached. When it is the very
                 // checkpoint the head gave us, keep the head's ETag so the next poll is a
                 // cheap 304; otherwise the next poll fetches the head once more.
-                let tag = if page.checkpoint == head { etag.as_deref() } else { None };
+                let tag = if page.checkpoint == head {
+                    etag.as_deref()
+                } else {
+                    None
+                };
                 let state = cache.merge_staged(&page.checkpoint, tag)?;
                 return Ok(ScopeOutcome::Updated {
                     from_seq,

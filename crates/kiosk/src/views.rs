@@ -103,7 +103,9 @@ pub struct IpcError {
 /// Writes the TypeScript declarations of every type that crosses IPC into `dir`.
 pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> {
     // Counts and sizes stay far below 2^53, so plain numbers are right in the UI.
-    let cfg = ts_rs::Config::new().with_out_dir(dir).with_large_int("number");
+    let cfg = ts_rs::Config::new()
+        .with_out_dir(dir)
+        .with_large_int("number");
     HomeView::export_all(&cfg)?;
     ItemPage::export_all(&cfg)?;
     CategoryCount::export_all(&cfg)?;

@@ -8,7 +8,10 @@ fn read_dir(dir: &Path) -> BTreeMap<String, String> {
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
         let path = entry.path();
         if path.extension().is_some_and(|e| e == "ts") {
-            let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
             out.insert(name, std::fs::read_to_string(&path).unwrap_or_default());
         }
     }

@@ -134,7 +134,9 @@ pub struct FinanceStatement {
 pub enum FinanceError {
     #[error("第{line}行：金额必须为正数（{amount}）")]
     NonPositiveAmount { line: usize, amount: Fen },
-    #[error("收支不平衡：期初{opening} + 收入{income} − 支出{expense} = {computed}，但期末为{closing}")]
+    #[error(
+        "收支不平衡：期初{opening} + 收入{income} − 支出{expense} = {computed}，但期末为{closing}"
+    )]
     Unbalanced {
         opening: Fen,
         income: Fen,
@@ -155,7 +157,9 @@ impl FinanceStatement {
                 FinanceLineKind::Income => &mut income,
                 FinanceLineKind::Expense => &mut expense,
             };
-            *slot = slot.checked_add(line.amount).ok_or(FinanceError::Overflow)?;
+            *slot = slot
+                .checked_add(line.amount)
+                .ok_or(FinanceError::Overflow)?;
         }
         Ok((income, expense))
     }

@@ -11,8 +11,8 @@ pub mod money;
 pub mod scope;
 
 pub use content::{
-    summarize, Attachment, ContentKind, Disclosure, FinanceLine, FinanceLineKind, FinanceStatement, Guide, ItemSummary,
-    Notice, RelocationBoard, RelocationRow, SubsidyList, SubsidyRow,
+    summarize, Attachment, ContentKind, Disclosure, FinanceLine, FinanceLineKind, FinanceStatement,
+    Guide, ItemSummary, Notice, RelocationBoard, RelocationRow, SubsidyList, SubsidyRow,
 };
 pub use money::Fen;
 pub use scope::{ScopeId, ScopeLevel};

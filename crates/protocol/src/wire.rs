@@ -143,67 +143,43 @@ pub struct ResetRequired {
     pub reason: String,
 }
 
-fn page_digest(
-    scope: &ScopeId,
-    epoch: u64,
-    since: u64,
-    next: u64,
-    more: bool,
-    changes: &[Change],
-    checkpoint: &SignedCheckpoint,
-) -> Vec<u8> {
-    let mut h = Sha256::new();
-    h.update(b"gongkai-page-v1\0");
-    h.update(scope.as_str().as_bytes());
-    h.update([0]);
-    h.update(epoch.to_be_bytes());
-    h.update(since.to_be_bytes());
-    h.update(next.to_be_bytes());
-    h.update([u8::from(more)]);
-    h.update((changes.len() as u64).to_be_bytes());
-    for c in changes {
-        h.update(c.seq.to_be_bytes());
-        h.update(c.kind.key().as_bytes());
-        h.update([0]);
-        h.update((c.id.len() as u64).to_be_bytes());
-        h.update(c.id.as_bytes());
-        match (&c.op, &c.body) {
-            (ChangeOp::Put, Some(body)) => {
-                h.update([1]);
-                h.update((body.len() as u64).to_be_bytes());
-                h.update(body.as_bytes());
-            }
-            (ChangeOp::Put, None) => h.update([2]),
-            (ChangeOp::Delete, _) => h.update([3]),
-        }
-    }
-    h.update(checkpoint.checkpoint.signing_bytes());
-    h.update(checkpoint.signature.as_bytes());
-    h.finalize().to_vec()
-}
-
 impl ChangePage {
-    pub fn sign(
-        scope: ScopeId,
-        epoch: u64,
-        since: u64,
-        next: u64,
-        more: bool,
-        changes: Vec<Change>,
-        checkpoint: SignedCheckpoint,
-        key: &SigningKey,
-    ) -> ChangePage {
-        let digest = page_digest(&scope, epoch, since, next, more, &changes, &checkpoint);
-        ChangePage {
-            signature: key.sign(&digest),
-            scope,
-            epoch,
-            since,
-            next,
-            more,
-            changes,
-            checkpoint,
+    /// The digest that the page signature covers: every field but the signature itself.
+    fn digest(&self) -> Vec<u8> {
+        let mut h = Sha256::new();
+        h.update(b"gongkai-page-v1\0");
+        h.update(self.scope.as_str().as_bytes());
+        h.update([0]);
+        h.update(self.epoch.to_be_bytes());
+        h.update(self.since.to_be_bytes());
+        h.update(self.next.to_be_bytes());
+        h.update([u8::from(self.more)]);
+        h.update((self.changes.len() as u64).to_be_bytes());
+        for c in &self.changes {
+            h.update(c.seq.to_be_bytes());
+            h.update(c.kind.key().as_bytes());
+            h.update([0]);
+            h.update((c.id.len() as u64).to_be_bytes());
+            h.update(c.id.as_bytes());
+            match (&c.op, &c.body) {
+                (ChangeOp::Put, Some(body)) => {
+                    h.update([1]);
+                    h.update((body.len() as u64).to_be_bytes());
+                    h.update(body.as_bytes());
+                }
+                (ChangeOp::Put, None) => h.update([2]),
+                (ChangeOp::Delete, _) => h.update([3]),
+            }
         }
+        h.update(self.checkpoint.checkpoint.signing_bytes());
+        h.update(self.checkpoint.signature.as_bytes());
+        h.finalize().to_vec()
+    }
+
+    /// Signs the page; build it with an empty `signature` and call this last.
+    pub fn signed(mut self, key: &SigningKey) -> ChangePage {
+        self.signature = key.sign(&self.digest());
+        self
     }
 
     /// Checks everything a kiosk must know before staging this page: the signatures, that
@@ -216,16 +192,7 @@ impl ChangePage {
         since: u64,
     ) -> Result<&Checkpoint, VerifyError> {
         let cp = self.checkpoint.verify(key)?;
-        let digest = page_digest(
-            &self.scope,
-            self.epoch,
-            self.since,
-            self.next,
-            self.more,
-            &self.changes,
-            &self.checkpoint,
-        );
-        if !key.verify(&digest, &self.signature) {
+        if !key.verify(&self.digest(), &self.signature) {
             return Err(VerifyError::BadSignature);
         }
         if &self.scope != scope || &cp.scope != scope {
@@ -243,7 +210,9 @@ impl ChangePage {
         let mut last = since;
         for c in &self.changes {
             if c.seq <= last {
-                return Err(VerifyError::Malformed("sequence numbers not increasing".into()));
+                return Err(VerifyError::Malformed(
+                    "sequence numbers not increasing".into(),
+                ));
             }
             last = c.seq;
             match (c.op, &c.body) {
@@ -306,7 +275,17 @@ mod tests {
                 body: None,
             },
         ];
-        ChangePage::sign(scope(), 1, 0, 2, false, changes, cp, key)
+        ChangePage {
+            scope: scope(),
+            epoch: 1,
+            since: 0,
+            next: 2,
+            more: false,
+            changes,
+            checkpoint: cp,
+            signature: String::new(),
+        }
+        .signed(key)
     }
 
     #[test]

@@ -45,9 +45,11 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> ApiError {
         match e {
-            StoreError::UnknownScope(s) => {
-                ApiError::new(StatusCode::NOT_FOUND, "unknown_scope", format!("未知区域 {s}"))
-            }
+            StoreError::UnknownScope(s) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "unknown_scope",
+                format!("未知区域 {s}"),
+            ),
             other => {
                 tracing::error!(error = %other, "store error");
                 ApiError::new(
@@ -68,7 +70,8 @@ impl IntoResponse for ApiError {
 }
 
 fn parse_scope(code: &str) -> Result<ScopeId, ApiError> {
-    ScopeId::parse(code).map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_scope", e.to_string()))
+    ScopeId::parse(code)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_scope", e.to_string()))
 }
 
 async fn blocking<T: Send + 'static>(
@@ -171,16 +174,17 @@ async fn changes(
     } else {
         head.seq
     };
-    let page = ChangePage::sign(
+    let page = ChangePage {
         scope,
-        head.epoch,
-        q.since,
+        epoch: head.epoch,
+        since: q.since,
         next,
-        read.more,
-        read.changes,
-        cp,
-        st.signer.key(),
-    );
+        more: read.more,
+        changes: read.changes,
+        checkpoint: cp,
+        signature: String::new(),
+    }
+    .signed(st.signer.key());
     Ok(Json(page).into_response())
 }
 
@@ -213,7 +217,10 @@ async fn blob(
             Ok((
                 StatusCode::PARTIAL_CONTENT,
                 [
-                    (header::CONTENT_RANGE, HeaderValue::from_str(&range).unwrap_or(immutable.clone())),
+                    (
+                        header::CONTENT_RANGE,
+                        HeaderValue::from_str(&range).unwrap_or(immutable.clone()),
+                    ),
                     (header::CACHE_CONTROL, immutable),
                 ],
                 Body::from(bytes[start..].to_vec()),

@@ -114,7 +114,11 @@ fn main() -> anyhow::Result<()> {
                 summary.subsidy_rows,
                 summary.relocation_boards
             );
-            println!("kiosk configurations: {} files in {}", written, data.join("kiosks").display());
+            println!(
+                "kiosk configurations: {} files in {}",
+                written,
+                data.join("kiosks").display()
+            );
             drop(store);
             if no_serve {
                 return Ok(());
@@ -139,7 +143,10 @@ fn main() -> anyhow::Result<()> {
             let store = SqliteStore::open(&dir.db_path())?;
             let scope = ScopeId::parse(&scope)?;
             let Some(kind) = ContentKind::from_key(&kind) else {
-                bail!("unknown kind {kind}; one of: {:?}", ContentKind::ALL.map(ContentKind::key));
+                bail!(
+                    "unknown kind {kind}; one of: {:?}",
+                    ContentKind::ALL.map(ContentKind::key)
+                );
             };
             let edit = match (delete, body_file) {
                 (true, _) => Edit::delete(kind, id),
@@ -147,12 +154,19 @@ fn main() -> anyhow::Result<()> {
                     let body = std::fs::read_to_string(&path)
                         .with_context(|| format!("reading {}", path.display()))?;
                     summarize(kind, &body)?;
-                    Edit { kind, id, body: Some(body.trim().to_string()) }
+                    Edit {
+                        kind,
+                        id,
+                        body: Some(body.trim().to_string()),
+                    }
                 }
                 (false, None) => bail!("--body-file is required unless --delete"),
             };
             let head = store.publish(&scope, &[edit])?;
-            println!("published: scope {} now at seq {} ({} items)", head.scope, head.seq, head.item_count);
+            println!(
+                "published: scope {} now at seq {} ({} items)",
+                head.scope, head.seq, head.item_count
+            );
             Ok(())
         }
         Command::Verify { data } => {
@@ -161,7 +175,13 @@ fn main() -> anyhow::Result<()> {
             for head in store.heads()? {
                 let computed = store.recompute_state_hash(&head.scope)?;
                 let ok = computed == head.state_hash;
-                println!("{} {} seq {} {}", head.scope, head.name, head.seq, if ok { "ok" } else { "MISMATCH" });
+                println!(
+                    "{} {} seq {} {}",
+                    head.scope,
+                    head.name,
+                    head.seq,
+                    if ok { "ok" } else { "MISMATCH" }
+                );
                 bad += usize::from(!ok);
             }
             if bad > 0 {

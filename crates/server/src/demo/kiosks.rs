@@ -6,12 +6,7 @@ use gongkai_protocol::PublicKey;
 use std::fmt::Write as _;
 use std::path::Path;
 
-fn config(
-    kiosk_id: &str,
-    url: &str,
-    key: &PublicKey,
-    scope: &[(&str, &str, &str)],
-) -> String {
+fn config(kiosk_id: &str, url: &str, key: &PublicKey, scope: &[(&str, &str, &str)]) -> String {
     let mut out = format!(
         "# Gongkai kiosk configuration, written by `gongkai-server demo`.\n\
          # Fields are documented in kiosk-config/README.md.\n\
@@ -45,7 +40,11 @@ pub fn write_configs(dir: &Path, url: &str, key: &PublicKey) -> std::io::Result<
                 &format!("{v_code}-01"),
                 url,
                 key,
-                &[county, ("township", t_code, t_name), ("village", v_code, v_name)],
+                &[
+                    county,
+                    ("township", t_code, t_name),
+                    ("village", v_code, v_name),
+                ],
             );
             std::fs::write(dir.join(format!("{v_code}.toml")), text)?;
             n += 1;

@@ -10,23 +10,68 @@ use rand::Rng;
 /// Common surnames, most frequent first, plus a few whose pinyin readings are unusual
 /// (单 Shan, 曾 Zeng, 解 Xie, 仇 Qiu, 区 Ou, 查 Zha, 朴 Piao) so search can be tested on them.
 const SURNAMES: &[(&str, u32)] = &[
-    ("王", 90), ("李", 88), ("张", 85), ("刘", 70), ("陈", 55), ("杨", 45), ("赵", 30),
-    ("黄", 28), ("周", 26), ("吴", 25), ("徐", 20), ("孙", 19), ("胡", 17), ("朱", 16),
-    ("高", 15), ("林", 14), ("何", 14), ("郭", 13), ("马", 13), ("罗", 12), ("梁", 11),
-    ("宋", 10), ("郑", 10), ("谢", 9), ("韩", 9), ("唐", 8), ("冯", 8), ("于", 8),
-    ("董", 7), ("程", 7), ("曹", 7), ("袁", 6), ("邓", 6), ("许", 6), ("傅", 5), ("申", 5),
-    ("单", 3), ("曾", 3), ("解", 2), ("仇", 2), ("区", 1), ("查", 2), ("朴", 1),
+    ("王", 90),
+    ("李", 88),
+    ("张", 85),
+    ("刘", 70),
+    ("陈", 55),
+    ("杨", 45),
+    ("赵", 30),
+    ("黄", 28),
+    ("周", 26),
+    ("吴", 25),
+    ("徐", 20),
+    ("孙", 19),
+    ("胡", 17),
+    ("朱", 16),
+    ("高", 15),
+    ("林", 14),
+    ("何", 14),
+    ("郭", 13),
+    ("马", 13),
+    ("罗", 12),
+    ("梁", 11),
+    ("宋", 10),
+    ("郑", 10),
+    ("谢", 9),
+    ("韩", 9),
+    ("唐", 8),
+    ("冯", 8),
+    ("于", 8),
+    ("董", 7),
+    ("程", 7),
+    ("曹", 7),
+    ("袁", 6),
+    ("邓", 6),
+    ("许", 6),
+    ("傅", 5),
+    ("申", 5),
+    ("单", 3),
+    ("曾", 3),
+    ("解", 2),
+    ("仇", 2),
+    ("区", 1),
+    ("查", 2),
+    ("朴", 1),
 ];
 
 const GIVEN: &[&str] = &[
-    "建国", "建军", "国强", "志强", "秀英", "桂英", "玉兰", "秀兰", "淑珍", "凤英", "海燕",
-    "春生", "长顺", "德胜", "福来", "金山", "永刚", "红霞", "丽娟", "小军", "卫东", "文华",
-    "明", "伟", "芳", "敏", "静", "磊", "军", "勇", "杰", "娟", "涛", "超", "霞", "平", "刚",
-    "桂兰", "玉珍", "新民", "保国", "守义", "宝山", "俊峰", "雪梅", "晓东", "振华", "永福",
+    "建国", "建军", "国强", "志强", "秀英", "桂英", "玉兰", "秀兰", "淑珍", "凤英", "海燕", "春生",
+    "长顺", "德胜", "福来", "金山", "永刚", "红霞", "丽娟", "小军", "卫东", "文华", "明", "伟",
+    "芳", "敏", "静", "磊", "军", "勇", "杰", "娟", "涛", "超", "霞", "平", "刚", "桂兰", "玉珍",
+    "新民", "保国", "守义", "宝山", "俊峰", "雪梅", "晓东", "振华", "永福",
 ];
 
 const TOWNSHIP_VILLAGES: &[&str] = &[
-    "石桥村", "杨庄村", "前营村", "后营村", "白庙村", "大刘村", "小刘村", "孙湾村", "马庄村",
+    "石桥村",
+    "杨庄村",
+    "前营村",
+    "后营村",
+    "白庙村",
+    "大刘村",
+    "小刘村",
+    "孙湾村",
+    "马庄村",
     "高楼村",
 ];
 
@@ -65,12 +110,16 @@ fn err(e: impl std::fmt::Display) -> StoreError {
     }
 }
 
+/// A list ready to publish: its edits (header first, then rows) and, for the server's
+/// private table, each row id with the full ID number behind it.
+pub type PublishedList = (Vec<Edit>, Vec<(String, String)>);
+
 /// Builds a list header and its rows; returns the edits and (row id, full ID) pairs.
 fn list(
     list_id: &str,
     header: impl FnOnce(u32, Fen) -> SubsidyList,
     rows: Vec<(String, SubsidyRow)>,
-) -> Result<(Vec<Edit>, Vec<(String, String)>), StoreError> {
+) -> Result<PublishedList, StoreError> {
     let total = rows
         .iter()
         .try_fold(Fen::ZERO, |acc, (_, r)| acc.checked_add(r.amount))
@@ -95,7 +144,7 @@ pub fn grain_subsidy_list(
     rng: &mut StdRng,
     township: &str,
     today: NaiveDate,
-) -> Result<(Vec<Edit>, Vec<(String, String)>), StoreError> {
+) -> Result<PublishedList, StoreError> {
     const RATE_FEN_PER_MU: i64 = 1_358; // 13.58 元/亩
     let year = today.year();
     let list_id = format!("grain-{year}-419901102");
@@ -136,7 +185,7 @@ pub fn dibao_list(
     village: &str,
     township: &str,
     today: NaiveDate,
-) -> Result<(Vec<Edit>, Vec<(String, String)>), StoreError> {
+) -> Result<PublishedList, StoreError> {
     let year = today.year();
     let list_id = format!("dibao-{year}-{village}");
     let rows = (0..rng.gen_range(12..30))

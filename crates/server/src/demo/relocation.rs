@@ -40,16 +40,26 @@ pub fn boards(rng: &mut StdRng, village: &str, today: NaiveDate) -> Vec<Edit> {
             }
             2 => {
                 // Objections to board 1 found three households not entitled.
-                households.retain(|h| !matches!(h.household_id.as_str(), "HK-007" | "HK-019" | "HK-028"));
+                households
+                    .retain(|h| !matches!(h.household_id.as_str(), "HK-007" | "HK-019" | "HK-028"));
                 for h in &mut households {
                     let house_m2 = rng.gen_range(60..220);
                     let land_centimu = rng.gen_range(80..600);
-                    h.detail = format!("砖混房屋{house_m2}㎡，耕地{}.{:02}亩", land_centimu / 100, land_centimu % 100);
-                    h.compensation = Fen(i64::from(house_m2) * 68_000 + i64::from(land_centimu) * 3_200_000 / 100);
+                    h.detail = format!(
+                        "砖混房屋{house_m2}㎡，耕地{}.{:02}亩",
+                        land_centimu / 100,
+                        land_centimu % 100
+                    );
+                    h.compensation =
+                        Fen(i64::from(house_m2) * 68_000
+                            + i64::from(land_centimu) * 3_200_000 / 100);
                 }
             }
             _ => {
-                for h in households.iter_mut().filter(|h| h.household_id.ends_with('4')) {
+                for h in households
+                    .iter_mut()
+                    .filter(|h| h.household_id.ends_with('4'))
+                {
                     h.persons += 1;
                     h.detail = format!("{}；新增人口1人（出生）", h.detail);
                 }
