@@ -26,21 +26,25 @@ pub struct TestServer {
 impl TestServer {
     /// Creates a data directory with the demo county under `root` and serves it on port 0.
     pub fn demo(root: &Path) -> anyhow::Result<TestServer> {
-        let data = DataDir::new(root.join("server"));
-        data.init()?;
-        let store = SqliteStore::open(&data.db_path())?;
-        demo::build(&store, &BlobStore::new(data.blob_dir()))?;
-        drop(store);
-        TestServer::start(data, "127.0.0.1:0".parse()?)
+        TestServer::start(demo_data(root)?, "127.0.0.1:0".parse()?)
     }
 
     /// Serves an existing data directory at `addr` (port 0 for any).
     pub fn start(data: DataDir, addr: SocketAddr) -> anyhow::Result<TestServer> {
+        TestServer::start_with_ttl(data, addr, 3600)
+    }
+
+    /// Serves with checkpoints valid for `ttl_secs` (short, to test expiry).
+    pub fn start_with_ttl(
+        data: DataDir,
+        addr: SocketAddr,
+        ttl_secs: i64,
+    ) -> anyhow::Result<TestServer> {
         let key = data.load_key()?;
         let store = SqliteStore::open(&data.db_path())?;
         let state = AppState {
             store: Arc::new(store),
-            signer: Arc::new(Signer::new(key, 3600)),
+            signer: Arc::new(Signer::new(key, ttl_secs)),
             blobs: Arc::new(BlobStore::new(data.blob_dir())),
             max_page: 500,
         };
@@ -104,6 +108,15 @@ impl Drop for TestServer {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// Creates `root/server` with a key pair and the demo county, without serving it.
+pub fn demo_data(root: &Path) -> anyhow::Result<DataDir> {
+    let data = DataDir::new(root.join("server"));
+    data.init()?;
+    let store = SqliteStore::open(&data.db_path())?;
+    demo::build(&store, &BlobStore::new(data.blob_dir()))?;
+    Ok(data)
 }
 
 /// A kiosk configuration for the demo village, pointing at `server_url` and trusting `key`.

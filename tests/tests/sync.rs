@@ -207,7 +207,13 @@ impl Rogue {
             let upstream = upstream.clone();
             async move {
                 use axum::http::StatusCode;
-                if let Some(body) = o.lock().unwrap().get(uri.path()).cloned() {
+                // A key is a path, or "path?part" to match only queries containing part.
+                let query = uri.query().unwrap_or("");
+                let found = o.lock().unwrap().iter().find_map(|(key, body)| {
+                    let (path, part) = key.split_once('?').unwrap_or((key.as_str(), ""));
+                    (path == uri.path() && query.contains(part)).then(|| body.clone())
+                });
+                if let Some(body) = found {
                     return (StatusCode::OK, body);
                 }
                 let pq = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
@@ -234,6 +240,14 @@ impl Rogue {
             .lock()
             .unwrap()
             .insert(path.to_string(), body);
+    }
+
+    /// Overrides `path` only for requests whose query contains `query_part`.
+    fn set_query(&self, path: &str, query_part: &str, body: String) {
+        self.overrides
+            .lock()
+            .unwrap()
+            .insert(format!("{path}?{query_part}"), body);
     }
 
     fn clear(&self) {
@@ -329,5 +343,156 @@ fn refuses_bad_signatures_rollbacks_and_tampered_pages() -> Result<()> {
     let now = kiosk.cache().scope_state(&village())?.unwrap();
     assert_eq!((now.seq, now.state_hash), (state_b.seq, state_b.state_hash));
     assert!(titles(&kiosk, ContentKind::Notice).contains(&"新通知".to_string()));
+    Ok(())
+}
+
+#[test]
+fn an_expired_checkpoint_marks_the_screen_possibly_out_of_date() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data = gongkai_tests::demo_data(tmp.path())?;
+    let server = TestServer::start_with_ttl(data, "127.0.0.1:0".parse()?, 2)?;
+    let kiosk = Kiosk::open(
+        kiosk_config(&server.url(), &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    assert!(!kiosk.status(Utc::now())?.stale);
+    drop(server);
+    // Judged by the kiosk's own clock, with the server gone: nothing can refresh it.
+    let later = Utc::now() + chrono::Duration::seconds(3);
+    assert!(kiosk.sync_once(later).is_err());
+    let status = kiosk.status(later)?;
+    assert!(status.stale && !status.online);
+    // The content itself stays readable.
+    assert_eq!(
+        kiosk
+            .list(ContentKind::Disclosure, None, 0, 5, later)?
+            .total,
+        52
+    );
+    Ok(())
+}
+
+#[test]
+fn a_kiosk_behind_pruned_tombstones_starts_again_and_ends_exact() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let kiosk = Kiosk::open(
+        kiosk_config(&server.url(), &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let store = server.store()?;
+    // Two notices withdrawn, then their tombstones pruned: the kiosk's cursor is too old
+    // to learn about the deletions change by change.
+    let head = store.publish(
+        &village(),
+        &[
+            Edit::delete(ContentKind::Notice, "notice-1"),
+            Edit::delete(ContentKind::Notice, "notice-2"),
+        ],
+    )?;
+    store.prune_tombstones(&village(), head.seq)?;
+    let report = kiosk.sync_once(Utc::now())?;
+    assert!(matches!(report.outcomes[0].1, ScopeOutcome::Updated { .. }));
+    assert!(titles(&kiosk, ContentKind::Notice)
+        .iter()
+        .all(|t| !t.contains("村民代表会议")));
+    assert_cache_at_checkpoints(&kiosk);
+    Ok(())
+}
+
+#[test]
+fn an_interrupted_sync_leaves_the_screen_unchanged_and_resumes() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let rogue = Rogue::start(server.url());
+    let config = kiosk_config(
+        &format!("http://{}/", rogue.addr),
+        &server.public_key_b64()?,
+    )?;
+    let kiosk = Kiosk::open(config, &tmp.path().join("kiosk"))?;
+    let township = ScopeId::parse("419901102")?;
+    // The township's 5,200-row list comes in pages of 500; the connection breaks after
+    // the first (the proxy answers garbage for the rest).
+    let cursor_after_first_page = server
+        .store()?
+        .changes(&township, 0, 500)?
+        .changes
+        .last()
+        .unwrap()
+        .seq;
+    rogue.set_query(
+        &format!("/v1/scopes/{township}/changes"),
+        &format!("since={cursor_after_first_page}&"),
+        "connection reset".into(),
+    );
+    assert!(kiosk.sync_once(Utc::now()).is_err());
+    assert!(
+        kiosk.cache().scope_state(&township)?.is_none(),
+        "nothing visible before the merge"
+    );
+    let staged = kiosk.cache().staging_state(&township)?.unwrap();
+    assert_eq!(staged.cursor, cursor_after_first_page);
+    assert_eq!(
+        kiosk
+            .list(ContentKind::SubsidyList, None, 0, 10, Utc::now())?
+            .total,
+        1,
+        "only the village's own list"
+    );
+
+    // The line comes back: the sync resumes from the staged cursor and merges exactly.
+    rogue.clear();
+    kiosk.sync_once(Utc::now())?;
+    assert!(kiosk.cache().staging_state(&township)?.is_none());
+    assert_cache_at_checkpoints(&kiosk);
+    assert_eq!(
+        kiosk
+            .list(ContentKind::SubsidyList, None, 0, 10, Utc::now())?
+            .total,
+        2
+    );
+    Ok(())
+}
+
+#[test]
+fn blobs_resume_and_a_corrupted_download_is_refused_then_fetched_again() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let blob_dir = server.data.blob_dir();
+    let (name, bytes) = std::fs::read_dir(&blob_dir)?
+        .flat_map(|d| std::fs::read_dir(d.unwrap().path()).unwrap())
+        .map(|f| f.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().to_string(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .next()
+        .unwrap();
+    let http = reqwest::blocking::Client::new();
+    let base = url::Url::parse(&server.url())?;
+    let dir = gongkai_kiosk::blobs::BlobDir::new(tmp.path().join("blobs"));
+    std::fs::create_dir_all(tmp.path().join("blobs"))?;
+    let part = tmp.path().join("blobs").join(format!("{name}.part"));
+
+    // Half of it arrived before the line dropped: the rest is fetched with a Range.
+    std::fs::write(&part, &bytes[..bytes.len() / 2])?;
+    dir.fetch(&http, &base, &name)?;
+    assert_eq!(dir.read(&name)?, bytes);
+    assert!(!part.exists());
+
+    // A partial file with wrong bytes: the result does not match its name, so it is
+    // thrown away rather than shown, and the next try starts clean and succeeds.
+    let name2 = name.clone();
+    std::fs::remove_file(dir.path(&name2).unwrap())?;
+    std::fs::write(&part, b"<svg>forged")?;
+    let err = dir.fetch(&http, &base, &name2).unwrap_err();
+    assert!(err.to_string().contains("does not match"), "{err}");
+    assert!(!dir.has(&name2) && !part.exists());
+    dir.fetch(&http, &base, &name2)?;
+    assert_eq!(dir.read(&name2)?, bytes);
     Ok(())
 }
