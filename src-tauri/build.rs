@@ -5,6 +5,12 @@ const COMMANDS: &[&str] = &[
     "categories",
     "list_items",
     "disclosure",
+    "finance",
+    "guide",
+    "notice",
+    "relocation",
+    "subsidy_list",
+    "subsidy_rows",
     "attachment_url",
 ];
 

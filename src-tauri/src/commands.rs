@@ -3,7 +3,10 @@
 
 use crate::EngineState;
 use base64::Engine as _;
-use gongkai_kiosk::views::{CategoryCount, DisclosureView, HomeView, IpcError, ItemPage};
+use gongkai_kiosk::views::{
+    CategoryCount, DisclosureView, FinanceView, GuideView, HomeView, IpcError, ItemPage,
+    NoticeView, RelocationView, SubsidyListView, SubsidyRowsPage,
+};
 use gongkai_kiosk::{Kiosk, KioskError};
 use gongkai_model::ContentKind;
 use std::sync::Arc;
@@ -74,8 +77,76 @@ pub fn list_items(
 }
 
 #[tauri::command(async)]
-pub fn disclosure(state: State<'_, EngineState>, id: String) -> Result<DisclosureView, IpcError> {
-    engine(&state)?.disclosure(&id).map_err(from_engine)
+pub fn disclosure(
+    state: State<'_, EngineState>,
+    scope: String,
+    id: String,
+) -> Result<DisclosureView, IpcError> {
+    engine(&state)?.disclosure(&scope, &id).map_err(from_engine)
+}
+
+#[tauri::command(async)]
+pub fn finance(
+    state: State<'_, EngineState>,
+    scope: String,
+    id: String,
+) -> Result<FinanceView, IpcError> {
+    engine(&state)?.finance(&scope, &id).map_err(from_engine)
+}
+
+#[tauri::command(async)]
+pub fn guide(
+    state: State<'_, EngineState>,
+    scope: String,
+    id: String,
+) -> Result<GuideView, IpcError> {
+    engine(&state)?.guide(&scope, &id).map_err(from_engine)
+}
+
+#[tauri::command(async)]
+pub fn notice(
+    state: State<'_, EngineState>,
+    scope: String,
+    id: String,
+) -> Result<NoticeView, IpcError> {
+    engine(&state)?
+        .notice(&scope, &id, chrono::Utc::now())
+        .map_err(from_engine)
+}
+
+#[tauri::command(async)]
+pub fn relocation(
+    state: State<'_, EngineState>,
+    scope: String,
+    id: String,
+) -> Result<RelocationView, IpcError> {
+    engine(&state)?
+        .relocation(&scope, &id, chrono::Utc::now())
+        .map_err(from_engine)
+}
+
+#[tauri::command(async)]
+pub fn subsidy_list(
+    state: State<'_, EngineState>,
+    scope: String,
+    id: String,
+) -> Result<SubsidyListView, IpcError> {
+    engine(&state)?
+        .subsidy_list(&scope, &id)
+        .map_err(from_engine)
+}
+
+#[tauri::command(async)]
+pub fn subsidy_rows(
+    state: State<'_, EngineState>,
+    list_id: Option<String>,
+    query: String,
+    offset: u32,
+    limit: u32,
+) -> Result<SubsidyRowsPage, IpcError> {
+    engine(&state)?
+        .subsidy_rows(list_id.as_deref(), &query, offset, limit)
+        .map_err(from_engine)
 }
 
 /// An image attachment as a data: URL (the CSP allows images from data: and the app only).

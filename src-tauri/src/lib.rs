@@ -73,6 +73,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::categories,
         commands::list_items,
         commands::disclosure,
+        commands::finance,
+        commands::guide,
+        commands::notice,
+        commands::relocation,
+        commands::subsidy_list,
+        commands::subsidy_rows,
         commands::attachment_url,
     ])
 }

@@ -121,11 +121,29 @@ pub fn demo_data(root: &Path) -> anyhow::Result<DataDir> {
 
 /// A kiosk configuration for the demo village, pointing at `server_url` and trusting `key`.
 pub fn kiosk_config_text(server_url: &str, key_b64: &str, data_dir: Option<&Path>) -> String {
+    village_config_text(server_url, key_b64, data_dir, "419901102201")
+}
+
+/// A kiosk configuration for any demo village by its code.
+pub fn village_config_text(
+    server_url: &str,
+    key_b64: &str,
+    data_dir: Option<&Path>,
+    village: &str,
+) -> String {
+    let (t_code, t_name, v_name) = demo::TOWNSHIPS
+        .iter()
+        .find_map(|(t, tn, vs)| {
+            vs.iter()
+                .find(|(v, _)| *v == village)
+                .map(|(_, vn)| (*t, *tn, *vn))
+        })
+        .unwrap_or(("419901102", "石桥镇", "石桥村"));
     let data_line = data_dir
         .map(|d| format!("data_dir = \"{}\"\n", d.display()))
         .unwrap_or_default();
     format!(
-        r#"kiosk_id = "419901102201-test"
+        r#"kiosk_id = "{village}-test"
 server_url = "{server_url}"
 server_public_key = "{key_b64}"
 {data_line}poll_interval_secs = 5
@@ -134,10 +152,10 @@ idle_timeout_secs = 90
 [scope]
 county = "419901"
 county_name = "云溪县"
-township = "419901102"
-township_name = "石桥镇"
-village = "419901102201"
-village_name = "石桥村"
+township = "{t_code}"
+township_name = "{t_name}"
+village = "{village}"
+village_name = "{v_name}"
 "#
     )
 }

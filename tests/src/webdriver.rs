@@ -172,11 +172,24 @@ impl Session {
                 "tauri:options": { "application": application, "args": args }
             }}
         });
-        let resp: Value = http
-            .post(format!("http://127.0.0.1:{port}/session"))
-            .json(&caps)
-            .send()?
-            .json()?;
+        // tauri-driver accepts connections a moment before it can start sessions; a
+        // transport error on the first tries is that, not a failure of the app.
+        let mut attempt = 0;
+        let resp: Value = loop {
+            attempt += 1;
+            match http
+                .post(format!("http://127.0.0.1:{port}/session"))
+                .json(&caps)
+                .send()
+            {
+                Ok(r) => break r.json()?,
+                Err(e) if attempt < 5 => {
+                    eprintln!("new session, attempt {attempt}: {e}");
+                    std::thread::sleep(Duration::from_secs(1));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        };
         let id = resp["value"]["sessionId"]
             .as_str()
             .ok_or_else(|| anyhow!("no session: {resp}"))?;
@@ -299,4 +312,68 @@ pub fn app_binary() -> Result<PathBuf> {
         );
     }
     Ok(bin)
+}
+
+/// The kiosk app in its own Xvfb display, driven through its own tauri-driver.
+/// Fields drop in order: the session closes before the driver and display go.
+pub struct KioskWindow {
+    pub app: Session,
+    _driver: TauriDriver,
+    pub display: Xvfb,
+}
+
+impl KioskWindow {
+    pub fn launch(config: &Path, data_dir: &Path) -> Result<KioskWindow> {
+        let display = Xvfb::start()?;
+        let driver = TauriDriver::start(
+            &display.display,
+            &[
+                ("GONGKAI_KIOSK_CONFIG", config.display().to_string()),
+                ("GONGKAI_KIOSK_DATA", data_dir.display().to_string()),
+            ],
+        )?;
+        let app = Session::start(driver.port, &app_binary()?, &[])?;
+        Ok(KioskWindow {
+            app,
+            _driver: driver,
+            display,
+        })
+    }
+
+    /// Saves a screenshot into the artifacts directory under `name`.png.
+    pub fn shot(&self, name: &str) -> Result<()> {
+        self.display
+            .screenshot(&crate::artifacts_dir().join(format!("{name}.png")))
+    }
+
+    /// Taps the first element matching `css`, waiting for it to appear.
+    /// On failure a screenshot `failed-tap.png` shows what was on screen instead.
+    pub fn tap(&self, css: &str) -> Result<()> {
+        match self.app.wait_for(css, Duration::from_secs(30)) {
+            Ok(e) => self.app.click(&e),
+            Err(err) => {
+                let _ = self.shot("failed-tap");
+                Err(err)
+            }
+        }
+    }
+
+    /// Waits for `css`; on failure a screenshot `failed-wait.png` shows the screen.
+    pub fn wait_for(&self, css: &str) -> Result<Element> {
+        self.app
+            .wait_for(css, Duration::from_secs(30))
+            .inspect_err(|_| {
+                let _ = self.shot("failed-wait");
+            })
+    }
+
+    /// The page's visible text.
+    pub fn page_text(&self) -> Result<String> {
+        Ok(self
+            .app
+            .execute("return document.body.innerText")?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
 }

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use anyhow::Result;
-use gongkai_tests::webdriver::{app_binary, Session, TauriDriver, Xvfb};
+use gongkai_tests::webdriver::KioskWindow;
 use gongkai_tests::{artifacts_dir, kiosk_config_text, TestServer};
 use std::time::Duration;
 
@@ -22,18 +22,8 @@ fn resident_opens_the_catalog_and_reads_an_item_then_sees_offline() -> Result<()
         kiosk_config_text(&server.url(), &server.public_key_b64()?, None),
     )?;
 
-    let x = Xvfb::start()?;
-    let driver = TauriDriver::start(
-        &x.display,
-        &[
-            ("GONGKAI_KIOSK_CONFIG", config.display().to_string()),
-            (
-                "GONGKAI_KIOSK_DATA",
-                tmp.path().join("kiosk-data").display().to_string(),
-            ),
-        ],
-    )?;
-    let app = Session::start(driver.port, &app_binary()?, &[])?;
+    let window = KioskWindow::launch(&config, &tmp.path().join("kiosk-data"))?;
+    let (app, x) = (&window.app, &window.display);
     let shots = artifacts_dir();
 
     // Home: the village name, every tile, and the data freshness once synced.
@@ -94,5 +84,188 @@ fn resident_opens_the_catalog_and_reads_an_item_then_sees_offline() -> Result<()
         t.contains("52 项")
     })?;
     x.screenshot(&shots.join("e2e-offline.png"))?;
+    Ok(())
+}
+
+/// Launches the app for a demo village against a fresh demo server.
+fn launch(village: &str) -> Result<(tempfile::TempDir, TestServer, KioskWindow)> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let config = tmp.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        gongkai_tests::village_config_text(&server.url(), &server.public_key_b64()?, None, village),
+    )?;
+    let window = KioskWindow::launch(&config, &tmp.path().join("kiosk-data"))?;
+    // Wait for the first sync to land before walking the screens.
+    window
+        .app
+        .wait_for_text("[data-testid=tile-disclosure]", WAIT, |t| {
+            t.contains("52 项")
+        })?;
+    Ok((tmp, server, window))
+}
+
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn finance_guides_notices_and_finding_ones_own_subsidy_row() -> Result<()> {
+    let (_tmp, server, w) = launch("419901102201")?;
+
+    // 村务财务: the newest month, balanced, with the chart and earlier months one tap away.
+    w.tap("[data-testid=tile-finance]")?;
+    w.tap("[data-testid=entry]")?;
+    w.app
+        .wait_for_text("[data-testid=balance-check]", WAIT, |t| {
+            t.contains("账目平衡")
+        })?;
+    let text = w.page_text()?;
+    assert!(
+        text.contains("期初余额") && text.contains("支出去向") && text.contains("支出明细"),
+        "{text}"
+    );
+    w.shot("e2e-finance")?;
+    w.tap("[data-testid=home]")?;
+
+    // 办事指南: materials and steps.
+    w.tap("[data-testid=tile-guide]")?;
+    w.tap("[data-testid=entry]")?;
+    w.wait_for("[data-testid=detail-title]")?;
+    let text = w.page_text()?;
+    assert!(
+        text.contains("要带的材料") && text.contains("办理步骤") && text.contains("承诺时限"),
+        "{text}"
+    );
+    w.shot("e2e-guide")?;
+    w.tap("[data-testid=home]")?;
+
+    // 通知公告: the expired county notice is not listed.
+    w.tap("[data-testid=tile-notice]")?;
+    w.wait_for("[data-testid=entry]")?;
+    let text = w.page_text()?;
+    assert!(!text.contains("国庆假期"), "expired notice shown: {text}");
+    w.tap("[data-testid=entry]")?;
+    w.wait_for("[data-testid=detail-title]")?;
+    w.shot("e2e-notice")?;
+    w.tap("[data-testid=home]")?;
+
+    // 补贴名单: open the township's 粮食直补 list and find a row by pinyin initials, then by
+    // the last 4 characters of the ID number, on the screen keyboard.
+    let store = server.store()?;
+    let township = gongkai_model::ScopeId::parse("419901102")?;
+    let read = gongkai_server::Store::changes(&store, &township, 0, 300)?;
+    let body = read
+        .changes
+        .iter()
+        .rev()
+        .find(|c| c.kind == gongkai_model::ContentKind::SubsidyRow)
+        .unwrap();
+    let row: gongkai_model::SubsidyRow = serde_json::from_str(body.body.as_deref().unwrap())?;
+    w.tap("[data-testid=tile-subsidy]")?;
+    let entries = w.app.find_all("[data-testid=entry]")?;
+    assert_eq!(
+        entries.len(),
+        2,
+        "the township list and the village 低保 list"
+    );
+    let grain = entries
+        .iter()
+        .find(|e| {
+            w.app
+                .text(e)
+                .map(|t| t.contains("粮食直补"))
+                .unwrap_or(false)
+        })
+        .unwrap()
+        .clone();
+    w.app.click(&grain)?;
+    w.app
+        .wait_for_text("[data-testid=found]", WAIT, |t| t.contains("5200"))?;
+    let initials = gongkai_model::names::initials(&row.name);
+    for ch in initials.chars() {
+        w.tap(&format!("[data-testid=key-{ch}]"))?;
+    }
+    w.app
+        .wait_for_text("[data-testid=found]", WAIT, |t| t.contains("拼音首字母"))?;
+    let first = w
+        .app
+        .wait_for_text("[data-testid=subsidy-row]", WAIT, |t| !t.contains('…'))?;
+    let first_name = first
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        gongkai_model::names::initials_variants(&first_name)
+            .iter()
+            .any(|v| v.starts_with(&initials)),
+        "{first_name} does not match {initials}"
+    );
+    w.shot("e2e-subsidy-search")?;
+    w.tap("[data-testid=key-clear]")?;
+    let tail: String = row
+        .id_masked
+        .chars()
+        .rev()
+        .take(4)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    for ch in tail.to_lowercase().chars() {
+        w.tap(&format!("[data-testid=key-{ch}]"))?;
+    }
+    w.app
+        .wait_for_text("[data-testid=found]", WAIT, |t| t.contains("身份证号后4位"))?;
+    let rows = w.app.find_all("[data-testid=subsidy-row]")?;
+    let mut hit = None;
+    for r in rows {
+        if w.app.text(&r)?.contains(&row.name) {
+            hit = Some(r);
+            break;
+        }
+    }
+    w.app
+        .click(&hit.expect("the row whose ID tail was typed"))?;
+    let detail = w
+        .app
+        .wait_for_text("[data-testid=row-detail]", WAIT, |t| !t.is_empty())?;
+    assert!(
+        detail.contains(&row.name) && detail.contains(&row.id_masked),
+        "{detail}"
+    );
+    w.shot("e2e-subsidy-row")?;
+    w.tap("[data-testid=close-row]")?;
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn relocation_village_reads_its_three_boards_and_what_changed() -> Result<()> {
+    let (_tmp, _server, w) = launch("419901201202")?;
+    w.tap("[data-testid=tile-relocation]")?;
+    let first = w
+        .app
+        .wait_for_text("[data-testid=entry]", WAIT, |t| t.contains("榜"))?;
+    assert!(first.contains("第三榜"), "newest board first: {first}");
+    w.tap("[data-testid=entry]")?;
+    w.app
+        .wait_for_text("[data-testid=posting-status]", WAIT, |t| {
+            t.contains("公示中") && t.contains("剩余")
+        })?;
+    w.app.wait_for("[data-testid=object]", WAIT)?;
+    w.shot("e2e-relocation-board3")?;
+
+    // Board 2 against board 1: three households struck off, every other one changed.
+    let rounds = w.app.find_all("[data-testid=round]")?;
+    assert_eq!(rounds.len(), 3);
+    w.app.click(&rounds[1])?;
+    w.app
+        .wait_for_text("[data-testid=posting-status]", WAIT, |t| {
+            t.contains("已结束")
+        })?;
+    w.tap("[data-testid=only-changes]")?;
+    let text = w.page_text()?;
+    assert_eq!(text.matches("核减").count(), 3, "{text}");
+    w.shot("e2e-relocation-changes")?;
     Ok(())
 }

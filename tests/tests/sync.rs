@@ -127,9 +127,12 @@ fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
     let first = kiosk
         .list(ContentKind::Disclosure, None, 0, 1, Utc::now())?
         .entries[0]
-        .id
         .clone();
-    assert!(!kiosk.disclosure(&first)?.item.body_html.is_empty());
+    assert!(!kiosk
+        .disclosure(&first.scope, &first.id)?
+        .item
+        .body_html
+        .is_empty());
 
     // While it is down, the office publishes a notice and withdraws another.
     {

@@ -8,6 +8,7 @@
 pub mod blobs;
 pub mod cache;
 pub mod config;
+mod content;
 pub mod sync;
 pub mod views;
 
@@ -118,7 +119,8 @@ impl Kiosk {
         &self.blobs
     }
 
-    fn scopes(&self) -> Vec<ScopeId> {
+    /// The scopes this kiosk follows, most local first.
+    pub fn followed_scopes(&self) -> Vec<ScopeId> {
         self.config
             .places()
             .into_iter()
@@ -126,7 +128,7 @@ impl Kiosk {
             .collect()
     }
 
-    fn scope_name(&self, code: &str) -> String {
+    pub(crate) fn scope_name(&self, code: &str) -> String {
         self.config
             .places()
             .into_iter()
@@ -140,7 +142,7 @@ impl Kiosk {
     pub fn sync_once(&self, now: DateTime<Utc>) -> Result<SyncReport, KioskError> {
         let mut outcomes = Vec::new();
         let mut refused: Option<SyncError> = None;
-        for scope in self.scopes() {
+        for scope in self.followed_scopes() {
             match self.client.sync_scope(&self.cache, &scope, now.timestamp()) {
                 Ok(o) => outcomes.push((scope, o)),
                 Err(e) if e.is_offline() => {
@@ -199,7 +201,7 @@ impl Kiosk {
         let mut oldest: Option<i64> = None;
         let mut stale = false;
         let mut complete = true;
-        for scope in self.scopes() {
+        for scope in self.followed_scopes() {
             match self.cache.scope_state(&scope)? {
                 Some(s) => {
                     let c = &s.checkpoint.checkpoint;
@@ -219,7 +221,7 @@ impl Kiosk {
     }
 
     pub fn home(&self, now: DateTime<Utc>) -> Result<HomeView, KioskError> {
-        let scopes = self.scopes();
+        let scopes = self.followed_scopes();
         let key = now_key(now);
         let count = |kind| self.cache.count(kind, &scopes, &key).map(|n| n as u32);
         let tile = |key, label: &str, hint: &str, count| Tile {
@@ -294,7 +296,7 @@ impl Kiosk {
     ) -> Result<Vec<CategoryCount>, KioskError> {
         Ok(self
             .cache
-            .categories(kind, &self.scopes(), &now_key(now))?
+            .categories(kind, &self.followed_scopes(), &now_key(now))?
             .into_iter()
             .map(|(category, count)| CategoryCount {
                 category,
@@ -313,7 +315,7 @@ impl Kiosk {
     ) -> Result<ItemPage, KioskError> {
         let (rows, total) = self.cache.list(
             kind,
-            &self.scopes(),
+            &self.followed_scopes(),
             category,
             &now_key(now),
             offset,
@@ -324,6 +326,7 @@ impl Kiosk {
                 .into_iter()
                 .map(|r| ListEntry {
                     scope_name: self.scope_name(&r.scope),
+                    scope: r.scope,
                     id: r.id,
                     title: r.title,
                     category: r.category,
@@ -336,13 +339,8 @@ impl Kiosk {
         })
     }
 
-    pub fn disclosure(&self, id: &str) -> Result<DisclosureView, KioskError> {
-        let (scope, body) = self
-            .cache
-            .body(ContentKind::Disclosure, id, &self.scopes())?
-            .ok_or(KioskError::NotFound)?;
-        let item: Disclosure =
-            serde_json::from_str(&body).map_err(|e| KioskError::Corrupt(e.to_string()))?;
+    pub fn disclosure(&self, scope: &str, id: &str) -> Result<DisclosureView, KioskError> {
+        let (scope, item): (_, Disclosure) = self.item(ContentKind::Disclosure, scope, id)?;
         Ok(DisclosureView {
             id: id.to_string(),
             scope_name: self.scope_name(scope.as_str()),

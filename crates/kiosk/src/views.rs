@@ -68,6 +68,8 @@ pub struct CategoryCount {
 
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ListEntry {
+    /// The scope code that published it: items are named by (scope, id).
+    pub scope: String,
     pub id: String,
     /// Name of the county, township or village that published it.
     pub scope_name: String,
@@ -111,6 +113,107 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     CategoryCount::export_all(&cfg)?;
     DisclosureView::export_all(&cfg)?;
     IpcError::export_all(&cfg)?;
+    FinanceView::export_all(&cfg)?;
+    GuideView::export_all(&cfg)?;
+    NoticeView::export_all(&cfg)?;
+    RelocationView::export_all(&cfg)?;
+    SubsidyListView::export_all(&cfg)?;
+    SubsidyRowsPage::export_all(&cfg)?;
     gongkai_model::ContentKind::export_all(&cfg)?;
     Ok(())
+}
+
+/// One period's 村务财务 statement, with what the screen draws from it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct FinanceView {
+    pub id: String,
+    pub scope_name: String,
+    pub statement: gongkai_model::FinanceStatement,
+    pub income: gongkai_model::Fen,
+    pub expense: gongkai_model::Fen,
+    /// Opening + income − expense = closing.
+    pub balanced: bool,
+    /// Expense per category, largest first, for the chart.
+    pub expense_by_category: Vec<CategoryAmount>,
+    /// Every period of this village, newest first, for one-tap navigation.
+    pub periods: Vec<PeriodRef>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CategoryAmount {
+    pub category: String,
+    pub amount: gongkai_model::Fen,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PeriodRef {
+    pub id: String,
+    pub period: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct GuideView {
+    pub id: String,
+    pub scope_name: String,
+    pub guide: gongkai_model::Guide,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct NoticeView {
+    pub id: String,
+    pub scope_name: String,
+    pub notice: gongkai_model::Notice,
+}
+
+/// One 三榜 board with its posting status and what changed since the board before it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RelocationView {
+    pub id: String,
+    pub scope_name: String,
+    pub board: gongkai_model::RelocationBoard,
+    pub status: gongkai_model::boards::PostingStatus,
+    /// Days of the posting period left, today included (0 once ended).
+    pub days_left: i64,
+    /// The other boards of the same village, by round.
+    pub rounds: Vec<RoundRef>,
+    /// Row-by-row comparison with the previous round; empty for round 1.
+    pub changes: Vec<gongkai_model::boards::RowChange>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct RoundRef {
+    pub id: String,
+    pub round: u8,
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SubsidyListView {
+    pub id: String,
+    pub scope_name: String,
+    pub list: gongkai_model::SubsidyList,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SubsidyRowView {
+    pub id: String,
+    pub row: gongkai_model::SubsidyRow,
+}
+
+/// What a search found, and how the text was understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum QueryKind {
+    All,
+    Name,
+    Initials,
+    IdTail,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct SubsidyRowsPage {
+    pub rows: Vec<SubsidyRowView>,
+    pub total: u32,
+    pub offset: u32,
+    pub query_kind: QueryKind,
 }

@@ -5,9 +5,11 @@
 //! server, the kiosk engine and tests alike.
 #![forbid(unsafe_code)]
 
+pub mod boards;
 pub mod content;
 pub mod idcard;
 pub mod money;
+pub mod names;
 pub mod scope;
 
 pub use content::{

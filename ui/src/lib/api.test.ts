@@ -20,7 +20,7 @@ describe("commands", () => {
     invoke.mockImplementation(() => Promise.reject({ code: "not_found", message: "没有找到这条内容" }));
     let err: unknown = null;
     try {
-      await api.disclosure("x");
+      await api.disclosure("419901", "x");
     } catch (e) {
       err = e;
     }

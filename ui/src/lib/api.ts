@@ -4,6 +4,12 @@ import { invoke } from "@tauri-apps/api/core";
 import type { CategoryCount } from "./bindings/CategoryCount";
 import type { ContentKind } from "./bindings/ContentKind";
 import type { DisclosureView } from "./bindings/DisclosureView";
+import type { FinanceView } from "./bindings/FinanceView";
+import type { GuideView } from "./bindings/GuideView";
+import type { NoticeView } from "./bindings/NoticeView";
+import type { RelocationView } from "./bindings/RelocationView";
+import type { SubsidyListView } from "./bindings/SubsidyListView";
+import type { SubsidyRowsPage } from "./bindings/SubsidyRowsPage";
 import type { HomeView } from "./bindings/HomeView";
 import type { IpcError } from "./bindings/IpcError";
 import type { ItemPage } from "./bindings/ItemPage";
@@ -22,6 +28,13 @@ export const api = {
   categories: (kind: ContentKind) => invoke<CategoryCount[]>("categories", { kind }),
   listItems: (kind: ContentKind, category: string | null, offset: number, limit: number) =>
     invoke<ItemPage>("list_items", { kind, category, offset, limit }),
-  disclosure: (id: string) => invoke<DisclosureView>("disclosure", { id }),
+  disclosure: (scope: string, id: string) => invoke<DisclosureView>("disclosure", { scope, id }),
+  finance: (scope: string, id: string) => invoke<FinanceView>("finance", { scope, id }),
+  guide: (scope: string, id: string) => invoke<GuideView>("guide", { scope, id }),
+  notice: (scope: string, id: string) => invoke<NoticeView>("notice", { scope, id }),
+  relocation: (scope: string, id: string) => invoke<RelocationView>("relocation", { scope, id }),
+  subsidyList: (scope: string, id: string) => invoke<SubsidyListView>("subsidy_list", { scope, id }),
+  subsidyRows: (listId: string | null, query: string, offset: number, limit: number) =>
+    invoke<SubsidyRowsPage>("subsidy_rows", { listId, query, offset, limit }),
   attachmentUrl: (sha256: string) => invoke<string>("attachment_url", { sha256 }),
 };

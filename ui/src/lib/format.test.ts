@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatClock, formatDate, formatDateTime } from "./format";
+import { formatClock, formatDate, formatDateTime, formatFen, formatMu, formatPeriod } from "./format";
 
 describe("dates for residents", () => {
   it("writes plain dates without time zone shifts", () => {
@@ -15,5 +15,19 @@ describe("dates for residents", () => {
   });
   it("passes through what it cannot read", () => {
     expect(formatDateTime("2026-Q1")).toBe("2026-Q1");
+  });
+});
+
+describe("money and measures", () => {
+  it("writes fen as yuan with grouping, like the Rust side", () => {
+    expect(formatFen(0)).toBe("¥0.00");
+    expect(formatFen(5)).toBe("¥0.05");
+    expect(formatFen(123456789)).toBe("¥1,234,567.89");
+    expect(formatFen(-100050)).toBe("-¥1,000.50");
+  });
+  it("writes areas and periods", () => {
+    expect(formatMu(1250)).toBe("12.50亩");
+    expect(formatPeriod("2026-03")).toBe("2026年3月");
+    expect(formatPeriod("2026-Q1")).toBe("2026年第1季度");
   });
 });

@@ -5,7 +5,7 @@ import type { TileKey } from "./bindings/TileKey";
 export type Screen =
   | { name: "home" }
   | { name: "list"; kind: ContentKind; tile: TileKey }
-  | { name: "disclosure"; id: string; back: Screen }
+  | { name: "detail"; kind: ContentKind; scope: string; id: string; back: Screen }
   | { name: "complaint" };
 
 /** The content kind a tile lists, or null for tiles that are actions. */

@@ -6,6 +6,10 @@
 //! network go to `staging` first (each page with its cursor in one transaction), so a
 //! kill at any instant leaves the cache at the previous checkpoint or the next one.
 
+mod subsidy;
+
+pub use subsidy::FoundRow;
+
 use gongkai_db::Durability;
 use gongkai_model::{content::summarize, ContentKind, ScopeId};
 use gongkai_protocol::{item_hash, Change, ChangeOp, SignedCheckpoint, StateHash};
@@ -13,7 +17,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE scope_state (
     scope      TEXT PRIMARY KEY,
     epoch      INTEGER NOT NULL,
@@ -62,7 +67,9 @@ CREATE TABLE staging_state (
     cursor   INTEGER NOT NULL,
     reset    INTEGER NOT NULL
 );
-"#];
+"#,
+    subsidy::MIGRATION,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -263,6 +270,7 @@ impl Cache {
             _ => {
                 tx.execute("DELETE FROM items WHERE scope = ?1", [scope.as_str()])?;
                 tx.execute("DELETE FROM item_blobs WHERE scope = ?1", [scope.as_str()])?;
+                subsidy::remove_scope(&tx, scope.as_str())?;
                 (StateHash::EMPTY, 0)
             }
         };
@@ -332,9 +340,15 @@ impl Cache {
                         for sha in s.iter().flat_map(|s| s.blobs.iter()) {
                             add_blob.execute(params![sha, scope.as_str(), kind_key, id])?;
                         }
+                        if kind == ContentKind::SubsidyRow {
+                            subsidy::put(&tx, scope.as_str(), &id, &body)?;
+                        }
                     }
                     None => {
                         del_stmt.execute(params![scope.as_str(), kind_key, id])?;
+                        if kind == ContentKind::SubsidyRow {
+                            subsidy::remove(&tx, scope.as_str(), &id)?;
+                        }
                     }
                 }
             }
@@ -529,6 +543,20 @@ impl Cache {
             }
         }
         Ok(None)
+    }
+
+    /// Subsidy rows in the given scopes (and list) matching a resident's search text: part
+    /// of a name, pinyin initials, or the end of the ID number.
+    pub fn search_subsidy(
+        &self,
+        scopes: &[ScopeId],
+        list_id: Option<&str>,
+        query: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<(Vec<FoundRow>, u64), CacheError> {
+        let scopes: Vec<String> = scopes.iter().map(ToString::to_string).collect();
+        subsidy::search(&lock(&self.reader), &scopes, list_id, query, offset, limit)
     }
 
     /// Blobs referenced by visible items.

@@ -1,0 +1,211 @@
+//! The detail reads behind each content kind's screens, all from the local cache.
+
+use crate::views::{
+    CategoryAmount, FinanceView, GuideView, NoticeView, PeriodRef, QueryKind, RelocationView,
+    RoundRef, SubsidyListView, SubsidyRowView, SubsidyRowsPage,
+};
+use crate::{beijing, Kiosk, KioskError};
+use chrono::{DateTime, Utc};
+use gongkai_model::names::{self, NameQuery};
+use gongkai_model::{boards, ContentKind, Fen, FinanceLineKind, ScopeId};
+use serde::de::DeserializeOwned;
+
+impl Kiosk {
+    /// Reads and parses one item's body. Only followed scopes are looked in, so a
+    /// screen can never be pointed at anything else the cache might hold.
+    pub(crate) fn item<T: DeserializeOwned>(
+        &self,
+        kind: ContentKind,
+        scope: &str,
+        id: &str,
+    ) -> Result<(ScopeId, T), KioskError> {
+        let scope = self
+            .followed_scopes()
+            .into_iter()
+            .find(|s| s.as_str() == scope)
+            .ok_or(KioskError::NotFound)?;
+        let (scope, body) = self
+            .cache()
+            .body(kind, id, std::slice::from_ref(&scope))?
+            .ok_or(KioskError::NotFound)?;
+        let item = serde_json::from_str(&body).map_err(|e| KioskError::Corrupt(e.to_string()))?;
+        Ok((scope, item))
+    }
+
+    /// All items of a kind in one scope, parsed, for navigation between siblings.
+    fn siblings<T: DeserializeOwned>(
+        &self,
+        kind: ContentKind,
+        scope: &ScopeId,
+    ) -> Result<Vec<(String, T)>, KioskError> {
+        let (rows, _) = self
+            .cache()
+            .list(kind, std::slice::from_ref(scope), None, "", 0, 1000)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            if let Ok((_, item)) = self.item::<T>(kind, scope.as_str(), &r.id) {
+                out.push((r.id, item));
+            }
+        }
+        Ok(out)
+    }
+
+    pub fn finance(&self, scope: &str, id: &str) -> Result<FinanceView, KioskError> {
+        let (scope, statement): (_, gongkai_model::FinanceStatement) =
+            self.item(ContentKind::Finance, scope, id)?;
+        let (income, expense) = statement
+            .totals()
+            .map_err(|e| KioskError::Corrupt(e.to_string()))?;
+        let mut by_category: Vec<CategoryAmount> = Vec::new();
+        for line in statement
+            .lines
+            .iter()
+            .filter(|l| l.kind == FinanceLineKind::Expense)
+        {
+            match by_category.iter_mut().find(|c| c.category == line.category) {
+                Some(c) => c.amount = Fen(c.amount.0 + line.amount.0),
+                None => by_category.push(CategoryAmount {
+                    category: line.category.clone(),
+                    amount: line.amount,
+                }),
+            }
+        }
+        by_category.sort_by_key(|c| std::cmp::Reverse(c.amount));
+        let (rows, _) = self.cache().list(
+            ContentKind::Finance,
+            std::slice::from_ref(&scope),
+            None,
+            "",
+            0,
+            200,
+        )?;
+        Ok(FinanceView {
+            id: id.to_string(),
+            scope_name: self.scope_name(scope.as_str()),
+            balanced: statement.check().is_ok(),
+            income,
+            expense,
+            expense_by_category: by_category,
+            periods: rows
+                .into_iter()
+                .map(|r| PeriodRef {
+                    id: r.id,
+                    period: r.date,
+                })
+                .collect(),
+            statement,
+        })
+    }
+
+    pub fn guide(&self, scope: &str, id: &str) -> Result<GuideView, KioskError> {
+        let (scope, guide) = self.item(ContentKind::Guide, scope, id)?;
+        Ok(GuideView {
+            id: id.to_string(),
+            scope_name: self.scope_name(scope.as_str()),
+            guide,
+        })
+    }
+
+    /// A notice, unless it has expired by the kiosk's own clock.
+    pub fn notice(
+        &self,
+        scope: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<NoticeView, KioskError> {
+        let (scope, notice): (_, gongkai_model::Notice) =
+            self.item(ContentKind::Notice, scope, id)?;
+        if notice.expire_at.is_some_and(|t| t <= now) {
+            return Err(KioskError::NotFound);
+        }
+        Ok(NoticeView {
+            id: id.to_string(),
+            scope_name: self.scope_name(scope.as_str()),
+            notice,
+        })
+    }
+
+    pub fn relocation(
+        &self,
+        scope: &str,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<RelocationView, KioskError> {
+        let (scope, board): (_, gongkai_model::RelocationBoard) =
+            self.item(ContentKind::RelocationBoard, scope, id)?;
+        let mut siblings: Vec<(String, gongkai_model::RelocationBoard)> = self
+            .siblings::<gongkai_model::RelocationBoard>(ContentKind::RelocationBoard, &scope)?
+            .into_iter()
+            .filter(|(_, b)| b.village_name == board.village_name)
+            .collect();
+        siblings.sort_by_key(|(_, b)| b.round);
+        let previous = siblings
+            .iter()
+            .filter(|(_, b)| b.round < board.round)
+            .max_by_key(|(_, b)| b.round);
+        let changes = previous
+            .map(|(_, p)| boards::diff(&p.rows, &board.rows))
+            .unwrap_or_default();
+        let today = now.with_timezone(&beijing()).date_naive();
+        let (status, days_left) = boards::posting(&board, today);
+        Ok(RelocationView {
+            id: id.to_string(),
+            scope_name: self.scope_name(scope.as_str()),
+            rounds: siblings
+                .iter()
+                .map(|(id, b)| RoundRef {
+                    id: id.clone(),
+                    round: b.round,
+                    title: b.title.clone(),
+                })
+                .collect(),
+            status,
+            days_left,
+            changes,
+            board,
+        })
+    }
+
+    pub fn subsidy_list(&self, scope: &str, id: &str) -> Result<SubsidyListView, KioskError> {
+        let (scope, list) = self.item(ContentKind::SubsidyList, scope, id)?;
+        Ok(SubsidyListView {
+            id: id.to_string(),
+            scope_name: self.scope_name(scope.as_str()),
+            list,
+        })
+    }
+
+    /// Rows of a subsidy list (or of every list, with `list_id` None) matching `query`.
+    pub fn subsidy_rows(
+        &self,
+        list_id: Option<&str>,
+        query: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<SubsidyRowsPage, KioskError> {
+        let (found, total) = self.cache().search_subsidy(
+            &self.followed_scopes(),
+            list_id,
+            query,
+            offset,
+            limit.clamp(1, 500),
+        )?;
+        Ok(SubsidyRowsPage {
+            rows: found
+                .into_iter()
+                .map(|f| SubsidyRowView {
+                    id: f.id,
+                    row: f.row,
+                })
+                .collect(),
+            total: total as u32,
+            offset,
+            query_kind: match names::classify(query) {
+                NameQuery::Empty => QueryKind::All,
+                NameQuery::Name(_) => QueryKind::Name,
+                NameQuery::Initials(_) => QueryKind::Initials,
+                NameQuery::IdTail(_) => QueryKind::IdTail,
+            },
+        })
+    }
+}
