@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "subsidy_list",
     "subsidy_rows",
     "attachment_url",
+    "read_aloud",
+    "stop_reading",
 ];
 
 fn main() {

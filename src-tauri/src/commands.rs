@@ -171,3 +171,17 @@ pub fn attachment_url(state: State<'_, EngineState>, sha256: String) -> Result<S
         base64::engine::general_purpose::STANDARD.encode(bytes)
     ))
 }
+
+/// Speaks the given text (the page the resident is looking at) with the offline voice.
+#[tauri::command(async)]
+pub fn read_aloud(speech: State<'_, crate::speech::Speech>, text: String) -> Result<(), IpcError> {
+    speech.say(&text).map_err(|e| {
+        tracing::warn!(error = %e, "read-aloud failed");
+        ipc("unavailable", "本机暂时不能朗读")
+    })
+}
+
+#[tauri::command(async)]
+pub fn stop_reading(speech: State<'_, crate::speech::Speech>) {
+    speech.stop();
+}

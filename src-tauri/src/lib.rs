@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod commands;
+mod speech;
 
 use gongkai_kiosk::{Kiosk, KioskConfig};
 use std::path::PathBuf;
@@ -80,7 +81,31 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::subsidy_list,
         commands::subsidy_rows,
         commands::attachment_url,
+        commands::read_aloud,
+        commands::stop_reading,
     ])
+}
+
+/// Opens the kiosk window covering the whole primary monitor. It is built here rather than
+/// in tauri.conf.json because kiosks often run without a window manager (cage, or Xvfb in
+/// tests) where a fullscreen request alone is ignored, and the screen may be portrait.
+fn open_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
+    let (width, height) = match app.primary_monitor() {
+        Ok(Some(m)) => {
+            let size = m.size().to_logical::<f64>(m.scale_factor());
+            (size.width, size.height)
+        }
+        _ => (1920.0, 1080.0),
+    };
+    tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default())
+        .title("公开 · 村务政务公开查询")
+        .inner_size(width, height)
+        .position(0.0, 0.0)
+        .decorations(false)
+        .resizable(false)
+        .fullscreen(true)
+        .build()?;
+    Ok(())
 }
 
 pub fn run() {
@@ -91,12 +116,14 @@ pub fn run() {
         .init();
     let result = with_commands(tauri::Builder::default())
         .setup(|app| {
+            open_window(app)?;
             let engine = open_engine(app.path().app_data_dir().ok());
             match &engine {
                 Ok(k) => spawn_sync(k.clone()),
                 Err(e) => tracing::error!("{e}"),
             }
             app.manage(EngineState(engine));
+            app.manage(speech::Speech::default());
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod bigdata;
 pub mod webdriver;
 
 use anyhow::Context;

@@ -17,6 +17,12 @@ pub struct Xvfb {
 
 impl Xvfb {
     pub fn start() -> Result<Xvfb> {
+        Xvfb::start_sized(1920, 1080)
+    }
+
+    /// A display of the given size (1080×1920 for a portrait kiosk).
+    pub fn start_sized(width: u32, height: u32) -> Result<Xvfb> {
+        let screen = format!("{width}x{height}x24");
         for n in 0..50 {
             let num = 120 + (std::process::id() as usize + n * 7) % 500;
             if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists()
@@ -29,7 +35,7 @@ impl Xvfb {
                     &format!(":{num}"),
                     "-screen",
                     "0",
-                    "1920x1080x24",
+                    &screen,
                     "-nolisten",
                     "tcp",
                 ])
@@ -324,12 +330,20 @@ pub struct KioskWindow {
 
 impl KioskWindow {
     pub fn launch(config: &Path, data_dir: &Path) -> Result<KioskWindow> {
-        let display = Xvfb::start()?;
+        KioskWindow::launch_on(Xvfb::start()?, config, data_dir)
+    }
+
+    pub fn launch_on(display: Xvfb, config: &Path, data_dir: &Path) -> Result<KioskWindow> {
         let driver = TauriDriver::start(
             &display.display,
             &[
                 ("GONGKAI_KIOSK_CONFIG", config.display().to_string()),
                 ("GONGKAI_KIOSK_DATA", data_dir.display().to_string()),
+                // Read-aloud writes here instead of to a sound card.
+                (
+                    "GONGKAI_SPEECH_WAV",
+                    KioskWindow::speech_wav(data_dir).display().to_string(),
+                ),
             ],
         )?;
         let app = Session::start(driver.port, &app_binary()?, &[])?;
@@ -338,6 +352,11 @@ impl KioskWindow {
             _driver: driver,
             display,
         })
+    }
+
+    /// Where read-aloud audio of the app using `data_dir` ends up.
+    pub fn speech_wav(data_dir: &Path) -> PathBuf {
+        data_dir.with_extension("speech.wav")
     }
 
     /// Saves a screenshot into the artifacts directory under `name`.png.
@@ -350,7 +369,10 @@ impl KioskWindow {
     /// On failure a screenshot `failed-tap.png` shows what was on screen instead.
     pub fn tap(&self, css: &str) -> Result<()> {
         match self.app.wait_for(css, Duration::from_secs(30)) {
-            Ok(e) => self.app.click(&e),
+            Ok(e) => self.app.click(&e).with_context(|| {
+                let _ = self.shot("failed-tap");
+                format!("tapping {css}")
+            }),
             Err(err) => {
                 let _ = self.shot("failed-tap");
                 Err(err)

@@ -269,3 +269,68 @@ fn relocation_village_reads_its_three_boards_and_what_changed() -> Result<()> {
     w.shot("e2e-relocation-changes")?;
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn portrait_kiosk_care_mode_and_the_idle_attract_loop() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let config = tmp.path().join("kiosk.toml");
+    let text = kiosk_config_text(&server.url(), &server.public_key_b64()?, None)
+        .replace("idle_timeout_secs = 90", "idle_timeout_secs = 15");
+    std::fs::write(&config, text)?;
+    let display = gongkai_tests::webdriver::Xvfb::start_sized(1080, 1920)?;
+    let w = KioskWindow::launch_on(display, &config, &tmp.path().join("kiosk-data"))?;
+    w.app
+        .wait_for_text("[data-testid=tile-disclosure]", WAIT, |t| {
+            t.contains("52 项")
+        })?;
+    let width = w.app.execute("return window.innerWidth")?;
+    assert_eq!(
+        width.as_i64(),
+        Some(1080),
+        "the window fills the portrait screen"
+    );
+    w.shot("e2e-portrait-home")?;
+
+    // 关怀模式 on: larger type, and it stays on from screen to screen.
+    w.tap("[data-testid=care-toggle]")?;
+    w.app
+        .wait_for_text("[data-testid=care-toggle]", WAIT, |t| t.contains("退出"))?;
+    w.tap("[data-testid=tile-guide]")?;
+    w.tap("[data-testid=entry]")?;
+    w.wait_for("[data-testid=detail-title]")?;
+    std::thread::sleep(Duration::from_secs(1));
+    w.shot("e2e-portrait-care-guide")?;
+
+    // Read-aloud speaks the page with the offline Mandarin voice.
+    w.tap("[data-testid=read-aloud]")?;
+    let wav = KioskWindow::speech_wav(&tmp.path().join("kiosk-data"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::metadata(&wav).map(|m| m.len()).unwrap_or(0) < 10_000
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        std::fs::metadata(&wav)?.len() >= 10_000,
+        "no speech written to {}",
+        wav.display()
+    );
+
+    // Nobody touches it: the screen returns to the attract loop of notices, and the next
+    // person starts without 关怀模式.
+    let attract = w
+        .app
+        .wait_for("[data-testid=attract]", Duration::from_secs(40))?;
+    w.app
+        .wait_for_text("[data-testid=attract-title]", WAIT, |t| !t.is_empty())?;
+    w.shot("e2e-portrait-attract")?;
+    w.app.click(&attract)?;
+    w.app.wait_for("[data-testid=tile-notice]", WAIT)?;
+    let toggle = w
+        .app
+        .wait_for_text("[data-testid=care-toggle]", WAIT, |t| !t.is_empty())?;
+    assert!(!toggle.contains("退出"), "care mode was reset: {toggle}");
+    Ok(())
+}

@@ -36,5 +36,7 @@ export const api = {
   subsidyList: (scope: string, id: string) => invoke<SubsidyListView>("subsidy_list", { scope, id }),
   subsidyRows: (listId: string | null, query: string, offset: number, limit: number) =>
     invoke<SubsidyRowsPage>("subsidy_rows", { listId, query, offset, limit }),
+  readAloud: (text: string) => invoke<void>("read_aloud", { text }),
+  stopReading: () => invoke<void>("stop_reading"),
   attachmentUrl: (sha256: string) => invoke<string>("attachment_url", { sha256 }),
 };

@@ -4,6 +4,7 @@ import type { TileKey } from "./bindings/TileKey";
 
 export type Screen =
   | { name: "home" }
+  | { name: "attract" }
   | { name: "list"; kind: ContentKind; tile: TileKey }
   | { name: "detail"; kind: ContentKind; scope: string; id: string; back: Screen }
   | { name: "complaint" };

@@ -159,12 +159,15 @@ pub(super) fn search(
                 .to_string()
         }
     };
-    let by_query = if candidates.is_empty() {
-        String::new()
+    // With a query, start from the few candidate rows its index found (CROSS JOIN keeps
+    // SQLite from scanning the whole list in display order instead); without one, walk
+    // the list's own index.
+    let from = if candidates.is_empty() {
+        "subsidy_rows r".to_string()
     } else {
-        format!("r.rid IN ({candidates}) AND ")
+        format!("({candidates}) c CROSS JOIN subsidy_rows r ON r.rid = c.rid")
     };
-    let filter = format!("{by_query}r.scope IN ({scope_list}) AND (? IS NULL OR r.list_id = ?)");
+    let filter = format!("r.scope IN ({scope_list}) AND (? IS NULL OR r.list_id = ?)");
     for s in scopes {
         args.push(s.clone().into());
     }
@@ -172,7 +175,7 @@ pub(super) fn search(
     args.push(list.clone());
     args.push(list);
     let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM subsidy_rows r WHERE {filter}"),
+        &format!("SELECT count(*) FROM {from} WHERE {filter}"),
         rusqlite::params_from_iter(args.iter()),
         |r| r.get(0),
     )?;
@@ -181,7 +184,7 @@ pub(super) fn search(
     let mut stmt = conn.prepare(&format!(
         "SELECT r.scope, r.id, r.list_id, r.name, r.id_masked, r.village_name, r.household_size,
                 r.area_centimu, r.amount
-         FROM subsidy_rows r WHERE {filter} ORDER BY r.list_id, r.id LIMIT ? OFFSET ?"
+         FROM {from} WHERE {filter} ORDER BY r.list_id, r.id LIMIT ? OFFSET ?"
     ))?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
         Ok(FoundRow {

@@ -8,7 +8,7 @@
 mod catalog;
 mod finance;
 pub mod kiosks;
-mod people;
+pub mod people;
 mod relocation;
 
 use crate::blobs::BlobStore;

@@ -1,0 +1,135 @@
+//! Subsidy search on a million-row list, checked against a brute-force scan of the same
+//! rows: parts of names (two-character names included), pinyin initials with the surname
+//! table, and ID tails.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use anyhow::Result;
+use gongkai_model::{names, ScopeId, SubsidyRow};
+use std::collections::BTreeSet;
+
+/// Rows in the big list; GONGKAI_SEARCH_ROWS makes it smaller for a quick local run.
+fn row_count() -> usize {
+    std::env::var("GONGKAI_SEARCH_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+/// What a query should find, as a brute-force test on one row.
+type Predicate = Box<dyn Fn(&SubsidyRow) -> bool>;
+
+#[test]
+fn search_matches_a_brute_force_scan_on_a_million_rows() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let n = row_count();
+    let (cache, rows) = gongkai_tests::bigdata::subsidy_cache(tmp.path(), n)?;
+    let scopes = [ScopeId::parse("419901102")?];
+    let tail_of = |r: &SubsidyRow| {
+        r.id_masked
+            .chars()
+            .rev()
+            .take(4)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>()
+    };
+    let probe_tail = tail_of(&rows[n / 2].1);
+    let queries: Vec<(String, Predicate)> = vec![
+        (
+            "王伟".into(),
+            Box::new(|r: &SubsidyRow| r.name.contains("王伟")),
+        ),
+        (
+            "伟".into(),
+            Box::new(|r: &SubsidyRow| r.name.contains('伟')),
+        ),
+        (
+            "建国".into(),
+            Box::new(|r: &SubsidyRow| r.name.contains("建国")),
+        ),
+        (
+            "单雪梅".into(),
+            Box::new(|r: &SubsidyRow| r.name.contains("单雪梅")),
+        ),
+        (
+            "sxm".into(),
+            Box::new(|r: &SubsidyRow| {
+                names::initials_variants(&r.name)
+                    .iter()
+                    .any(|v| v.starts_with("sxm"))
+            }),
+        ),
+        (
+            "zgq".into(),
+            Box::new(|r: &SubsidyRow| {
+                names::initials_variants(&r.name)
+                    .iter()
+                    .any(|v| v.starts_with("zgq"))
+            }),
+        ),
+        (
+            "xf".into(),
+            Box::new(|r: &SubsidyRow| {
+                names::initials_variants(&r.name)
+                    .iter()
+                    .any(|v| v.starts_with("xf"))
+            }),
+        ),
+        (
+            "oyf".into(),
+            Box::new(|r: &SubsidyRow| {
+                names::initials_variants(&r.name)
+                    .iter()
+                    .any(|v| v.starts_with("oyf"))
+            }),
+        ),
+        (
+            "zcs".into(),
+            Box::new(|r: &SubsidyRow| {
+                names::initials_variants(&r.name)
+                    .iter()
+                    .any(|v| v.starts_with("zcs"))
+            }),
+        ),
+        (
+            probe_tail.clone(),
+            Box::new(move |r: &SubsidyRow| tail_of(r) == probe_tail),
+        ),
+    ];
+    for (q, pred) in &queries {
+        let expected: BTreeSet<&str> = rows
+            .iter()
+            .filter(|(_, r)| pred(r))
+            .map(|(id, _)| id.as_str())
+            .collect();
+        let (found, total) = cache.search_subsidy(&scopes, Some("grain-big"), q, 0, 500)?;
+        assert_eq!(total as usize, expected.len(), "count for {q}");
+        let got: BTreeSet<&str> = found.iter().map(|f| f.id.as_str()).collect();
+        let first: BTreeSet<&str> = expected.iter().copied().take(500).collect();
+        assert_eq!(got, first, "rows for {q}");
+        assert!(
+            !expected.is_empty(),
+            "{q} should find something in the test data"
+        );
+    }
+    // The surname table matters: 单 is read "shan" as a surname, never "dan".
+    let (dan, _) = cache.search_subsidy(&scopes, None, "dxm", 0, 500)?;
+    assert!(
+        dan.iter().all(|f| !f.row.name.starts_with('单')),
+        "单 read as dan"
+    );
+    let (shan, _) = cache.search_subsidy(&scopes, None, "sxm", 0, 500)?;
+    assert!(shan.iter().any(|f| f.row.name == "单雪梅"));
+    // Paging deep into the list by offset returns the right rows.
+    let (page, total) = cache.search_subsidy(&scopes, None, "", (n - 3) as u32, 10)?;
+    assert_eq!(total as usize, n);
+    assert_eq!(
+        page.iter().map(|f| f.id.clone()).collect::<Vec<_>>(),
+        rows[n - 3..]
+            .iter()
+            .map(|(id, _)| id.clone())
+            .collect::<Vec<_>>()
+    );
+    Ok(())
+}
