@@ -6,7 +6,6 @@
 #![forbid(unsafe_code)]
 
 use anyhow::{Context, Result};
-use gongkai_model::ScopeId;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::time::{Duration, Instant};
@@ -47,7 +46,6 @@ fn main() -> Result<()> {
     let started = Instant::now();
     let (cache, data) = gongkai_tests::bigdata::subsidy_cache(tmp.path(), rows)?;
     let build = started.elapsed();
-    let scopes = [ScopeId::parse("419901102")?];
     let conn = rusqlite::Connection::open(tmp.path().join("cache.sqlite"))?;
 
     let mut rng = StdRng::seed_from_u64(1);
@@ -88,7 +86,7 @@ fn main() -> Result<()> {
         for i in 0..samples {
             let (q, like) = pick(&mut rng, &data);
             let t = Instant::now();
-            let (_page, _total) = cache.search_subsidy(&scopes, None, &q, 0, 50)?;
+            let (_page, _total) = cache.search_subsidy("grain-big", &q, 0, 50)?;
             ours.push(t.elapsed());
             if i % 10 == 0 {
                 let t = Instant::now();

@@ -139,13 +139,13 @@ pub fn subsidy_list(
 #[tauri::command(async)]
 pub fn subsidy_rows(
     state: State<'_, EngineState>,
-    list_id: Option<String>,
+    list_id: String,
     query: String,
     offset: u32,
     limit: u32,
 ) -> Result<SubsidyRowsPage, IpcError> {
     engine(&state)?
-        .subsidy_rows(list_id.as_deref(), &query, offset, limit)
+        .subsidy_rows(&list_id, &query, offset, limit)
         .map_err(from_engine)
 }
 

@@ -124,6 +124,14 @@ fn finance_guides_notices_and_finding_ones_own_subsidy_row() -> Result<()> {
         "{text}"
     );
     w.shot("e2e-finance")?;
+    // The newest month's expenses carry voucher photos, opened full screen and zoomed.
+    w.tap("[data-testid=voucher-button]")?;
+    w.app
+        .wait_for_text("[data-testid=voucher]", WAIT, |t| t.contains("凭证"))?;
+    w.tap("[data-testid=zoom-in]")?;
+    std::thread::sleep(Duration::from_millis(500));
+    w.shot("e2e-finance-voucher")?;
+    w.tap("[data-testid=close-voucher]")?;
     w.tap("[data-testid=home]")?;
 
     // 办事指南: materials and steps.

@@ -66,7 +66,11 @@ fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
     // First sync: everything arrives and verifies.
     let report = kiosk.sync_once(Utc::now())?;
     assert_eq!(report.outcomes.len(), 3);
-    assert_eq!(report.blobs_fetched, 1, "the org chart attachment");
+    // The org chart attachment and the voucher photos of recent village expenses.
+    assert!(report.blobs_fetched >= 2, "{report:?}");
+    for name in kiosk.cache().referenced_blobs()? {
+        assert!(kiosk.blobs().has(&name), "blob {name} missing");
+    }
     assert_cache_at_checkpoints(&kiosk);
     let home = kiosk.home(Utc::now())?;
     assert_eq!(home.place_name, "石桥村");
@@ -92,7 +96,7 @@ fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
     let private: Vec<String> = {
         let conn = rusqlite::Connection::open(server.data.db_path()).unwrap();
         let mut stmt = conn
-            .prepare("SELECT id_number FROM private_ids LIMIT 200")
+            .prepare("SELECT id_number FROM private_ids WHERE id LIKE 'grain-%' LIMIT 200")
             .unwrap();
         stmt.query_map([], |r| r.get(0))
             .unwrap()
@@ -497,5 +501,42 @@ fn blobs_resume_and_a_corrupted_download_is_refused_then_fetched_again() -> Resu
     assert!(!dir.has(&name2) && !part.exists());
     dir.fetch(&http, &base, &name2)?;
     assert_eq!(dir.read(&name2)?, bytes);
+    Ok(())
+}
+
+#[test]
+fn a_notice_past_its_expiry_disappears_with_the_network_down() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let mut notice = new_notice("临时停水通知");
+    notice.expire_at = Some(Utc::now() + chrono::Duration::minutes(30));
+    server.store()?.publish(
+        &village(),
+        &[Edit::put(ContentKind::Notice, "water", &notice)],
+    )?;
+    let kiosk = Kiosk::open(
+        kiosk_config(&server.url(), &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    assert!(titles(&kiosk, ContentKind::Notice).contains(&"临时停水通知".to_string()));
+    let shown = kiosk.home(Utc::now())?.tiles[5].count;
+    drop(server);
+
+    // An hour later, by the kiosk's own clock, with no server to ask.
+    let later = Utc::now() + chrono::Duration::hours(1);
+    assert!(kiosk.sync_once(later).is_err());
+    let listed: Vec<String> = kiosk
+        .list(ContentKind::Notice, None, 0, 100, later)?
+        .entries
+        .into_iter()
+        .map(|e| e.title)
+        .collect();
+    assert!(!listed.contains(&"临时停水通知".to_string()), "{listed:?}");
+    assert_eq!(kiosk.home(later)?.tiles[5].count, shown - 1);
+    assert!(matches!(
+        kiosk.notice("419901102201", "water", later),
+        Err(gongkai_kiosk::KioskError::NotFound)
+    ));
     Ok(())
 }

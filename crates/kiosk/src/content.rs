@@ -175,21 +175,17 @@ impl Kiosk {
         })
     }
 
-    /// Rows of a subsidy list (or of every list, with `list_id` None) matching `query`.
+    /// Rows of a subsidy list matching `query`.
     pub fn subsidy_rows(
         &self,
-        list_id: Option<&str>,
+        list_id: &str,
         query: &str,
         offset: u32,
         limit: u32,
     ) -> Result<SubsidyRowsPage, KioskError> {
-        let (found, total) = self.cache().search_subsidy(
-            &self.followed_scopes(),
-            list_id,
-            query,
-            offset,
-            limit.clamp(1, 500),
-        )?;
+        let (found, total) =
+            self.cache()
+                .search_subsidy(list_id, query, offset, limit.clamp(1, 500))?;
         Ok(SubsidyRowsPage {
             rows: found
                 .into_iter()

@@ -77,6 +77,80 @@ impl Fen {
     }
 }
 
+impl Fen {
+    /// The amount in Chinese capital numerals as written on receipts and vouchers
+    /// (大写金额): 12345.60 → 壹万贰仟叁佰肆拾伍元陆角整.
+    pub fn to_capital(self) -> String {
+        const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '柒', '捌', '玖'];
+        const UNITS: [&str; 4] = ["", "拾", "佰", "仟"];
+        const GROUPS: [&str; 4] = ["", "万", "亿", "万亿"];
+        let negative = self.0 < 0;
+        let abs = self.0.unsigned_abs();
+        let (mut yuan, jiao, fen) = (abs / 100, (abs / 10 % 10) as usize, (abs % 10) as usize);
+        let mut out = String::new();
+        if yuan > 0 {
+            let mut groups = Vec::new();
+            while yuan > 0 {
+                groups.push((yuan % 10_000) as usize);
+                yuan /= 10_000;
+            }
+            let mut pending_zero = false;
+            for (gi, &g) in groups.iter().enumerate().rev() {
+                if g == 0 {
+                    pending_zero = !out.is_empty();
+                    continue;
+                }
+                if pending_zero || (!out.is_empty() && g < 1000) {
+                    out.push('零');
+                }
+                pending_zero = false;
+                let digits = [g / 1000, g / 100 % 10, g / 10 % 10, g % 10];
+                let mut zero = false;
+                let mut started = false;
+                for (i, &d) in digits.iter().enumerate() {
+                    if d == 0 {
+                        zero = started;
+                        continue;
+                    }
+                    if zero {
+                        out.push('零');
+                        zero = false;
+                    }
+                    started = true;
+                    out.push(DIGITS[d]);
+                    out.push_str(UNITS[3 - i]);
+                }
+                out.push_str(GROUPS[gi.min(3)]);
+            }
+            out.push('元');
+        }
+        match (jiao, fen) {
+            (0, 0) => out.push(if out.is_empty() { '零' } else { '整' }),
+            (j, 0) => {
+                out.push(DIGITS[j]);
+                out.push_str("角整");
+            }
+            (j, f) => {
+                if j > 0 {
+                    out.push(DIGITS[j]);
+                    out.push('角');
+                } else if !out.is_empty() {
+                    out.push('零');
+                }
+                out.push(DIGITS[f]);
+                out.push('分');
+            }
+        }
+        if out == "零" {
+            out.push_str("元整");
+        }
+        if negative {
+            out.insert(0, '负');
+        }
+        out
+    }
+}
+
 // Serialized as a bare integer of fen. Written by hand rather than `#[serde(transparent)]`
 // because ts-rs cannot read that attribute.
 impl Serialize for Fen {
@@ -126,6 +200,17 @@ mod tests {
         assert_eq!(Fen::parse_yuan("¥1,234.5"), Ok(Fen(123_450)));
         assert_eq!(Fen::parse_yuan("-12.30元"), Ok(Fen(-1_230)));
         assert_eq!(Fen::parse_yuan(".5"), Ok(Fen(50)));
+    }
+
+    #[test]
+    fn capital_numerals_as_on_receipts() {
+        assert_eq!(Fen(1_234_560).to_capital(), "壹万贰仟叁佰肆拾伍元陆角整");
+        assert_eq!(Fen(100_000_00).to_capital(), "壹拾万元整");
+        assert_eq!(Fen(1_005_07).to_capital(), "壹仟零伍元零柒分");
+        assert_eq!(Fen(10_010_000).to_capital(), "壹拾万零壹佰元整");
+        assert_eq!(Fen(5).to_capital(), "伍分");
+        assert_eq!(Fen(0).to_capital(), "零元整");
+        assert_eq!(Fen(3_000_000_000).to_capital(), "叁仟万元整");
     }
 
     #[test]

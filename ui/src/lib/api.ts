@@ -34,7 +34,7 @@ export const api = {
   notice: (scope: string, id: string) => invoke<NoticeView>("notice", { scope, id }),
   relocation: (scope: string, id: string) => invoke<RelocationView>("relocation", { scope, id }),
   subsidyList: (scope: string, id: string) => invoke<SubsidyListView>("subsidy_list", { scope, id }),
-  subsidyRows: (listId: string | null, query: string, offset: number, limit: number) =>
+  subsidyRows: (listId: string, query: string, offset: number, limit: number) =>
     invoke<SubsidyRowsPage>("subsidy_rows", { listId, query, offset, limit }),
   readAloud: (text: string) => invoke<void>("read_aloud", { text }),
   stopReading: () => invoke<void>("stop_reading"),

@@ -545,18 +545,16 @@ impl Cache {
         Ok(None)
     }
 
-    /// Subsidy rows in the given scopes (and list) matching a resident's search text: part
-    /// of a name, pinyin initials, or the end of the ID number.
+    /// Rows of one subsidy list matching a resident's search text: part of a name, pinyin
+    /// initials, or the end of the ID number; and how many match.
     pub fn search_subsidy(
         &self,
-        scopes: &[ScopeId],
-        list_id: Option<&str>,
+        list_id: &str,
         query: &str,
         offset: u32,
         limit: u32,
     ) -> Result<(Vec<FoundRow>, u64), CacheError> {
-        let scopes: Vec<String> = scopes.iter().map(ToString::to_string).collect();
-        subsidy::search(&lock(&self.reader), &scopes, list_id, query, offset, limit)
+        subsidy::search(&lock(&self.reader), list_id, query, offset, limit)
     }
 
     /// Blobs referenced by visible items.

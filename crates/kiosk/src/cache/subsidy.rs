@@ -5,8 +5,12 @@
 use super::CacheError;
 use gongkai_model::names::{self, NameQuery};
 use gongkai_model::SubsidyRow;
+use rusqlite::types::Value;
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+// The gram and initials indexes lead with the list, so a search inside one list (what a
+// resident does) is an index range: counted without touching rows, read in rid order
+// (the order rows arrived in) without sorting.
 pub(super) const MIGRATION: &str = r#"
 CREATE TABLE subsidy_rows (
     rid            INTEGER PRIMARY KEY,
@@ -23,9 +27,15 @@ CREATE TABLE subsidy_rows (
     UNIQUE (scope, id)
 );
 CREATE INDEX subsidy_rows_list ON subsidy_rows(list_id, id);
-CREATE INDEX subsidy_rows_tail ON subsidy_rows(id_tail);
-CREATE TABLE subsidy_grams (gram TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (gram, rid)) WITHOUT ROWID;
-CREATE TABLE subsidy_initials (key TEXT NOT NULL, rid INTEGER NOT NULL, PRIMARY KEY (key, rid)) WITHOUT ROWID;
+CREATE INDEX subsidy_rows_tail ON subsidy_rows(list_id, id_tail);
+CREATE TABLE subsidy_grams (
+    list_id TEXT NOT NULL, gram TEXT NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (list_id, gram, rid)
+) WITHOUT ROWID;
+CREATE TABLE subsidy_initials (
+    list_id TEXT NOT NULL, key TEXT NOT NULL, rid INTEGER NOT NULL,
+    PRIMARY KEY (list_id, key, rid)
+) WITHOUT ROWID;
 "#;
 
 /// One found row, ready to show.
@@ -37,15 +47,26 @@ pub struct FoundRow {
 }
 
 pub(super) fn remove(tx: &Transaction<'_>, scope: &str, id: &str) -> Result<(), CacheError> {
-    let rid: Option<i64> = tx
-        .prepare_cached("SELECT rid FROM subsidy_rows WHERE scope = ?1 AND id = ?2")?
-        .query_row(params![scope, id], |r| r.get(0))
+    let old: Option<(i64, String, String)> = tx
+        .prepare_cached("SELECT rid, list_id, name FROM subsidy_rows WHERE scope = ?1 AND id = ?2")?
+        .query_row(params![scope, id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
-    if let Some(rid) = rid {
-        tx.prepare_cached("DELETE FROM subsidy_grams WHERE rid = ?1")?
-            .execute([rid])?;
-        tx.prepare_cached("DELETE FROM subsidy_initials WHERE rid = ?1")?
-            .execute([rid])?;
+    if let Some((rid, list_id, name)) = old {
+        // Index entries are found through their keys, recomputed from the stored name.
+        let mut del_gram = tx.prepare_cached(
+            "DELETE FROM subsidy_grams WHERE list_id = ?1 AND gram = ?2 AND rid = ?3",
+        )?;
+        for g in names::grams(&name) {
+            del_gram.execute(params![list_id, g, rid])?;
+        }
+        let mut del_key = tx.prepare_cached(
+            "DELETE FROM subsidy_initials WHERE list_id = ?1 AND key = ?2 AND rid = ?3",
+        )?;
+        for k in names::initials_variants(&name) {
+            del_key.execute(params![list_id, k, rid])?;
+        }
         tx.prepare_cached("DELETE FROM subsidy_rows WHERE rid = ?1")?
             .execute([rid])?;
     }
@@ -53,12 +74,13 @@ pub(super) fn remove(tx: &Transaction<'_>, scope: &str, id: &str) -> Result<(), 
 }
 
 pub(super) fn remove_scope(tx: &Transaction<'_>, scope: &str) -> Result<(), CacheError> {
+    let lists = "SELECT DISTINCT list_id FROM subsidy_rows WHERE scope = ?1";
     tx.execute(
-        "DELETE FROM subsidy_grams WHERE rid IN (SELECT rid FROM subsidy_rows WHERE scope = ?1)",
+        &format!("DELETE FROM subsidy_grams WHERE list_id IN ({lists})"),
         [scope],
     )?;
     tx.execute(
-        "DELETE FROM subsidy_initials WHERE rid IN (SELECT rid FROM subsidy_rows WHERE scope = ?1)",
+        &format!("DELETE FROM subsidy_initials WHERE list_id IN ({lists})"),
         [scope],
     )?;
     tx.execute("DELETE FROM subsidy_rows WHERE scope = ?1", [scope])?;
@@ -102,15 +124,17 @@ pub(super) fn put(
         row.amount.0
     ])?;
     let rid = tx.last_insert_rowid();
-    let mut gram_stmt =
-        tx.prepare_cached("INSERT OR IGNORE INTO subsidy_grams(gram, rid) VALUES (?1, ?2)")?;
+    let mut gram_stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO subsidy_grams(list_id, gram, rid) VALUES (?1, ?2, ?3)",
+    )?;
     for g in names::grams(&row.name) {
-        gram_stmt.execute(params![g, rid])?;
+        gram_stmt.execute(params![row.list_id, g, rid])?;
     }
-    let mut init_stmt =
-        tx.prepare_cached("INSERT OR IGNORE INTO subsidy_initials(key, rid) VALUES (?1, ?2)")?;
+    let mut init_stmt = tx.prepare_cached(
+        "INSERT OR IGNORE INTO subsidy_initials(list_id, key, rid) VALUES (?1, ?2, ?3)",
+    )?;
     for key in names::initials_variants(&row.name) {
-        init_stmt.execute(params![key, rid])?;
+        init_stmt.execute(params![row.list_id, key, rid])?;
     }
     Ok(())
 }
@@ -122,70 +146,83 @@ fn prefix_end(prefix: &str) -> String {
     s
 }
 
-/// Rows of the given scopes (and list, if any) matching `query`, in list order.
+/// Rows of one list matching `query` and how many match. Rows found through a query come
+/// in the order they arrived (rid); the whole list comes in id order.
 pub(super) fn search(
     conn: &Connection,
-    scopes: &[String],
-    list_id: Option<&str>,
+    list_id: &str,
     query: &str,
     offset: u32,
     limit: u32,
 ) -> Result<(Vec<FoundRow>, u64), CacheError> {
-    let scope_list = vec!["?"; scopes.len()].join(",");
-    let mut args: Vec<rusqlite::types::Value> = Vec::new();
-    // `candidates` selects the rids that match the query, using one of the indexes.
-    let candidates = match names::classify(query) {
-        NameQuery::Empty => String::new(),
+    let list_id_value = || Value::Text(list_id.to_string());
+    // `matches` yields the rids of matching rows in rid order, from an index of this list.
+    let (matches, mut args): (String, Vec<Value>) = match names::classify(query) {
+        NameQuery::Empty => (String::new(), vec![]),
         NameQuery::IdTail(t) if t.chars().count() >= 4 => {
             let tail: String = t.chars().skip(t.chars().count() - 4).collect();
-            args.push(tail.into());
-            "SELECT rid FROM subsidy_rows WHERE id_tail = ?".to_string()
+            (
+                "SELECT rid FROM subsidy_rows WHERE list_id = ? AND id_tail = ?".into(),
+                vec![list_id_value(), tail.into()],
+            )
         }
-        NameQuery::IdTail(t) => {
-            args.push(format!("%{t}").into());
-            "SELECT rid FROM subsidy_rows WHERE id_tail LIKE ?".to_string()
-        }
-        NameQuery::Initials(p) => {
-            args.push(p.clone().into());
-            args.push(prefix_end(&p).into());
-            "SELECT DISTINCT rid FROM subsidy_initials WHERE key >= ? AND key < ?".to_string()
-        }
+        NameQuery::IdTail(t) => (
+            "SELECT rid FROM subsidy_rows WHERE list_id = ? AND id_tail LIKE ?".into(),
+            vec![list_id_value(), format!("%{t}").into()],
+        ),
+        NameQuery::Initials(p) => (
+            "SELECT DISTINCT rid FROM subsidy_initials WHERE list_id = ? AND key >= ? AND key < ?"
+                .into(),
+            vec![list_id_value(), p.clone().into(), prefix_end(&p).into()],
+        ),
+        NameQuery::Name(n) if n.chars().count() <= 2 => (
+            "SELECT rid FROM subsidy_grams WHERE list_id = ? AND gram = ?".into(),
+            vec![list_id_value(), n.into()],
+        ),
         NameQuery::Name(n) => {
             let first: String = n.chars().take(2).collect();
-            args.push(first.into());
-            args.push(format!("%{}%", n.replace(['%', '_'], "")).into());
-            "SELECT g.rid FROM subsidy_grams g JOIN subsidy_rows r ON r.rid = g.rid
-             WHERE g.gram = ? AND r.name LIKE ?"
-                .to_string()
+            (
+                "SELECT g.rid FROM subsidy_grams g JOIN subsidy_rows r ON r.rid = g.rid
+                 WHERE g.list_id = ? AND g.gram = ? AND r.name LIKE ?"
+                    .into(),
+                vec![
+                    list_id_value(),
+                    first.into(),
+                    format!("%{}%", n.replace(['%', '_'], "")).into(),
+                ],
+            )
         }
     };
-    // With a query, start from the few candidate rows its index found (CROSS JOIN keeps
-    // SQLite from scanning the whole list in display order instead); without one, walk
-    // the list's own index.
-    let from = if candidates.is_empty() {
-        "subsidy_rows r".to_string()
+    let columns = "r.scope, r.id, r.list_id, r.name, r.id_masked, r.village_name,
+                   r.household_size, r.area_centimu, r.amount";
+    let (total, sql): (i64, String) = if matches.is_empty() {
+        args.push(list_id_value());
+        let total = conn.query_row(
+            "SELECT count(*) FROM subsidy_rows WHERE list_id = ?",
+            [list_id],
+            |r| r.get(0),
+        )?;
+        (
+            total,
+            format!("SELECT {columns} FROM subsidy_rows r WHERE r.list_id = ? ORDER BY r.id LIMIT ? OFFSET ?"),
+        )
     } else {
-        format!("({candidates}) c CROSS JOIN subsidy_rows r ON r.rid = c.rid")
+        let total = conn.query_row(
+            &format!("SELECT count(*) FROM ({matches})"),
+            rusqlite::params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        (
+            total,
+            format!(
+                "SELECT {columns} FROM ({matches} ORDER BY 1 LIMIT ? OFFSET ?) c
+                 CROSS JOIN subsidy_rows r ON r.rid = c.rid ORDER BY c.rid"
+            ),
+        )
     };
-    let filter = format!("r.scope IN ({scope_list}) AND (? IS NULL OR r.list_id = ?)");
-    for s in scopes {
-        args.push(s.clone().into());
-    }
-    let list: rusqlite::types::Value = list_id.map(str::to_string).into();
-    args.push(list.clone());
-    args.push(list);
-    let total: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM {from} WHERE {filter}"),
-        rusqlite::params_from_iter(args.iter()),
-        |r| r.get(0),
-    )?;
     args.push(i64::from(limit).into());
     args.push(i64::from(offset).into());
-    let mut stmt = conn.prepare(&format!(
-        "SELECT r.scope, r.id, r.list_id, r.name, r.id_masked, r.village_name, r.household_size,
-                r.area_centimu, r.amount
-         FROM {from} WHERE {filter} ORDER BY r.list_id, r.id LIMIT ? OFFSET ?"
-    ))?;
+    let mut stmt = conn.prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
         Ok(FoundRow {
             scope: r.get(0)?,

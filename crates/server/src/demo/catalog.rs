@@ -467,9 +467,7 @@ fn org_chart_svg() -> String {
 
 pub fn disclosures(today: NaiveDate, blobs: &BlobStore) -> Result<Vec<Edit>, StoreError> {
     let svg = org_chart_svg();
-    let sha = blobs
-        .put(svg.as_bytes())
-        .map_err(|e| StoreError::Sqlite(rusqlite::Error::ToSqlConversionFailure(Box::new(e))))?;
+    let sha = blobs.put(svg.as_bytes())?;
     let mut per_dept: std::collections::HashMap<u32, u32> = Default::default();
     let mut edits = Vec::new();
     for (i, (category, publisher, dept, doc_prefix, title, ago)) in SEEDS.iter().enumerate() {

@@ -1,5 +1,6 @@
 //! Twelve months of 村务财务 statements per village, balanced to the fen.
 
+use crate::blobs::BlobStore;
 use crate::store::Edit;
 use chrono::{Datelike, NaiveDate};
 use gongkai_model::{ContentKind, Fen, FinanceLine, FinanceLineKind, FinanceStatement};
@@ -33,9 +34,27 @@ fn month_start(today: NaiveDate, months_back: u32) -> NaiveDate {
         .unwrap_or(today)
 }
 
+/// A scanned-looking receipt (收款收据) for one expense, as an SVG voucher photo.
+fn voucher_svg(village: &str, line: &FinanceLine, number: u32) -> String {
+    format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" width="900" height="520" viewBox="0 0 900 520"><rect width="900" height="520" fill="#fdfaf2"/><rect x="20" y="20" width="860" height="480" fill="none" stroke="#8d6e63" stroke-width="3"/><text x="450" y="80" font-size="40" text-anchor="middle" fill="#4e342e" letter-spacing="12">收 款 收 据</text><text x="820" y="80" font-size="20" text-anchor="end" fill="#b71c1c">No.{number:07}</text><text x="60" y="140" font-size="24" fill="#333">日期：{date}</text><text x="60" y="200" font-size="26" fill="#333">今收到：{village}村民委员会</text><text x="60" y="260" font-size="26" fill="#333">交来：{category}（{description}）</text><text x="60" y="320" font-size="26" fill="#333">人民币（大写）：{capital}</text><text x="60" y="380" font-size="30" fill="#111">￥{amount}</text><text x="60" y="460" font-size="22" fill="#555">收款单位（盖章）　　经手人：　　　　村务监督委员会审核</text><circle cx="720" cy="380" r="70" fill="none" stroke="#c62828" stroke-width="5" opacity="0.8"/><text x="720" y="390" font-size="22" text-anchor="middle" fill="#c62828" opacity="0.85">财务专用章</text></svg>"##,
+        date = line.date.format("%Y年%m月%d日"),
+        category = line.category,
+        description = line.description,
+        capital = line.amount.to_capital(),
+        amount = line.amount.to_string().trim_start_matches('¥'),
+    )
+}
+
 /// Statements for the twelve months before the current one, oldest first; each month's
-/// opening is the previous month's closing.
-pub fn statements(rng: &mut StdRng, village: &str, today: NaiveDate) -> Vec<Edit> {
+/// opening is the previous month's closing. Expenses of the last three months carry a
+/// voucher photo.
+pub fn statements(
+    rng: &mut StdRng,
+    village: &str,
+    today: NaiveDate,
+    blobs: &BlobStore,
+) -> std::io::Result<Vec<Edit>> {
     let mut balance = Fen(rng.gen_range(8_000_000..30_000_000));
     let mut out = Vec::new();
     for back in (1..=12).rev() {
@@ -73,6 +92,15 @@ pub fn statements(rng: &mut StdRng, village: &str, today: NaiveDate) -> Vec<Edit
             }
         }
         lines.sort_by_key(|l| l.date);
+        if back <= 3 {
+            for (n, line) in lines.iter_mut().enumerate() {
+                if line.kind == FinanceLineKind::Expense {
+                    let number = rng.gen_range(100_000..999_999) * 10 + n as u32;
+                    line.vouchers
+                        .push(blobs.put(voucher_svg(village, line, number).as_bytes())?);
+                }
+            }
+        }
         let period = start.format("%Y-%m").to_string();
         let statement = FinanceStatement {
             village_name: village.into(),
@@ -88,5 +116,5 @@ pub fn statements(rng: &mut StdRng, village: &str, today: NaiveDate) -> Vec<Edit
             &statement,
         ));
     }
-    out
+    Ok(out)
 }

@@ -109,7 +109,7 @@ pub fn build(store: &SqliteStore, blobs: &BlobStore) -> Result<DemoSummary, Stor
             let village = scope(v_code)?;
             store.ensure_scope(&village, v_name)?;
             summary.scopes += 1;
-            let statements = finance::statements(&mut rng, v_name, today);
+            let statements = finance::statements(&mut rng, v_name, today, blobs)?;
             summary.finance_statements += statements.len();
             store.publish(&village, &statements)?;
 

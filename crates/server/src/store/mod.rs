@@ -24,6 +24,8 @@ pub enum StoreError {
     },
     #[error("refusing to publish an unmasked ID number in {kind:?}/{id}")]
     UnmaskedId { kind: ContentKind, id: String },
+    #[error("blob store: {0}")]
+    Blob(#[from] std::io::Error),
     #[error(transparent)]
     Db(#[from] gongkai_db::DbError),
     #[error("database error: {0}")]

@@ -2,4 +2,8 @@
 import type { QueryKind } from "./QueryKind";
 import type { SubsidyRowView } from "./SubsidyRowView";
 
-export type SubsidyRowsPage = { rows: Array<SubsidyRowView>, total: number, offset: number, query_kind: QueryKind, };
+export type SubsidyRowsPage = { rows: Array<SubsidyRowView>, 
+/**
+ * How many rows match; when `total_is_lower_bound`, at least this many ("2000 户以上").
+ */
+total: number, total_is_lower_bound: boolean, offset: number, query_kind: QueryKind, };
