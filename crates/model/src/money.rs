@@ -205,8 +205,8 @@ mod tests {
     #[test]
     fn capital_numerals_as_on_receipts() {
         assert_eq!(Fen(1_234_560).to_capital(), "壹万贰仟叁佰肆拾伍元陆角整");
-        assert_eq!(Fen(100_000_00).to_capital(), "壹拾万元整");
-        assert_eq!(Fen(1_005_07).to_capital(), "壹仟零伍元零柒分");
+        assert_eq!(Fen(10_000_000).to_capital(), "壹拾万元整");
+        assert_eq!(Fen(100_507).to_capital(), "壹仟零伍元零柒分");
         assert_eq!(Fen(10_010_000).to_capital(), "壹拾万零壹佰元整");
         assert_eq!(Fen(5).to_capital(), "伍分");
         assert_eq!(Fen(0).to_capital(), "零元整");
