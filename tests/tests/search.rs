@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use anyhow::Result;
-use gongkai_model::{names, ScopeId, SubsidyRow};
+use gongkai_model::{names, SubsidyRow};
 use std::collections::BTreeSet;
 
 /// Rows in the big list; GONGKAI_SEARCH_ROWS makes it smaller for a quick local run.
@@ -23,7 +23,6 @@ fn search_matches_a_brute_force_scan_on_a_million_rows() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let n = row_count();
     let (cache, rows) = gongkai_tests::bigdata::subsidy_cache(tmp.path(), n)?;
-    let scopes = [ScopeId::parse("419901102")?];
     let tail_of = |r: &SubsidyRow| {
         r.id_masked
             .chars()
