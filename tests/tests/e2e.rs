@@ -76,6 +76,37 @@ fn resident_opens_the_catalog_and_reads_an_item_then_sees_offline() -> Result<()
     );
     x.screenshot(&shots.join("e2e-detail.png"))?;
 
+    // A PDF attachment, read page by page as the images the server rendered.
+    app.click(&app.wait_for("[data-testid=back]", WAIT)?)?;
+    let mut plan = None;
+    for c in app.find_all("[data-testid=category]")? {
+        if app.text(&c)?.contains("规划计划") {
+            plan = Some(c);
+        }
+    }
+    app.click(&plan.expect("规划计划 category"))?;
+    let mut work_plan = None;
+    for _ in 0..50 {
+        for e in app.find_all("[data-testid=entry]")? {
+            if app.text(&e)?.contains("政务公开工作要点") {
+                work_plan = Some(e);
+            }
+        }
+        if work_plan.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    app.click(&work_plan.expect("the work plan in 规划计划"))?;
+    app.click(&app.wait_for("[data-testid=open-document]", WAIT)?)?;
+    app.wait_for_text("[data-testid=image-viewer]", WAIT, |t| t.contains("页 1/2"))?;
+    app.wait_for("[data-testid=image-viewer] img", WAIT)?;
+    std::thread::sleep(Duration::from_millis(500));
+    x.screenshot(&shots.join("e2e-pdf-page1.png"))?;
+    app.click(&app.wait_for("[data-testid=next-image]", WAIT)?)?;
+    app.wait_for_text("[data-testid=image-viewer]", WAIT, |t| t.contains("页 2/2"))?;
+    app.click(&app.wait_for("[data-testid=close-viewer]", WAIT)?)?;
+
     // Back home, then the server goes away: the badge says so and the content stays.
     app.click(&app.wait_for("[data-testid=home]", WAIT)?)?;
     drop(server);
@@ -127,11 +158,11 @@ fn finance_guides_notices_and_finding_ones_own_subsidy_row() -> Result<()> {
     // The newest month's expenses carry voucher photos, opened full screen and zoomed.
     w.tap("[data-testid=voucher-button]")?;
     w.app
-        .wait_for_text("[data-testid=voucher]", WAIT, |t| t.contains("凭证"))?;
+        .wait_for_text("[data-testid=image-viewer]", WAIT, |t| t.contains("凭证"))?;
     w.tap("[data-testid=zoom-in]")?;
     std::thread::sleep(Duration::from_millis(500));
     w.shot("e2e-finance-voucher")?;
-    w.tap("[data-testid=close-voucher]")?;
+    w.tap("[data-testid=close-viewer]")?;
     w.tap("[data-testid=home]")?;
 
     // 办事指南: materials and steps.
@@ -169,6 +200,7 @@ fn finance_guides_notices_and_finding_ones_own_subsidy_row() -> Result<()> {
         .unwrap();
     let row: gongkai_model::SubsidyRow = serde_json::from_str(body.body.as_deref().unwrap())?;
     w.tap("[data-testid=tile-subsidy]")?;
+    w.wait_for("[data-testid=entry]")?;
     let entries = w.app.find_all("[data-testid=entry]")?;
     assert_eq!(
         entries.len(),

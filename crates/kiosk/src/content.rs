@@ -183,18 +183,20 @@ impl Kiosk {
         offset: u32,
         limit: u32,
     ) -> Result<SubsidyRowsPage, KioskError> {
-        let (found, total) =
-            self.cache()
-                .search_subsidy(list_id, query, offset, limit.clamp(1, 500))?;
+        let found = self
+            .cache()
+            .search_subsidy(list_id, query, offset, limit.clamp(1, 500))?;
         Ok(SubsidyRowsPage {
             rows: found
+                .rows
                 .into_iter()
                 .map(|f| SubsidyRowView {
                     id: f.id,
                     row: f.row,
                 })
                 .collect(),
-            total: total as u32,
+            total: found.total as u32,
+            total_is_lower_bound: found.total_is_lower_bound,
             offset,
             query_kind: match names::classify(query) {
                 NameQuery::Empty => QueryKind::All,

@@ -213,7 +213,9 @@ pub enum QueryKind {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct SubsidyRowsPage {
     pub rows: Vec<SubsidyRowView>,
+    /// How many rows match; when `total_is_lower_bound`, at least this many ("2000 户以上").
     pub total: u32,
+    pub total_is_lower_bound: bool,
     pub offset: u32,
     pub query_kind: QueryKind,
 }

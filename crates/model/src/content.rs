@@ -97,6 +97,10 @@ pub struct Attachment {
     pub sha256: String,
     pub size: u64,
     pub mime: String,
+    /// For a PDF: its pages rendered to PNG by the server (sha256 of each), which is what
+    /// a kiosk shows. The PDF itself stays on the server.
+    #[serde(default)]
+    pub pages: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -320,7 +324,18 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 category: d.category,
                 date: d.published_on.to_string(),
                 expires_at: None,
-                blobs: d.attachments.into_iter().map(|a| a.sha256).collect(),
+                // A PDF is shown by its page images; anything else by itself.
+                blobs: d
+                    .attachments
+                    .into_iter()
+                    .flat_map(|a| {
+                        if a.pages.is_empty() {
+                            vec![a.sha256]
+                        } else {
+                            a.pages
+                        }
+                    })
+                    .collect(),
             }
         }
         ContentKind::Finance => {

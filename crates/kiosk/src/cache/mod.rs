@@ -8,7 +8,7 @@
 
 mod subsidy;
 
-pub use subsidy::FoundRow;
+pub use subsidy::{Found, FoundRow, COUNT_CAP};
 
 use gongkai_db::Durability;
 use gongkai_model::{content::summarize, ContentKind, ScopeId};
@@ -553,7 +553,7 @@ impl Cache {
         query: &str,
         offset: u32,
         limit: u32,
-    ) -> Result<(Vec<FoundRow>, u64), CacheError> {
+    ) -> Result<Found, CacheError> {
         subsidy::search(&lock(&self.reader), list_id, query, offset, limit)
     }
 

@@ -146,15 +146,28 @@ fn prefix_end(prefix: &str) -> String {
     s
 }
 
-/// Rows of one list matching `query` and how many match. Rows found through a query come
-/// in the order they arrived (rid); the whole list comes in id order.
+/// Counting initials matches stops here: short initials ("zw") can match tens of
+/// thousands of rows, and "2000 户以上" tells a resident all they need (type more).
+pub const COUNT_CAP: u64 = 2000;
+
+/// What a search found: a page of rows, how many match, and whether that count is only a
+/// lower bound (more than [`COUNT_CAP`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub rows: Vec<FoundRow>,
+    pub total: u64,
+    pub total_is_lower_bound: bool,
+}
+
+/// Rows of one list matching `query`. Rows found by name or ID come in the order they
+/// arrived (rid); by initials, grouped by initials; the whole list in id order.
 pub(super) fn search(
     conn: &Connection,
     list_id: &str,
     query: &str,
     offset: u32,
     limit: u32,
-) -> Result<(Vec<FoundRow>, u64), CacheError> {
+) -> Result<Found, CacheError> {
     let list_id_value = || Value::Text(list_id.to_string());
     // `matches` yields the rids of matching rows in rid order, from an index of this list.
     let (matches, mut args): (String, Vec<Value>) = match names::classify(query) {
@@ -193,6 +206,7 @@ pub(super) fn search(
             )
         }
     };
+    let capped = matches!(names::classify(query), NameQuery::Initials(_));
     let columns = "r.scope, r.id, r.list_id, r.name, r.id_masked, r.village_name,
                    r.household_size, r.area_centimu, r.amount";
     let (total, sql): (i64, String) = if matches.is_empty() {
@@ -205,6 +219,21 @@ pub(super) fn search(
         (
             total,
             format!("SELECT {columns} FROM subsidy_rows r WHERE r.list_id = ? ORDER BY r.id LIMIT ? OFFSET ?"),
+        )
+    } else if capped {
+        // Index order (initials, then rid) lets DISTINCT stream, so both the capped count
+        // and the page stop early instead of collecting every match.
+        let total = conn.query_row(
+            &format!("SELECT count(*) FROM ({matches} LIMIT {})", COUNT_CAP + 1),
+            rusqlite::params_from_iter(args.iter()),
+            |r| r.get(0),
+        )?;
+        (
+            total,
+            format!(
+                "SELECT {columns} FROM ({matches} LIMIT ? OFFSET ?) c
+                 CROSS JOIN subsidy_rows r ON r.rid = c.rid"
+            ),
         )
     } else {
         let total = conn.query_row(
@@ -238,5 +267,10 @@ pub(super) fn search(
             },
         })
     })?;
-    Ok((rows.collect::<Result<_, _>>()?, total as u64))
+    let total = total as u64;
+    Ok(Found {
+        rows: rows.collect::<Result<_, _>>()?,
+        total: if capped { total.min(COUNT_CAP) } else { total },
+        total_is_lower_bound: capped && total > COUNT_CAP,
+    })
 }

@@ -7,4 +7,9 @@ export type Attachment = { name: string,
 /**
  * Lower-case hex sha256 of the file: its name on the wire and on disk.
  */
-sha256: string, size: number, mime: string, };
+sha256: string, size: number, mime: string, 
+/**
+ * For a PDF: its pages rendered to PNG by the server (sha256 of each), which is what
+ * a kiosk shows. The PDF itself stays on the server.
+ */
+pages: Array<string>, };
