@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod boards;
+pub mod calendar;
 pub mod content;
 pub mod idcard;
 pub mod money;

@@ -1,0 +1,256 @@
+//! The official working-day calendar: weekends, public holidays and 调休 make-up working
+//! days, as published each year by the State Council. Legal time limits (依申请公开's 20
+//! working days, 限时办结) are counted on it.
+//!
+//! The years are data in `calendar/YYYY.txt`; adding next year is adding a file and a
+//! line in [`Calendar::official`]. Outside the covered years the calendar falls back to
+//! plain weekdays and says so, so a deadline is never silently wrong.
+
+use chrono::{Datelike, Duration, NaiveDate, Weekday};
+use std::collections::{BTreeMap, BTreeSet};
+
+const YEARS: &[(i32, &str)] = &[
+    (2025, include_str!("../calendar/2025.txt")),
+    (2026, include_str!("../calendar/2026.txt")),
+];
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("calendar line {line}: {message}")]
+pub struct CalendarError {
+    pub line: usize,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Calendar {
+    holidays: BTreeMap<NaiveDate, String>,
+    workdays: BTreeMap<NaiveDate, String>,
+    years: BTreeSet<i32>,
+}
+
+/// A due date, and whether every day up to it was covered by official data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Due {
+    pub date: NaiveDate,
+    pub exact: bool,
+}
+
+impl Calendar {
+    /// The calendar of every year Gongkai ships data for.
+    pub fn official() -> Calendar {
+        let mut cal = Calendar::default();
+        for (year, text) in YEARS {
+            // The shipped files are checked by a test; a bad one is a build defect.
+            if cal.add_year(*year, text).is_err() {
+                continue;
+            }
+        }
+        cal
+    }
+
+    /// Adds one year's holiday notice in the text format of `calendar/YYYY.txt`.
+    pub fn add_year(&mut self, year: i32, text: &str) -> Result<(), CalendarError> {
+        for (i, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let err = |message: &str| CalendarError {
+                line: i + 1,
+                message: format!("{message}: {line}"),
+            };
+            let mut parts = line.splitn(3, ' ');
+            let kind = parts.next().unwrap_or_default();
+            let range = parts.next().ok_or_else(|| err("missing date"))?;
+            let name = parts.next().unwrap_or_default().to_string();
+            let (from, to) = match range.split_once("..") {
+                Some((a, b)) => (a, b),
+                None => (range, range),
+            };
+            let parse = |s: &str| s.parse::<NaiveDate>().map_err(|_| err("bad date"));
+            let (from, to) = (parse(from)?, parse(to)?);
+            if to < from || from.year() != year || to.year() != year {
+                return Err(err("range out of order or outside the year"));
+            }
+            let mut d = from;
+            while d <= to {
+                match kind {
+                    "holiday" => self.holidays.insert(d, name.clone()),
+                    "workday" => self.workdays.insert(d, name.clone()),
+                    _ => return Err(err("expected holiday or workday")),
+                };
+                d += Duration::days(1);
+            }
+        }
+        self.years.insert(year);
+        Ok(())
+    }
+
+    pub fn covers(&self, date: NaiveDate) -> bool {
+        self.years.contains(&date.year())
+    }
+
+    pub fn is_working_day(&self, date: NaiveDate) -> bool {
+        if self.workdays.contains_key(&date) {
+            return true;
+        }
+        if self.holidays.contains_key(&date) {
+            return false;
+        }
+        !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+    }
+
+    /// The holiday's name, if the date is one.
+    pub fn holiday(&self, date: NaiveDate) -> Option<&str> {
+        self.holidays.get(&date).map(String::as_str)
+    }
+
+    /// The `n`-th working day after `start` (the day of receipt does not count), skipping
+    /// any day inside a pause (补正: from the day the office asks until the day the
+    /// clarification arrives, that day counting again).
+    pub fn add_working_days(
+        &self,
+        start: NaiveDate,
+        n: u32,
+        pauses: &[(NaiveDate, NaiveDate)],
+    ) -> Due {
+        let mut d = start;
+        let mut left = n;
+        let mut exact = self.covers(start);
+        while left > 0 {
+            d += Duration::days(1);
+            exact &= self.covers(d);
+            let paused = pauses.iter().any(|(from, until)| d >= *from && d < *until);
+            if !paused && self.is_working_day(d) {
+                left -= 1;
+            }
+        }
+        Due { date: d, exact }
+    }
+
+    /// Working days after `start` up to and including `end` (0 if `end` ≤ `start`),
+    /// leaving out paused days: how much of a time limit has been used.
+    pub fn working_days_between(
+        &self,
+        start: NaiveDate,
+        end: NaiveDate,
+        pauses: &[(NaiveDate, NaiveDate)],
+    ) -> u32 {
+        let mut d = start;
+        let mut n = 0;
+        while d < end {
+            d += Duration::days(1);
+            let paused = pauses.iter().any(|(from, until)| d >= *from && d < *until);
+            if !paused && self.is_working_day(d) {
+                n += 1;
+            }
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn shipped_years_parse() {
+        for (year, text) in YEARS {
+            let mut c = Calendar::default();
+            assert_eq!(c.add_year(*year, text), Ok(()), "year {year}");
+        }
+        let c = Calendar::official();
+        assert!(c.covers(d("2025-06-01")) && c.covers(d("2026-12-31")));
+        assert!(!c.covers(d("2027-01-04")));
+    }
+
+    #[test]
+    fn holidays_and_make_up_days() {
+        let c = Calendar::official();
+        assert!(!c.is_working_day(d("2026-02-16")), "春节");
+        assert_eq!(c.holiday(d("2026-02-17")), Some("春节"));
+        assert!(c.is_working_day(d("2026-02-14")), "Saturday 调休");
+        assert!(c.is_working_day(d("2026-02-28")), "Saturday 调休");
+        assert!(
+            c.is_working_day(d("2026-10-08")),
+            "2026 国庆 ends on the 7th"
+        );
+        assert!(
+            !c.is_working_day(d("2025-10-08")),
+            "2025 国庆 ran to the 8th"
+        );
+        assert!(c.is_working_day(d("2025-09-28")), "Sunday 调休");
+        assert!(!c.is_working_day(d("2026-11-28")), "an ordinary Saturday");
+    }
+
+    #[test]
+    fn twenty_working_days_across_spring_festival_2026() {
+        let c = Calendar::official();
+        // Received Tue 10 Feb: 11,12,13 (3), Sat 14 make-up (4), 15–23 holiday,
+        // 24–27 (8), Sat 28 make-up (9), 2–6 Mar (14), 9–13 (19), Mon 16 Mar (20).
+        let due = c.add_working_days(d("2026-02-10"), 20, &[]);
+        assert_eq!(
+            due,
+            Due {
+                date: d("2026-03-16"),
+                exact: true
+            }
+        );
+        assert_eq!(
+            c.working_days_between(d("2026-02-10"), d("2026-03-16"), &[]),
+            20
+        );
+    }
+
+    #[test]
+    fn labour_day_and_national_day_2025() {
+        let c = Calendar::official();
+        // Received Fri 25 Apr 2025: Sun 27 Apr is a make-up working day (1), 28–30 (4),
+        // 1–5 May holiday, 6–9 (8), 12–16 (13), 19–23 (18), 26–27 May (20).
+        assert_eq!(
+            c.add_working_days(d("2025-04-25"), 20, &[]).date,
+            d("2025-05-27")
+        );
+        // Received Thu 25 Sep 2025: 26 (1), Sun 28 make-up (2), 29–30 (4), 1–8 Oct
+        // holiday, 9–10 (6), Sat 11 make-up (7), 13–17 (12), 20–24 (17), 27–29 (20).
+        assert_eq!(
+            c.add_working_days(d("2025-09-25"), 20, &[]).date,
+            d("2025-10-29")
+        );
+    }
+
+    #[test]
+    fn extension_and_pause_for_clarification() {
+        let c = Calendar::official();
+        let base = c.add_working_days(d("2026-03-02"), 20, &[]);
+        assert_eq!(base.date, d("2026-03-30"));
+        // Extended once by 20 working days: 31 Mar (21), 1–3 Apr (24), 清明 4–6 Apr,
+        // 7–10 (28), 13–17 (33), 20–24 (38), 27–28 Apr (40).
+        let extended = c.add_working_days(d("2026-03-02"), 40, &[]);
+        assert_eq!(extended.date, d("2026-04-28"));
+        // 补正 asked on Mon 9 Mar, clarification received Mon 16 Mar: five working days
+        // paused, so the due date moves by one working week.
+        let paused = c.add_working_days(d("2026-03-02"), 20, &[(d("2026-03-09"), d("2026-03-16"))]);
+        assert_eq!(paused.date, d("2026-04-07"));
+    }
+
+    #[test]
+    fn beyond_the_data_it_says_so() {
+        let c = Calendar::official();
+        let due = c.add_working_days(d("2026-12-20"), 20, &[]);
+        assert!(!due.exact);
+    }
+
+    #[test]
+    fn bad_data_names_the_line() {
+        let mut c = Calendar::default();
+        let e = c.add_year(2027, "# x\nholiday 2027-13-01 x").err();
+        assert_eq!(e.map(|e| e.line), Some(2));
+        assert!(c.add_year(2027, "vacation 2027-01-01 x").is_err());
+        assert!(c.add_year(2027, "holiday 2026-01-01 x").is_err());
+    }
+}
