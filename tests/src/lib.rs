@@ -48,6 +48,7 @@ impl TestServer {
             signer: Arc::new(Signer::new(key, ttl_secs)),
             blobs: Arc::new(BlobStore::new(data.blob_dir())),
             max_page: 500,
+            calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
         };
         let std_listener = std::net::TcpListener::bind(addr).context("binding test server")?;
         std_listener.set_nonblocking(true)?;

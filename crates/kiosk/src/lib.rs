@@ -7,8 +7,10 @@
 
 pub mod blobs;
 pub mod cache;
+mod complaints;
 pub mod config;
 mod content;
+pub mod outbox;
 pub mod sync;
 pub mod views;
 
@@ -38,6 +40,9 @@ pub enum KioskError {
     },
     #[error("item not found")]
     NotFound,
+    /// Bad input from the form; the message is for the resident.
+    #[error("{0}")]
+    Invalid(String),
     #[error("stored item is unreadable: {0}")]
     Corrupt(String),
 }
@@ -63,6 +68,7 @@ pub struct Kiosk {
     blobs: blobs::BlobDir,
     http: reqwest::blocking::Client,
     status: Mutex<RuntimeStatus>,
+    outbox: outbox::Outbox,
 }
 
 /// China Standard Time, in which every date a resident sees is written.
@@ -71,7 +77,7 @@ pub fn beijing() -> FixedOffset {
         .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
 }
 
-fn iso(unix: i64) -> Option<String> {
+pub(crate) fn iso(unix: i64) -> Option<String> {
     beijing()
         .timestamp_opt(unix, 0)
         .single()
@@ -97,7 +103,11 @@ impl Kiosk {
             .timeout(std::time::Duration::from_secs(300))
             .build()
             .map_err(|e| SyncError::Network(e.to_string()))?;
+        // The outbox is its own file, so a damaged cache can be thrown away and synced
+        // again without touching what residents filed.
+        let outbox = outbox::Outbox::open(&data_dir.join("outbox.sqlite"))?;
         Ok(Kiosk {
+            outbox,
             blobs: blobs::BlobDir::new(data_dir.join("blobs")),
             config,
             cache,
@@ -154,6 +164,13 @@ impl Kiosk {
                     refused.get_or_insert(e);
                 }
             }
+        }
+        // Reached the server: anything residents filed goes first, waiting or not.
+        if self.status.lock().map(|s| !s.online).unwrap_or(true) {
+            self.outbox.retry_now()?;
+        }
+        if let Err(e) = self.upload_outbox(now) {
+            tracing::warn!(error = %e, "complaint upload failed");
         }
         let mut blobs_fetched = 0;
         for name in self.cache.referenced_blobs()? {

@@ -119,6 +119,9 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     RelocationView::export_all(&cfg)?;
     SubsidyListView::export_all(&cfg)?;
     SubsidyRowsPage::export_all(&cfg)?;
+    ComplaintDraft::export_all(&cfg)?;
+    ComplaintReceipt::export_all(&cfg)?;
+    ComplaintLookup::export_all(&cfg)?;
     gongkai_model::ContentKind::export_all(&cfg)?;
     Ok(())
 }
@@ -218,4 +221,44 @@ pub struct SubsidyRowsPage {
     pub total_is_lower_bound: bool,
     pub offset: u32,
     pub query_kind: QueryKind,
+}
+
+/// What the resident filled in on the complaint form.
+#[derive(Debug, Clone, serde::Deserialize, TS)]
+pub struct ComplaintDraft {
+    pub kind: gongkai_model::complaint::ComplaintKind,
+    /// What it concerns; prefilled for a 三榜 objection (board and household).
+    pub subject: String,
+    pub text: String,
+    /// Optional, except for 依申请公开.
+    pub name: String,
+    pub phone: String,
+}
+
+/// Shown only after the filing is durably saved on this kiosk.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ComplaintReceipt {
+    /// "K7Q3-9XW2-M"
+    pub code: String,
+    pub kind_label: String,
+    /// ISO 8601.
+    pub saved_at: String,
+    /// Number of filings on this kiosk still waiting for the network.
+    pub waiting: u32,
+}
+
+/// What a code lookup found, on the server or (offline) on this kiosk.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct ComplaintLookup {
+    pub code: String,
+    pub found: bool,
+    pub kind_label: Option<String>,
+    pub subject: Option<String>,
+    pub status_label: Option<String>,
+    pub office: Option<String>,
+    pub received_on: Option<String>,
+    pub due_on: Option<String>,
+    pub answer: Option<String>,
+    /// A sentence for the resident about where things stand.
+    pub message: String,
 }

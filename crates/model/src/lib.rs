@@ -7,6 +7,7 @@
 
 pub mod boards;
 pub mod calendar;
+pub mod complaint;
 pub mod content;
 pub mod idcard;
 pub mod money;

@@ -23,6 +23,8 @@ pub struct AppState {
     pub blobs: Arc<BlobStore>,
     /// Largest page a kiosk may ask for.
     pub max_page: u32,
+    /// The official working-day calendar deadlines are counted on.
+    pub calendar: Arc<gongkai_model::calendar::Calendar>,
 }
 
 #[derive(Debug)]
@@ -33,7 +35,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
         ApiError {
             status,
             code,
@@ -91,6 +93,8 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/scopes/{scope}/head", get(head))
         .route("/v1/scopes/{scope}/changes", get(changes))
         .route("/v1/blobs/{name}", get(blob))
+        .route("/v1/complaints", axum::routing::post(crate::intake::upload))
+        .route("/v1/complaints/{code}", get(crate::intake::lookup))
         .with_state(state)
 }
 

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod console;
 pub mod datadir;
 pub mod demo;
+pub mod intake;
 pub mod pdf;
 pub mod signer;
 pub mod store;

@@ -200,6 +200,7 @@ fn serve(dir: DataDir, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
         signer: Arc::new(Signer::new(key, opts.checkpoint_ttl)),
         blobs: Arc::new(BlobStore::new(dir.blob_dir())),
         max_page: opts.max_page,
+        calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
     };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {

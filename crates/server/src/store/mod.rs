@@ -7,9 +7,13 @@
 
 mod sqlite;
 
+mod complaints;
+
 pub use sqlite::SqliteStore;
 
+use gongkai_model::complaint::TrackingCode;
 use gongkai_model::{ContentKind, ScopeId};
+use gongkai_protocol::complaints::{ComplaintUpload, PublicStatus};
 use gongkai_protocol::{Change, StateHash};
 
 #[derive(Debug, thiserror::Error)]
@@ -96,4 +100,19 @@ pub trait Store: Send + Sync + 'static {
     fn prune_tombstones(&self, scope: &ScopeId, up_to_seq: u64) -> Result<ScopeHead, StoreError>;
     /// Recomputes a scope's state hash from its items (for audits and tests).
     fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError>;
+    /// Records a filing once: a second upload with the same client UUID changes nothing
+    /// and returns `false`.
+    fn file_complaint(&self, filing: &NewComplaint) -> Result<bool, StoreError>;
+    /// The public view of a filing by its code.
+    fn complaint_status(&self, code: &TrackingCode) -> Result<Option<PublicStatus>, StoreError>;
+}
+
+/// A filing as the server records it: the upload plus where it was routed and when due.
+#[derive(Debug, Clone)]
+pub struct NewComplaint {
+    pub upload: ComplaintUpload,
+    pub office: String,
+    pub received_at: i64,
+    pub received_on: chrono::NaiveDate,
+    pub due_on: chrono::NaiveDate,
 }

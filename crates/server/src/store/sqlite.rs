@@ -9,7 +9,8 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE scopes (
     scope      TEXT PRIMARY KEY,
     name       TEXT NOT NULL,
@@ -38,7 +39,9 @@ CREATE TABLE private_ids (
     id_number TEXT NOT NULL,
     PRIMARY KEY (kind, id)
 );
-"#];
+"#,
+    super::complaints::MIGRATION,
+];
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -49,6 +52,8 @@ pub struct SqliteStore {
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let writer = gongkai_db::open(path, Durability::Full, MIGRATIONS)?;
+        // Personal data in deleted rows is overwritten, not left in free pages.
+        writer.pragma_update(None, "secure_delete", "ON")?;
         Ok(SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
@@ -330,6 +335,17 @@ impl Store for SqliteStore {
             tx.commit()?;
             Ok(head)
         })
+    }
+
+    fn file_complaint(&self, filing: &super::NewComplaint) -> Result<bool, StoreError> {
+        self.with_writer(|c| super::complaints::insert(c, filing))
+    }
+
+    fn complaint_status(
+        &self,
+        code: &gongkai_model::complaint::TrackingCode,
+    ) -> Result<Option<gongkai_protocol::complaints::PublicStatus>, StoreError> {
+        self.with_reader(|c| super::complaints::status(c, code))
     }
 
     fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError> {

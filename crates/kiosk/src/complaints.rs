@@ -1,0 +1,167 @@
+//! Filing at the kiosk: check the form, save it durably, upload it when the network
+//! allows, and look a code up on the server (or, offline, in this kiosk's outbox).
+
+use crate::outbox::OutboxError;
+use crate::views::{ComplaintDraft, ComplaintLookup, ComplaintReceipt};
+use crate::{iso, Kiosk, KioskError};
+use chrono::{DateTime, Utc};
+use gongkai_model::complaint::TrackingCode;
+use gongkai_protocol::complaints::{ComplaintUpload, Contact, PublicStatus, UploadReceipt};
+
+impl From<OutboxError> for KioskError {
+    fn from(e: OutboxError) -> KioskError {
+        KioskError::Corrupt(e.to_string())
+    }
+}
+
+impl Kiosk {
+    /// Saves a filing and returns its receipt. The receipt (and its code) exists only
+    /// once the outbox commit with synchronous=FULL has returned.
+    pub fn submit_complaint(
+        &self,
+        draft: &ComplaintDraft,
+        now: DateTime<Utc>,
+    ) -> Result<ComplaintReceipt, KioskError> {
+        let text = draft.text.trim();
+        if text.is_empty() {
+            return Err(KioskError::Invalid("请填写具体内容".into()));
+        }
+        if text.chars().count() > 2000 {
+            return Err(KioskError::Invalid("内容请不要超过2000字".into()));
+        }
+        let name = draft.name.trim().to_string();
+        let phone: String = draft.phone.chars().filter(|c| !c.is_whitespace()).collect();
+        if !phone.is_empty() && (phone.len() < 7 || !phone.chars().all(|c| c.is_ascii_digit())) {
+            return Err(KioskError::Invalid("请填写正确的联系电话".into()));
+        }
+        if draft.kind.requires_contact() && (name.is_empty() || phone.is_empty()) {
+            return Err(KioskError::Invalid(
+                "申请政府信息公开需要填写姓名和联系电话".into(),
+            ));
+        }
+        let contact = (!name.is_empty() || !phone.is_empty()).then(|| Contact { name, phone });
+        let scope = self
+            .followed_scopes()
+            .into_iter()
+            .next()
+            .ok_or(KioskError::NotFound)?;
+        let kiosk_id = self.config().kiosk_id.clone();
+        let code = self
+            .outbox
+            .submit(now.timestamp(), |client_uuid, code| ComplaintUpload {
+                client_uuid,
+                code,
+                kiosk_id: kiosk_id.clone(),
+                kind: draft.kind,
+                scope: scope.clone(),
+                subject: draft.subject.trim().to_string(),
+                text: text.to_string(),
+                contact: contact.clone(),
+                filed_at: now.timestamp(),
+            })?;
+        Ok(ComplaintReceipt {
+            code: code.display(),
+            kind_label: draft.kind.label().to_string(),
+            saved_at: iso(now.timestamp()).unwrap_or_default(),
+            waiting: self.outbox.waiting()?,
+        })
+    }
+
+    /// Sends every filing that is due; returns how many the server acknowledged.
+    pub(crate) fn upload_outbox(&self, now: DateTime<Utc>) -> Result<usize, KioskError> {
+        let mut sent = 0;
+        for upload in self.outbox.due(now.timestamp())? {
+            let url = self
+                .config()
+                .server_url
+                .join("v1/complaints")
+                .map_err(|e| KioskError::Corrupt(e.to_string()))?;
+            let result = self
+                .http
+                .post(url)
+                .json(&upload)
+                .send()
+                .and_then(|r| r.error_for_status())
+                .and_then(|r| r.json::<UploadReceipt>());
+            match result {
+                Ok(receipt) if receipt.code == upload.code => {
+                    self.outbox
+                        .acknowledged(&upload.client_uuid, now.timestamp())?;
+                    sent += 1;
+                }
+                Ok(_) => {
+                    self.outbox
+                        .failed(&upload.client_uuid, now.timestamp(), "code mismatch")?
+                }
+                Err(e) => {
+                    self.outbox
+                        .failed(&upload.client_uuid, now.timestamp(), &e.to_string())?;
+                    if e.is_connect() || e.is_timeout() {
+                        break; // offline: the rest would fail the same way
+                    }
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Looks a code up: the server's public status when reachable, else what this kiosk
+    /// knows of its own filings.
+    pub fn complaint_status(&self, code_text: &str) -> Result<ComplaintLookup, KioskError> {
+        let code =
+            TrackingCode::parse(code_text).map_err(|e| KioskError::Invalid(e.to_string()))?;
+        let empty = |message: &str| ComplaintLookup {
+            code: code.display(),
+            found: false,
+            kind_label: None,
+            subject: None,
+            status_label: None,
+            office: None,
+            received_on: None,
+            due_on: None,
+            answer: None,
+            message: message.to_string(),
+        };
+        let url = self
+            .config()
+            .server_url
+            .join(&format!("v1/complaints/{}", code.as_str()))
+            .map_err(|e| KioskError::Corrupt(e.to_string()))?;
+        let local = self.outbox.local(&code)?;
+        match self
+            .http
+            .get(url)
+            .timeout(std::time::Duration::from_secs(8))
+            .send()
+        {
+            Ok(r) if r.status().is_success() => {
+                let s: PublicStatus = r.json().map_err(|e| KioskError::Corrupt(e.to_string()))?;
+                Ok(ComplaintLookup {
+                    code: code.display(),
+                    found: true,
+                    kind_label: Some(s.kind.label().to_string()),
+                    subject: Some(s.subject),
+                    status_label: Some(s.status.label().to_string()),
+                    message: match &s.answer {
+                        Some(_) => "已答复，答复内容见下方".to_string(),
+                        None => format!("正在办理，{}前答复", s.due_on.clone().unwrap_or_default()),
+                    },
+                    office: Some(s.office),
+                    received_on: Some(s.received_on),
+                    due_on: s.due_on,
+                    answer: s.answer,
+                })
+            }
+            Ok(r) if r.status() == reqwest::StatusCode::NOT_FOUND => Ok(match local {
+                Some(_) => empty("已保存在本机，正在提交，请稍后再查"),
+                None => empty("没有找到这个查询码，请核对后重新输入"),
+            }),
+            _ => Ok(match local {
+                Some(l) if l.uploaded_at.is_none() => {
+                    empty("已保存在本机，网络恢复后自动提交，请放心")
+                }
+                _ => empty("暂时无法连接服务器，请稍后再查或拨打12345"),
+            }),
+        }
+    }
+}

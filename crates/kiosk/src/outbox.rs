@@ -1,0 +1,206 @@
+//! The complaint outbox: its own SQLite file with synchronous=FULL, so a filing whose code
+//! was shown survives a power cut. Uploads are retried with backoff and are idempotent by
+//! the client UUID; once the server has acknowledged a filing, the resident's contact
+//! details are erased from this file (secure_delete overwrites the freed space).
+
+use gongkai_db::Durability;
+use gongkai_model::complaint::TrackingCode;
+use gongkai_protocol::complaints::ComplaintUpload;
+use rand::RngCore;
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::Path;
+use std::sync::Mutex;
+
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE outbox (
+    client_uuid     TEXT PRIMARY KEY,
+    code            TEXT NOT NULL UNIQUE,
+    payload         TEXT NOT NULL,
+    created_at      INTEGER NOT NULL,
+    uploaded_at     INTEGER,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at INTEGER NOT NULL DEFAULT 0,
+    last_error      TEXT
+);
+"#];
+
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error(transparent)]
+    Db(#[from] gongkai_db::DbError),
+    #[error("outbox database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("outbox entry unreadable: {0}")]
+    Corrupt(String),
+}
+
+/// What the outbox knows of a filing made at this kiosk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalFiling {
+    pub code: TrackingCode,
+    pub created_at: i64,
+    pub uploaded_at: Option<i64>,
+    pub attempts: u32,
+}
+
+pub struct Outbox {
+    conn: Mutex<Connection>,
+}
+
+fn new_uuid() -> String {
+    let mut b = [0u8; 16];
+    rand::rngs::OsRng.fill_bytes(&mut b);
+    b[6] = (b[6] & 0x0f) | 0x40; // version 4
+    b[8] = (b[8] & 0x3f) | 0x80; // RFC 4122 variant
+    let h = hex::encode(b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+impl Outbox {
+    pub fn open(path: &Path) -> Result<Outbox, OutboxError> {
+        let conn = gongkai_db::open(path, Durability::Full, MIGRATIONS)?;
+        conn.pragma_update(None, "secure_delete", "ON")?;
+        Ok(Outbox {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Saves a filing durably and returns its code. `make` builds the upload from the
+    /// fresh UUID and code. Only after the commit returns may the code be shown.
+    pub fn submit(
+        &self,
+        now: i64,
+        make: impl Fn(String, TrackingCode) -> ComplaintUpload,
+    ) -> Result<TrackingCode, OutboxError> {
+        let conn = self.lock();
+        loop {
+            let code = TrackingCode::from_bits(rand::rngs::OsRng.next_u64() & 0xFF_FFFF_FFFF);
+            let taken: Option<i64> = conn
+                .query_row(
+                    "SELECT 1 FROM outbox WHERE code = ?1",
+                    [code.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if taken.is_some() {
+                continue; // unique per kiosk, whatever the network
+            }
+            let upload = make(new_uuid(), code.clone());
+            let payload =
+                serde_json::to_string(&upload).map_err(|e| OutboxError::Corrupt(e.to_string()))?;
+            conn.execute(
+                "INSERT INTO outbox(client_uuid, code, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![upload.client_uuid, code.as_str(), payload, now],
+            )?;
+            return Ok(code);
+        }
+    }
+
+    /// Filings not yet acknowledged whose next attempt is due, oldest first.
+    pub fn due(&self, now: i64) -> Result<Vec<ComplaintUpload>, OutboxError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT payload FROM outbox WHERE uploaded_at IS NULL AND next_attempt_at <= ?1
+             ORDER BY created_at",
+        )?;
+        let rows = stmt.query_map([now], |r| r.get::<_, String>(0))?;
+        rows.map(|p| {
+            let p = p?;
+            serde_json::from_str(&p).map_err(|e| OutboxError::Corrupt(e.to_string()))
+        })
+        .collect()
+    }
+
+    /// The server has it: mark it sent and erase the contact details from this kiosk.
+    pub fn acknowledged(&self, client_uuid: &str, now: i64) -> Result<(), OutboxError> {
+        let conn = self.lock();
+        let payload: Option<String> = conn
+            .query_row(
+                "SELECT payload FROM outbox WHERE client_uuid = ?1",
+                [client_uuid],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(payload) = payload else {
+            return Ok(());
+        };
+        let mut upload: ComplaintUpload =
+            serde_json::from_str(&payload).map_err(|e| OutboxError::Corrupt(e.to_string()))?;
+        upload.contact = None;
+        let stripped =
+            serde_json::to_string(&upload).map_err(|e| OutboxError::Corrupt(e.to_string()))?;
+        conn.execute(
+            "UPDATE outbox SET uploaded_at = ?2, payload = ?3, last_error = NULL WHERE client_uuid = ?1",
+            params![client_uuid, now, stripped],
+        )?;
+        // Fold the WAL back so the old page with the phone number leaves the WAL file too.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// A failed attempt: try again after a delay that doubles up to an hour.
+    pub fn failed(&self, client_uuid: &str, now: i64, error: &str) -> Result<(), OutboxError> {
+        let conn = self.lock();
+        let attempts: i64 = conn
+            .query_row(
+                "SELECT attempts FROM outbox WHERE client_uuid = ?1",
+                [client_uuid],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let delay = (30i64 << attempts.min(7)).min(3600);
+        conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?2, last_error = ?3
+             WHERE client_uuid = ?1",
+            params![client_uuid, now + delay, error],
+        )?;
+        Ok(())
+    }
+
+    /// Makes every waiting filing due now (the network just came back).
+    pub fn retry_now(&self) -> Result<(), OutboxError> {
+        self.lock().execute(
+            "UPDATE outbox SET next_attempt_at = 0 WHERE uploaded_at IS NULL",
+            [],
+        )?;
+        Ok(())
+    }
+
+    pub fn local(&self, code: &TrackingCode) -> Result<Option<LocalFiling>, OutboxError> {
+        Ok(self
+            .lock()
+            .query_row(
+                "SELECT created_at, uploaded_at, attempts FROM outbox WHERE code = ?1",
+                [code.as_str()],
+                |r| {
+                    Ok(LocalFiling {
+                        code: code.clone(),
+                        created_at: r.get(0)?,
+                        uploaded_at: r.get(1)?,
+                        attempts: r.get::<_, i64>(2)? as u32,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub fn waiting(&self) -> Result<u32, OutboxError> {
+        Ok(self.lock().query_row(
+            "SELECT count(*) FROM outbox WHERE uploaded_at IS NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )? as u32)
+    }
+}

@@ -1,0 +1,127 @@
+//! Intake of filings from kiosks: check them, route each to the office that must answer,
+//! set its deadline on the working-day calendar, and record it exactly once.
+
+use crate::api::{ApiError, AppState};
+use crate::store::{NewComplaint, Store};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use gongkai_model::calendar::Calendar;
+use gongkai_model::complaint::{ComplaintKind, TrackingCode};
+use gongkai_model::{ScopeId, ScopeLevel};
+use gongkai_protocol::complaints::{ComplaintUpload, UploadReceipt};
+use std::sync::Arc;
+
+const MAX_TEXT_CHARS: usize = 2000;
+
+fn bad(message: impl Into<String>) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_filing", message)
+}
+
+/// Checks a filing as a clerk at the window would, with the reason in Chinese.
+pub fn check(u: &ComplaintUpload) -> Result<(), ApiError> {
+    let uuid_ok = u.client_uuid.len() == 36
+        && u.client_uuid
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || c == '-');
+    if !uuid_ok {
+        return Err(bad("提交编号格式不正确"));
+    }
+    let text = u.text.trim();
+    if text.is_empty() {
+        return Err(bad("请填写具体内容"));
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(bad(format!("内容请不要超过{MAX_TEXT_CHARS}字")));
+    }
+    if u.kind.requires_contact() {
+        let ok = u
+            .contact
+            .as_ref()
+            .is_some_and(|c| !c.name.trim().is_empty() && c.phone.trim().len() >= 7);
+        if !ok {
+            return Err(bad("申请政府信息公开需要填写姓名和联系电话"));
+        }
+    }
+    if let Some(c) = &u.contact {
+        if !c.phone.is_empty() && !c.phone.chars().all(|ch| ch.is_ascii_digit() || ch == '-') {
+            return Err(bad("联系电话只能包含数字"));
+        }
+    }
+    Ok(())
+}
+
+/// Which office answers: 依申请公开 goes to the county's 政务公开 office; everything about
+/// a village or township goes to the township government, which holds first
+/// responsibility (首问负责) for its villages.
+pub fn route(store: &dyn Store, kind: ComplaintKind, scope: &ScopeId) -> String {
+    let name = |s: &ScopeId| {
+        store
+            .head(s)
+            .map(|h| h.name)
+            .unwrap_or_else(|_| s.to_string())
+    };
+    let chain = scope.chain();
+    let county = chain.last().map(name).unwrap_or_default();
+    let township = chain
+        .iter()
+        .find(|s| s.level() == ScopeLevel::Township)
+        .map(name);
+    match (kind, township) {
+        (ComplaintKind::DisclosureRequest, _) | (_, None) => format!("{county}人民政府办公室"),
+        (ComplaintKind::BoardObjection, Some(t)) => format!("{t}人民政府（移民工作站）"),
+        (_, Some(t)) => format!("{t}人民政府"),
+    }
+}
+
+pub async fn upload(
+    State(st): State<AppState>,
+    Json(u): Json<ComplaintUpload>,
+) -> Result<Response, ApiError> {
+    check(&u)?;
+    let store = st.store.clone();
+    let calendar: Arc<Calendar> = st.calendar.clone();
+    let code = u.code.clone();
+    let created = tokio::task::spawn_blocking(move || {
+        let now = chrono::Utc::now();
+        let received_on = (now + chrono::Duration::hours(8)).date_naive();
+        let due = calendar.add_working_days(received_on, u.kind.limit_working_days(), &[]);
+        let filing = NewComplaint {
+            office: route(store.as_ref(), u.kind, &u.scope),
+            received_at: now.timestamp(),
+            received_on,
+            due_on: due.date,
+            upload: u,
+        };
+        store.file_complaint(&filing)
+    })
+    .await
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "任务失败"))??;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(UploadReceipt { code, created })).into_response())
+}
+
+pub async fn lookup(
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, ApiError> {
+    let code = TrackingCode::parse(&code)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_code", e.to_string()))?;
+    let store = st.store.clone();
+    let status = tokio::task::spawn_blocking(move || store.complaint_status(&code))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "任务失败"))??;
+    match status {
+        Some(s) => Ok(Json(s).into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_code",
+            "没有找到这个查询码，可能尚未提交到服务器",
+        )),
+    }
+}
