@@ -13,6 +13,8 @@ const COMMANDS: &[&str] = &[
     "subsidy_rows",
     "attachment_url",
     "read_aloud",
+    "submit_complaint",
+    "complaint_status",
     "stop_reading",
 ];
 

@@ -4,8 +4,9 @@
 use crate::EngineState;
 use base64::Engine as _;
 use gongkai_kiosk::views::{
-    CategoryCount, DisclosureView, FinanceView, GuideView, HomeView, IpcError, ItemPage,
-    NoticeView, RelocationView, SubsidyListView, SubsidyRowsPage,
+    CategoryCount, ComplaintDraft, ComplaintLookup, ComplaintReceipt, DisclosureView, FinanceView,
+    GuideView, HomeView, IpcError, ItemPage, NoticeView, RelocationView, SubsidyListView,
+    SubsidyRowsPage,
 };
 use gongkai_kiosk::{Kiosk, KioskError};
 use gongkai_model::ContentKind;
@@ -29,6 +30,7 @@ fn engine(state: &State<'_, EngineState>) -> Result<Arc<Kiosk>, IpcError> {
 fn from_engine(e: KioskError) -> IpcError {
     match e {
         KioskError::NotFound => ipc("not_found", "没有找到这条内容，可能已经撤下"),
+        KioskError::Invalid(message) => ipc("invalid", message),
         other => {
             tracing::error!(error = %other, "command failed");
             ipc("internal", "本机读取数据出错，请联系管理员")
@@ -184,4 +186,30 @@ pub fn read_aloud(speech: State<'_, crate::speech::Speech>, text: String) -> Res
 #[tauri::command(async)]
 pub fn stop_reading(speech: State<'_, crate::speech::Speech>) {
     speech.stop();
+}
+
+/// Saves a filing durably on this kiosk; the receipt (with its code) comes back only after
+/// the commit.
+#[tauri::command(async)]
+pub fn submit_complaint(
+    state: State<'_, EngineState>,
+    draft: ComplaintDraft,
+) -> Result<ComplaintReceipt, IpcError> {
+    engine(&state)?
+        .submit_complaint(&draft, chrono::Utc::now())
+        .map_err(from_engine)
+}
+
+/// Asks the server, so it runs on the blocking pool: the engine's HTTP client is
+/// blocking and must not run on an async worker.
+#[tauri::command]
+pub async fn complaint_status(
+    state: State<'_, EngineState>,
+    code: String,
+) -> Result<ComplaintLookup, IpcError> {
+    let kiosk = engine(&state)?;
+    tauri::async_runtime::spawn_blocking(move || kiosk.complaint_status(&code))
+        .await
+        .map_err(|_| ipc("internal", "查询失败，请稍后再试"))?
+        .map_err(from_engine)
 }

@@ -82,6 +82,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::subsidy_rows,
         commands::attachment_url,
         commands::read_aloud,
+        commands::submit_complaint,
+        commands::complaint_status,
         commands::stop_reading,
     ])
 }

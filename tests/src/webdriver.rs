@@ -389,6 +389,30 @@ impl KioskWindow {
             })
     }
 
+    /// Waits until some element matching `css` has text containing `needle`, and returns
+    /// it: screens render a moment after a tap, so never look just once.
+    pub fn find_text(&self, css: &str, needle: &str) -> Result<Element> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            for e in self.app.find_all(css)? {
+                // An element can vanish between the lookup and the read; look again.
+                if self
+                    .app
+                    .text(&e)
+                    .map(|t| t.contains(needle))
+                    .unwrap_or(false)
+                {
+                    return Ok(e);
+                }
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = self.shot("failed-find");
+                bail!("no {css} containing {needle:?} after 30 s");
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
     /// The page's visible text.
     pub fn page_text(&self) -> Result<String> {
         Ok(self

@@ -78,26 +78,8 @@ fn resident_opens_the_catalog_and_reads_an_item_then_sees_offline() -> Result<()
 
     // A PDF attachment, read page by page as the images the server rendered.
     app.click(&app.wait_for("[data-testid=back]", WAIT)?)?;
-    let mut plan = None;
-    for c in app.find_all("[data-testid=category]")? {
-        if app.text(&c)?.contains("规划计划") {
-            plan = Some(c);
-        }
-    }
-    app.click(&plan.expect("规划计划 category"))?;
-    let mut work_plan = None;
-    for _ in 0..50 {
-        for e in app.find_all("[data-testid=entry]")? {
-            if app.text(&e)?.contains("政务公开工作要点") {
-                work_plan = Some(e);
-            }
-        }
-        if work_plan.is_some() {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    app.click(&work_plan.expect("the work plan in 规划计划"))?;
+    app.click(&window.find_text("[data-testid=category]", "规划计划")?)?;
+    app.click(&window.find_text("[data-testid=entry]", "政务公开工作要点")?)?;
     app.click(&app.wait_for("[data-testid=open-document]", WAIT)?)?;
     app.wait_for_text("[data-testid=image-viewer]", WAIT, |t| t.contains("页 1/2"))?;
     app.wait_for("[data-testid=image-viewer] img", WAIT)?;
@@ -200,23 +182,13 @@ fn finance_guides_notices_and_finding_ones_own_subsidy_row() -> Result<()> {
         .unwrap();
     let row: gongkai_model::SubsidyRow = serde_json::from_str(body.body.as_deref().unwrap())?;
     w.tap("[data-testid=tile-subsidy]")?;
-    w.wait_for("[data-testid=entry]")?;
-    let entries = w.app.find_all("[data-testid=entry]")?;
+    let grain = w.find_text("[data-testid=entry]", "粮食直补")?;
+    w.find_text("[data-testid=entry]", "低保")?;
     assert_eq!(
-        entries.len(),
+        w.app.find_all("[data-testid=entry]")?.len(),
         2,
         "the township list and the village 低保 list"
     );
-    let grain = entries
-        .iter()
-        .find(|e| {
-            w.app
-                .text(e)
-                .map(|t| t.contains("粮食直补"))
-                .unwrap_or(false)
-        })
-        .unwrap()
-        .clone();
     w.app.click(&grain)?;
     w.app
         .wait_for_text("[data-testid=found]", WAIT, |t| t.contains("5200"))?;
@@ -295,6 +267,28 @@ fn relocation_village_reads_its_three_boards_and_what_changed() -> Result<()> {
     w.app.wait_for("[data-testid=object]", WAIT)?;
     w.shot("e2e-relocation-board3")?;
 
+    // Object to one household's row: the form opens as 三榜异议 with board and row filled in.
+    w.tap("[data-testid=board-row] td:nth-child(2)")?;
+    w.app
+        .wait_for_text("[data-testid=object]", WAIT, |t| t.contains("HK-001"))?;
+    w.tap("[data-testid=object]")?;
+    let subject = w
+        .app
+        .execute("return document.querySelector('[data-testid=subject]').value")?;
+    let subject = subject.as_str().unwrap_or_default();
+    assert!(
+        subject.contains("第三榜") && subject.contains("HK-001"),
+        "{subject}"
+    );
+    w.tap("[data-testid=phrase]")?;
+    w.tap("[data-testid=submit]")?;
+    w.app
+        .wait_for_text("[data-testid=receipt-code]", WAIT, |t| t.len() == 11)?;
+    w.tap("[data-testid=receipt-done]")?;
+    w.tap("[data-testid=tile-relocation]")?;
+    w.tap("[data-testid=entry]")?;
+    w.wait_for("[data-testid=round]")?;
+
     // Board 2 against board 1: three households struck off, every other one changed.
     let rounds = w.app.find_all("[data-testid=round]")?;
     assert_eq!(rounds.len(), 3);
@@ -372,5 +366,57 @@ fn portrait_kiosk_care_mode_and_the_idle_attract_loop() -> Result<()> {
         .app
         .wait_for_text("[data-testid=care-toggle]", WAIT, |t| !t.is_empty())?;
     assert!(!toggle.contains("退出"), "care mode was reset: {toggle}");
+    Ok(())
+}
+
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
+    let (_tmp, server, w) = launch("419901102201")?;
+    w.tap("[data-testid=tile-complaint]")?;
+    w.tap("[data-testid=kind-suggestion]")?;
+    // No Chinese typing needed: a common phrase, and a phone number on the keypad.
+    w.tap("[data-testid=phrase]")?;
+    for d in "13937012345".chars() {
+        w.tap(&format!("[data-testid=digit-{d}]"))?;
+    }
+    w.shot("e2e-complaint-form")?;
+    w.tap("[data-testid=submit]")?;
+    let code = w
+        .app
+        .wait_for_text("[data-testid=receipt-code]", WAIT, |t| t.len() == 11)?;
+    w.shot("e2e-complaint-receipt")?;
+
+    // The kiosk uploads it on its next poll; the code then shows its status and deadline.
+    let conn = rusqlite::Connection::open(server.data.db_path())?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let n: i64 = conn.query_row("SELECT count(*) FROM complaints", [], |r| r.get(0))?;
+        if n == 1 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not uploaded within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    w.tap("[data-testid=receipt-done]")?;
+    w.tap("[data-testid=tile-complaint]")?;
+    w.tap("[data-testid=open-lookup]")?;
+    for ch in code.replace('-', "").to_lowercase().chars() {
+        w.tap(&format!("[data-testid=key-{ch}]"))?;
+    }
+    w.tap("[data-testid=lookup]")?;
+    let result = w
+        .app
+        .wait_for_text("[data-testid=lookup-result]", WAIT, |t| {
+            t.contains("已受理")
+        })?;
+    assert!(
+        result.contains("石桥镇人民政府") && result.contains("答复期限"),
+        "{result}"
+    );
+    w.shot("e2e-complaint-lookup")?;
     Ok(())
 }

@@ -3,6 +3,9 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { CategoryCount } from "./bindings/CategoryCount";
 import type { ContentKind } from "./bindings/ContentKind";
+import type { ComplaintDraft } from "./bindings/ComplaintDraft";
+import type { ComplaintLookup } from "./bindings/ComplaintLookup";
+import type { ComplaintReceipt } from "./bindings/ComplaintReceipt";
 import type { DisclosureView } from "./bindings/DisclosureView";
 import type { FinanceView } from "./bindings/FinanceView";
 import type { GuideView } from "./bindings/GuideView";
@@ -36,6 +39,8 @@ export const api = {
   subsidyList: (scope: string, id: string) => invoke<SubsidyListView>("subsidy_list", { scope, id }),
   subsidyRows: (listId: string, query: string, offset: number, limit: number) =>
     invoke<SubsidyRowsPage>("subsidy_rows", { listId, query, offset, limit }),
+  submitComplaint: (draft: ComplaintDraft) => invoke<ComplaintReceipt>("submit_complaint", { draft }),
+  complaintStatus: (code: string) => invoke<ComplaintLookup>("complaint_status", { code }),
   readAloud: (text: string) => invoke<void>("read_aloud", { text }),
   stopReading: () => invoke<void>("stop_reading"),
   attachmentUrl: (sha256: string) => invoke<string>("attachment_url", { sha256 }),

@@ -1,4 +1,5 @@
 // Which screen is showing, and which content kind each home tile opens.
+import type { ComplaintKind } from "./bindings/ComplaintKind";
 import type { ContentKind } from "./bindings/ContentKind";
 import type { TileKey } from "./bindings/TileKey";
 
@@ -7,7 +8,8 @@ export type Screen =
   | { name: "attract" }
   | { name: "list"; kind: ContentKind; tile: TileKey }
   | { name: "detail"; kind: ContentKind; scope: string; id: string; back: Screen }
-  | { name: "complaint" };
+  | { name: "complaint"; kind?: ComplaintKind; subject?: string }
+  | { name: "lookup" };
 
 /** The content kind a tile lists, or null for tiles that are actions. */
 export function kindOfTile(key: TileKey): ContentKind | null {
