@@ -39,7 +39,7 @@ impl Kiosk {
                 "申请政府信息公开需要填写姓名和联系电话".into(),
             ));
         }
-        let contact = (!name.is_empty() || !phone.is_empty()).then(|| Contact { name, phone });
+        let contact = (!name.is_empty() || !phone.is_empty()).then_some(Contact { name, phone });
         let scope = self
             .followed_scopes()
             .into_iter()
