@@ -149,11 +149,19 @@ fn read_head(conn: &Connection, scope: &ScopeId) -> Result<ScopeHead, StoreError
 }
 
 fn check_body(edit: &Edit, body: &str) -> Result<(), StoreError> {
-    summarize(edit.kind, body).map_err(|e| StoreError::BadBody {
+    let bad = |reason: String| StoreError::BadBody {
         kind: edit.kind,
         id: edit.id.clone(),
-        reason: e.source.to_string(),
-    })?;
+        reason,
+    };
+    summarize(edit.kind, body).map_err(|e| bad(e.source.to_string()))?;
+    // A finance statement that does not balance is refused, naming the failing line or
+    // the gap, before anything reaches a kiosk.
+    if edit.kind == ContentKind::Finance {
+        let statement: gongkai_model::FinanceStatement =
+            serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
+        statement.check().map_err(|e| bad(e.to_string()))?;
+    }
     if idcard::contains_full_id(body) {
         return Err(StoreError::UnmaskedId {
             kind: edit.kind,
@@ -365,5 +373,57 @@ impl Store for SqliteStore {
             }
             Ok(hash)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gongkai_model::{Fen, FinanceLine, FinanceLineKind, FinanceStatement};
+
+    fn statement(closing: i64, second_line: i64) -> FinanceStatement {
+        let line = |kind, fen| FinanceLine {
+            kind,
+            date: chrono::NaiveDate::default(),
+            category: "办公费".into(),
+            description: String::new(),
+            amount: Fen(fen),
+            vouchers: vec![],
+        };
+        FinanceStatement {
+            village_name: "石桥村".into(),
+            period: "2026-10".into(),
+            opening: Fen(100_000),
+            lines: vec![
+                line(FinanceLineKind::Income, 50_000),
+                line(FinanceLineKind::Expense, second_line),
+            ],
+            closing: Fen(closing),
+        }
+    }
+
+    #[test]
+    fn unbalanced_statements_and_unmasked_ids_are_refused_and_nothing_changes() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap_or_else(|e| panic!("{e}"));
+        let scope = ScopeId::parse("419901102201").unwrap_or_else(|e| panic!("{e}"));
+        store.ensure_scope(&scope, "石桥村").unwrap_or_else(|e| panic!("{e}"));
+        let ok = Edit::put(ContentKind::Finance, "f-ok", &statement(120_000, 30_000));
+        let head = store.publish(&scope, &[ok]).unwrap_or_else(|e| panic!("{e}"));
+
+        let off_by_a_yuan = Edit::put(ContentKind::Finance, "f-bad", &statement(120_100, 30_000));
+        let err = store.publish(&scope, &[off_by_a_yuan]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("收支不平衡"), "{err}");
+        let negative = Edit::put(ContentKind::Finance, "f-neg", &statement(150_000, 0));
+        let err = store.publish(&scope, &[negative]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("第2行"), "{err}");
+
+        let leak = Edit {
+            kind: ContentKind::Notice,
+            id: "n".into(),
+            body: Some(r#"{"title":"名单","publisher":"村委会","body_html":"<p>王某 41990119800101123X</p>","publish_at":"2026-11-01T00:00:00Z","expire_at":null}"#.into()),
+        };
+        assert!(matches!(store.publish(&scope, &[leak]), Err(StoreError::UnmaskedId { .. })));
+        assert_eq!(store.head(&scope).unwrap_or_else(|e| panic!("{e}")), head, "nothing changed");
     }
 }
