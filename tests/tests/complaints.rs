@@ -135,3 +135,112 @@ fn bad_filings_are_refused_in_chinese_and_nothing_is_saved() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn an_office_answers_on_time_pauses_for_clarification_and_extends_once() -> Result<()> {
+    use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
+    use gongkai_server::store::Transition;
+    use gongkai_server::Store;
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let config = kiosk_config(&server.url(), &server.public_key_b64()?)?;
+    let kiosk = Kiosk::open(config.clone(), &tmp.path().join("k"))?;
+    let receipt = kiosk.submit_complaint(
+        &draft(ComplaintKind::DisclosureRequest, "李秀英", PHONE),
+        Utc::now(),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let store = server.store()?;
+    let cal = gongkai_model::calendar::Calendar::official();
+    let code = TrackingCode::parse(&receipt.code)?;
+    let received = store.complaint_status(&code)?.unwrap();
+    assert_eq!(
+        received.office, "云溪县人民政府办公室",
+        "依申请公开 goes to the county office"
+    );
+    let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+    let received_on = d(&received.received_on);
+    let act = |to, note: &str, answer: Option<&str>, today| Transition {
+        code: code.clone(),
+        to,
+        actor: "政务公开办 张敏".into(),
+        note: note.into(),
+        answer: answer.map(str::to_string),
+        at: Utc::now().timestamp(),
+        today,
+    };
+    let base = cal.add_working_days(received_on, 20, &[]).date;
+    assert_eq!(received.due_on.as_deref(), Some(base.to_string().as_str()));
+
+    // Not allowed: answering without an answer, rejecting without a reason, skipping states.
+    assert!(store
+        .complaint_transition(&act(ComplaintStatus::Answered, "", None, received_on), &cal)
+        .is_err());
+    assert!(store
+        .complaint_transition(&act(ComplaintStatus::Rejected, "", None, received_on), &cal)
+        .is_err());
+    assert!(store
+        .complaint_transition(&act(ComplaintStatus::Closed, "", None, received_on), &cal)
+        .is_err());
+
+    // 补正: the clock stops (no due date) and restarts when the clarification comes.
+    let ask = cal.add_working_days(received_on, 2, &[]).date;
+    let back = cal.add_working_days(ask, 5, &[]).date;
+    let s = store.complaint_transition(
+        &act(
+            ComplaintStatus::Clarifying,
+            "请说明所需信息的文号或年份",
+            None,
+            ask,
+        ),
+        &cal,
+    )?;
+    assert_eq!(s.due_on, None);
+    let s = store.complaint_transition(
+        &act(ComplaintStatus::InProgress, "已收到补正", None, back),
+        &cal,
+    )?;
+    let paused = cal.add_working_days(received_on, 20, &[(ask, back)]).date;
+    assert_eq!(s.due_on.as_deref(), Some(paused.to_string().as_str()));
+    assert!(paused > base);
+
+    // One extension of 20 working days, with a reason; a second is refused.
+    let s = store.complaint_transition(
+        &act(ComplaintStatus::Extended, "需要会同财政局核实", None, back),
+        &cal,
+    )?;
+    let extended = cal.add_working_days(received_on, 40, &[(ask, back)]).date;
+    assert_eq!(s.due_on.as_deref(), Some(extended.to_string().as_str()));
+    store.complaint_transition(
+        &act(ComplaintStatus::InProgress, "继续办理", None, back),
+        &cal,
+    )?;
+    let err = store
+        .complaint_transition(&act(ComplaintStatus::Extended, "再延期", None, back), &cal)
+        .unwrap_err();
+    assert!(err.to_string().contains("只能延期一次"), "{err}");
+
+    // The answer, public, read at another kiosk by the code.
+    store.complaint_transition(
+        &act(
+            ComplaintStatus::Answered,
+            "",
+            Some("经查，该信息属于主动公开范围，已在公开目录“财政预决算”栏目公开。"),
+            back,
+        ),
+        &cal,
+    )?;
+    let other = Kiosk::open(config, &tmp.path().join("other"))?;
+    let lookup = other.complaint_status(&receipt.code)?;
+    assert_eq!(lookup.status_label.as_deref(), Some("已答复"));
+    assert!(lookup.answer.unwrap_or_default().contains("财政预决算"));
+    // Every step is on record, with who did it.
+    let conn = rusqlite::Connection::open(server.data.db_path())?;
+    let events: i64 = conn.query_row(
+        "SELECT count(*) FROM complaint_events WHERE actor LIKE '政务公开办%'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(events, 5);
+    Ok(())
+}

@@ -385,6 +385,7 @@ fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
     let code = w
         .app
         .wait_for_text("[data-testid=receipt-code]", WAIT, |t| t.len() == 11)?;
+    w.wait_for("[data-testid=receipt-qr]")?;
     w.shot("e2e-complaint-receipt")?;
 
     // The kiosk uploads it on its next poll; the code then shows its status and deadline.

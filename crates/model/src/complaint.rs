@@ -79,6 +79,30 @@ pub enum ComplaintStatus {
 }
 
 impl ComplaintStatus {
+    /// Whether an office may move a filing from this state to `to`. A 补正 ends by going
+    /// back to 办理中; an answer closes only after it was given.
+    pub fn can_move_to(self, to: ComplaintStatus) -> bool {
+        use ComplaintStatus::*;
+        matches!(
+            (self, to),
+            (
+                Accepted,
+                InProgress | Clarifying | Extended | Answered | Rejected
+            ) | (InProgress, Clarifying | Extended | Answered | Rejected)
+                | (Clarifying, InProgress | Rejected)
+                | (Extended, InProgress | Clarifying | Answered)
+                | (Answered, Closed)
+        )
+    }
+
+    /// Finished: no deadline applies any more.
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            ComplaintStatus::Answered | ComplaintStatus::Closed | ComplaintStatus::Rejected
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             ComplaintStatus::Accepted => "已受理",
@@ -197,6 +221,21 @@ impl TrackingCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_state_machine_allows_only_what_an_office_may_do() {
+        use ComplaintStatus::*;
+        assert!(Accepted.can_move_to(Clarifying));
+        assert!(Clarifying.can_move_to(InProgress));
+        assert!(
+            !Clarifying.can_move_to(Answered),
+            "answer only after the clarification came back"
+        );
+        assert!(Answered.can_move_to(Closed));
+        assert!(!Closed.can_move_to(InProgress));
+        assert!(!Rejected.can_move_to(Answered));
+        assert!(!Extended.can_move_to(Extended), "one extension only");
+    }
 
     #[test]
     fn codes_round_trip_and_tolerate_how_people_type() {

@@ -63,10 +63,45 @@ enum Command {
         #[arg(long)]
         delete: bool,
     },
+    /// Filings from kiosks: list them, or act on one as an office.
+    Complaints {
+        #[command(subcommand)]
+        action: ComplaintAction,
+    },
     /// Recompute every scope's state hash from its items and compare with the stored one.
     Verify {
         #[arg(long)]
         data: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum ComplaintAction {
+    /// Filings, earliest due first, with overdue ones marked.
+    List {
+        #[arg(long)]
+        data: PathBuf,
+        /// Only this office's (e.g. 石桥镇人民政府).
+        #[arg(long)]
+        office: Option<String>,
+    },
+    /// Move a filing to a new state: in_progress, clarifying (补正), extended, answered,
+    /// closed, rejected.
+    Act {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        to: String,
+        /// Who acts (recorded with the time).
+        #[arg(long)]
+        actor: String,
+        #[arg(long, default_value = "")]
+        note: String,
+        /// The public answer (for `answered`).
+        #[arg(long)]
+        answer: Option<String>,
     },
 }
 
@@ -169,6 +204,7 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Complaints { action } => complaints(action),
         Command::Verify { data } => {
             let store = SqliteStore::open(&DataDir::new(data).db_path())?;
             let mut bad = 0;
@@ -216,4 +252,61 @@ fn serve(dir: DataDir, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
             .await?;
         Ok(())
     })
+}
+
+fn complaints(action: ComplaintAction) -> anyhow::Result<()> {
+    use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    match action {
+        ComplaintAction::List { data, office } => {
+            let store = SqliteStore::open(&DataDir::new(data).db_path())?;
+            for r in store.complaints(office.as_deref())? {
+                let overdue = !r.status.is_final()
+                    && r.due_on
+                        .as_deref()
+                        .is_some_and(|d| d < today.to_string().as_str());
+                println!(
+                    "{}  {:<6} {:<6} 限{}  {}  {}{}",
+                    r.code.display(),
+                    r.kind.label(),
+                    r.status.label(),
+                    r.due_on.as_deref().unwrap_or("（暂停）"),
+                    r.office,
+                    r.subject,
+                    if overdue { "  【已超期】" } else { "" }
+                );
+            }
+            Ok(())
+        }
+        ComplaintAction::Act {
+            data,
+            code,
+            to,
+            actor,
+            note,
+            answer,
+        } => {
+            let store = SqliteStore::open(&DataDir::new(data).db_path())?;
+            let to: ComplaintStatus = serde_json::from_value(serde_json::Value::String(to.clone()))
+                .map_err(|_| anyhow::anyhow!("unknown state {to}"))?;
+            let t = gongkai_server::store::Transition {
+                code: TrackingCode::parse(&code)?,
+                to,
+                actor,
+                note,
+                answer,
+                at: chrono::Utc::now().timestamp(),
+                today,
+            };
+            let s =
+                store.complaint_transition(&t, &gongkai_model::calendar::Calendar::official())?;
+            println!(
+                "{} {} 限{}",
+                s.code.display(),
+                s.status.label(),
+                s.due_on.unwrap_or_else(|| "（暂停）".into())
+            );
+            Ok(())
+        }
+    }
 }

@@ -36,6 +36,45 @@ CREATE TABLE complaint_events (
 );
 "#;
 
+/// Appended after the first release of the table: one extension per filing, and 补正
+/// pauses (open until the clarification arrives).
+pub(super) const MIGRATION_ACTIONS: &str = r#"
+ALTER TABLE complaints ADD COLUMN extended INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE complaint_pauses (
+    complaint_id INTEGER NOT NULL REFERENCES complaints(id),
+    from_date    TEXT NOT NULL,
+    until_date   TEXT
+);
+"#;
+
+/// One action an office takes on a filing.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    pub code: TrackingCode,
+    pub to: ComplaintStatus,
+    /// Who did it (a staff user name); recorded with the time.
+    pub actor: String,
+    /// Why: required for 不予受理, 已延期 and 补正.
+    pub note: String,
+    /// The public answer, required for 已答复.
+    pub answer: Option<String>,
+    pub at: i64,
+    /// The working day it happens on (Beijing date).
+    pub today: chrono::NaiveDate,
+}
+
+/// A filing as staff see it in their lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffRow {
+    pub code: TrackingCode,
+    pub kind: ComplaintKind,
+    pub subject: String,
+    pub status: ComplaintStatus,
+    pub office: String,
+    pub received_on: String,
+    pub due_on: Option<String>,
+}
+
 fn json_key<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
@@ -134,4 +173,145 @@ pub(super) fn status(
             })
         },
     ))
+}
+
+fn refused(message: &str) -> StoreError {
+    StoreError::Refused(message.to_string())
+}
+
+pub(super) fn transition(
+    conn: &mut Connection,
+    t: &Transition,
+    calendar: &gongkai_model::calendar::Calendar,
+) -> Result<PublicStatus, StoreError> {
+    let tx = conn.transaction()?;
+    let row: Option<(i64, String, String, String, bool)> = tx
+        .query_row(
+            "SELECT id, kind, status, received_on, extended FROM complaints WHERE code = ?1",
+            [t.code.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()?;
+    let (id, kind, current, received_on, extended) =
+        row.ok_or_else(|| refused("没有这个查询码"))?;
+    let kind: ComplaintKind = from_key(&kind).ok_or_else(|| refused("类别无法识别"))?;
+    let from: ComplaintStatus = from_key(&current).ok_or_else(|| refused("状态无法识别"))?;
+    if !from.can_move_to(t.to) {
+        return Err(StoreError::Refused(format!(
+            "不能从“{}”改为“{}”",
+            from.label(),
+            t.to.label()
+        )));
+    }
+    let needs_note = matches!(
+        t.to,
+        ComplaintStatus::Rejected | ComplaintStatus::Extended | ComplaintStatus::Clarifying
+    );
+    if needs_note && t.note.trim().is_empty() {
+        return Err(refused("请写明理由"));
+    }
+    let answer = t.answer.as_deref().map(str::trim).filter(|a| !a.is_empty());
+    if t.to == ComplaintStatus::Answered && answer.is_none() {
+        return Err(refused("请填写答复内容"));
+    }
+    if t.to == ComplaintStatus::Extended && extended {
+        return Err(refused("每件只能延期一次"));
+    }
+    let today = t.today.to_string();
+    match t.to {
+        ComplaintStatus::Clarifying => {
+            tx.execute(
+                "INSERT INTO complaint_pauses(complaint_id, from_date) VALUES (?1, ?2)",
+                params![id, today],
+            )?;
+        }
+        _ if from == ComplaintStatus::Clarifying => {
+            tx.execute(
+                "UPDATE complaint_pauses SET until_date = ?2 WHERE complaint_id = ?1 AND until_date IS NULL",
+                params![id, today],
+            )?;
+        }
+        _ => {}
+    }
+    let extended = extended || t.to == ComplaintStatus::Extended;
+    // The due date, recounted from receipt on the calendar: the limit, one extension of
+    // 20 working days, and no counting while a 补正 is open.
+    let mut pauses = Vec::new();
+    let mut open_pause = false;
+    {
+        let mut stmt = tx.prepare(
+            "SELECT from_date, until_date FROM complaint_pauses WHERE complaint_id = ?1",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        for r in rows {
+            let (a, b) = r?;
+            match (a.parse(), b.map(|b| b.parse())) {
+                (Ok(a), Some(Ok(b))) => pauses.push((a, b)),
+                _ => open_pause = true,
+            }
+        }
+    }
+    let received: chrono::NaiveDate = received_on
+        .parse()
+        .map_err(|_| refused("受理日期无法识别"))?;
+    let limit = kind.limit_working_days() + if extended { 20 } else { 0 };
+    let due = (!open_pause).then(|| {
+        calendar
+            .add_working_days(received, limit, &pauses)
+            .date
+            .to_string()
+    });
+    tx.execute(
+        "UPDATE complaints SET status = ?2, extended = ?3, due_on = ?4,
+                answer = COALESCE(?5, answer) WHERE id = ?1",
+        params![id, json_key(&t.to), extended, due, answer],
+    )?;
+    tx.execute(
+        "INSERT INTO complaint_events(complaint_id, at, actor, from_status, to_status, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, t.at, t.actor, json_key(&from), json_key(&t.to), t.note],
+    )?;
+    tx.commit()?;
+    status(conn, &t.code)?.ok_or_else(|| refused("没有这个查询码"))
+}
+
+pub(super) fn list(conn: &Connection, office: Option<&str>) -> Result<Vec<StaffRow>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT code, kind, subject, status, office, received_on, due_on FROM complaints
+         WHERE (?1 IS NULL OR office = ?1) ORDER BY due_on IS NULL, due_on, id",
+    )?;
+    let rows = stmt.query_map([office], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+            r.get::<_, String>(4)?,
+            r.get::<_, String>(5)?,
+            r.get::<_, Option<String>>(6)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (code, kind, subject, status, office, received_on, due_on) = r?;
+        let (Ok(code), Some(kind), Some(status)) = (
+            TrackingCode::parse(&code),
+            from_key(&kind),
+            from_key(&status),
+        ) else {
+            continue;
+        };
+        out.push(StaffRow {
+            code,
+            kind,
+            subject,
+            status,
+            office,
+            received_on,
+            due_on,
+        });
+    }
+    Ok(out)
 }

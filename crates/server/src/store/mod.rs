@@ -9,8 +9,11 @@ mod sqlite;
 
 mod complaints;
 
+pub use complaints::{StaffRow, Transition};
+
 pub use sqlite::SqliteStore;
 
+use gongkai_model::calendar::Calendar;
 use gongkai_model::complaint::TrackingCode;
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_protocol::complaints::{ComplaintUpload, PublicStatus};
@@ -28,6 +31,9 @@ pub enum StoreError {
     },
     #[error("refusing to publish an unmasked ID number in {kind:?}/{id}")]
     UnmaskedId { kind: ContentKind, id: String },
+    /// An action the rules do not allow; the message is for staff, in Chinese.
+    #[error("{0}")]
+    Refused(String),
     #[error("blob store: {0}")]
     Blob(#[from] std::io::Error),
     #[error(transparent)]
@@ -105,6 +111,15 @@ pub trait Store: Send + Sync + 'static {
     fn file_complaint(&self, filing: &NewComplaint) -> Result<bool, StoreError>;
     /// The public view of a filing by its code.
     fn complaint_status(&self, code: &TrackingCode) -> Result<Option<PublicStatus>, StoreError>;
+    /// An office acts on a filing: checked against the state machine, recorded with who
+    /// and when, and the due date recounted.
+    fn complaint_transition(
+        &self,
+        t: &Transition,
+        calendar: &Calendar,
+    ) -> Result<PublicStatus, StoreError>;
+    /// Filings for staff, earliest due first, optionally for one office.
+    fn complaints(&self, office: Option<&str>) -> Result<Vec<StaffRow>, StoreError>;
 }
 
 /// A filing as the server records it: the upload plus where it was routed and when due.

@@ -41,6 +41,7 @@ CREATE TABLE private_ids (
 );
 "#,
     super::complaints::MIGRATION,
+    super::complaints::MIGRATION_ACTIONS,
 ];
 
 pub struct SqliteStore {
@@ -356,6 +357,18 @@ impl Store for SqliteStore {
         self.with_reader(|c| super::complaints::status(c, code))
     }
 
+    fn complaint_transition(
+        &self,
+        t: &super::Transition,
+        calendar: &gongkai_model::calendar::Calendar,
+    ) -> Result<gongkai_protocol::complaints::PublicStatus, StoreError> {
+        self.with_writer(|c| super::complaints::transition(c, t, calendar))
+    }
+
+    fn complaints(&self, office: Option<&str>) -> Result<Vec<super::StaffRow>, StoreError> {
+        self.with_reader(|c| super::complaints::list(c, office))
+    }
+
     fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError> {
         self.with_reader(|c| {
             let mut stmt = c.prepare(
@@ -405,17 +418,30 @@ mod tests {
     #[test]
     fn unbalanced_statements_and_unmasked_ids_are_refused_and_nothing_changes() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-        let store = SqliteStore::open(&dir.path().join("s.sqlite")).unwrap_or_else(|e| panic!("{e}"));
+        let store =
+            SqliteStore::open(&dir.path().join("s.sqlite")).unwrap_or_else(|e| panic!("{e}"));
         let scope = ScopeId::parse("419901102201").unwrap_or_else(|e| panic!("{e}"));
-        store.ensure_scope(&scope, "石桥村").unwrap_or_else(|e| panic!("{e}"));
+        store
+            .ensure_scope(&scope, "石桥村")
+            .unwrap_or_else(|e| panic!("{e}"));
         let ok = Edit::put(ContentKind::Finance, "f-ok", &statement(120_000, 30_000));
-        let head = store.publish(&scope, &[ok]).unwrap_or_else(|e| panic!("{e}"));
+        let head = store
+            .publish(&scope, &[ok])
+            .unwrap_or_else(|e| panic!("{e}"));
 
         let off_by_a_yuan = Edit::put(ContentKind::Finance, "f-bad", &statement(120_100, 30_000));
-        let err = store.publish(&scope, &[off_by_a_yuan]).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = store
+            .publish(&scope, &[off_by_a_yuan])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("收支不平衡"), "{err}");
         let negative = Edit::put(ContentKind::Finance, "f-neg", &statement(150_000, 0));
-        let err = store.publish(&scope, &[negative]).err().map(|e| e.to_string()).unwrap_or_default();
+        let err = store
+            .publish(&scope, &[negative])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("第2行"), "{err}");
 
         let leak = Edit {
@@ -423,7 +449,14 @@ mod tests {
             id: "n".into(),
             body: Some(r#"{"title":"名单","publisher":"村委会","body_html":"<p>王某 41990119800101123X</p>","publish_at":"2026-11-01T00:00:00Z","expire_at":null}"#.into()),
         };
-        assert!(matches!(store.publish(&scope, &[leak]), Err(StoreError::UnmaskedId { .. })));
-        assert_eq!(store.head(&scope).unwrap_or_else(|e| panic!("{e}")), head, "nothing changed");
+        assert!(matches!(
+            store.publish(&scope, &[leak]),
+            Err(StoreError::UnmaskedId { .. })
+        ));
+        assert_eq!(
+            store.head(&scope).unwrap_or_else(|e| panic!("{e}")),
+            head,
+            "nothing changed"
+        );
     }
 }
