@@ -50,6 +50,12 @@ fn filed_offline_survives_a_restart_and_reaches_the_server_exactly_once() -> Res
     )?;
     assert_eq!(receipt.code.len(), 11);
     assert_eq!(receipt.waiting, 1);
+    // Saved, yet the phone number is nowhere readable on the kiosk: it was sealed to the
+    // server's key before it was written.
+    assert!(
+        !kiosk_files_contain(&kiosk_dir, PHONE),
+        "phone number stored in the clear"
+    );
     assert!(kiosk.sync_once(Utc::now()).is_err());
     let lookup = kiosk.complaint_status(&receipt.code)?;
     assert!(

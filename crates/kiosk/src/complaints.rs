@@ -39,7 +39,9 @@ impl Kiosk {
                 "申请政府信息公开需要填写姓名和联系电话".into(),
             ));
         }
-        let contact = (!name.is_empty() || !phone.is_empty()).then_some(Contact { name, phone });
+        // Sealed here, before it touches the disk: the outbox never holds it readable.
+        let sealed_contact = (!name.is_empty() || !phone.is_empty())
+            .then(|| Contact { name, phone }.seal(&self.config().server_public_key));
         let scope = self
             .followed_scopes()
             .into_iter()
@@ -56,7 +58,7 @@ impl Kiosk {
                 scope: scope.clone(),
                 subject: draft.subject.trim().to_string(),
                 text: text.to_string(),
-                contact: contact.clone(),
+                sealed_contact: sealed_contact.clone(),
                 filed_at: now.timestamp(),
             })?;
         Ok(ComplaintReceipt {

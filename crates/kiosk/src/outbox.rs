@@ -122,7 +122,7 @@ impl Outbox {
         .collect()
     }
 
-    /// The server has it: mark it sent and erase the contact details from this kiosk.
+    /// The server has it: mark it sent and erase even the sealed contact details.
     pub fn acknowledged(&self, client_uuid: &str, now: i64) -> Result<(), OutboxError> {
         let conn = self.lock();
         let payload: Option<String> = conn
@@ -137,7 +137,7 @@ impl Outbox {
         };
         let mut upload: ComplaintUpload =
             serde_json::from_str(&payload).map_err(|e| OutboxError::Corrupt(e.to_string()))?;
-        upload.contact = None;
+        upload.sealed_contact = None;
         let stripped =
             serde_json::to_string(&upload).map_err(|e| OutboxError::Corrupt(e.to_string()))?;
         conn.execute(

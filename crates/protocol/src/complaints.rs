@@ -19,12 +19,14 @@ pub struct ComplaintUpload {
     /// household for an objection).
     pub subject: String,
     pub text: String,
-    /// Name and phone, when given. (To be sealed to the server's key on the kiosk.)
-    pub contact: Option<Contact>,
+    /// Name and phone, when given: a [`Contact`] as JSON, sealed on the kiosk to the
+    /// server's key (`PublicKey::seal`), base64. Only the server can read it.
+    pub sealed_contact: Option<String>,
     /// When the resident pressed submit, unix seconds, kiosk clock.
     pub filed_at: i64,
 }
 
+/// A resident's contact details, only ever sealed on the wire and on the kiosk.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Contact {
     pub name: String,
@@ -60,4 +62,22 @@ pub struct PublicStatus {
     /// The office's public answer, once given.
     pub answer: Option<String>,
     pub office: String,
+}
+
+impl Contact {
+    pub fn seal(&self, key: &crate::PublicKey) -> String {
+        use base64::Engine;
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        base64::engine::general_purpose::STANDARD.encode(key.seal(&json))
+    }
+
+    /// Opens sealed contact details with the server's key; `None` if they were not sealed
+    /// to it or were tampered with.
+    pub fn unseal(sealed: &str, key: &crate::SigningKey) -> Option<Contact> {
+        use base64::Engine;
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(sealed)
+            .ok()?;
+        serde_json::from_slice(&key.unseal(&bytes)?).ok()
+    }
 }

@@ -45,6 +45,13 @@ impl SigningKey {
     pub fn sign(&self, message: &[u8]) -> String {
         STANDARD.encode(self.0.sign(message).to_bytes())
     }
+
+    /// Opens a sealed box made with [`PublicKey::seal`] for this key.
+    pub fn unseal(&self, sealed: &[u8]) -> Option<Vec<u8>> {
+        crypto_box::SecretKey::from(self.0.to_scalar_bytes())
+            .unseal(sealed)
+            .ok()
+    }
 }
 
 impl fmt::Debug for SigningKey {
@@ -71,6 +78,19 @@ impl PublicKey {
     /// checkpoint claims to be from.
     pub fn key_id(&self) -> String {
         hex::encode(&Sha256::digest(self.0.to_bytes())[..4])
+    }
+
+    /// Encrypts `plaintext` so that only the holder of the matching signing key can read
+    /// it (a NaCl sealed box to the key's X25519 form). Kiosks use it for residents'
+    /// contact details: one configured server key serves to verify and to encrypt, so a
+    /// kiosk needs no second key and nothing fetched before it can take a filing offline.
+    pub fn seal(&self, plaintext: &[u8]) -> Vec<u8> {
+        let public = crypto_box::PublicKey::from(self.0.to_montgomery().to_bytes());
+        // Sealing only fails if the system RNG does; an empty result is then caught by
+        // the server, which cannot open it, rather than leaking the plaintext.
+        public
+            .seal(&mut rand::rngs::OsRng, plaintext)
+            .unwrap_or_default()
     }
 
     /// Strict verification: rejects malleable and small-order signatures.
@@ -106,5 +126,10 @@ mod tests {
         assert!(!p.verify(b"hello", "not base64!"));
         assert_eq!(PublicKey::from_base64("AAAA"), Err(KeyError::Length(3)));
         assert!(!format!("{k:?}").contains(&k.to_base64()));
+        // Sealed to the public key, opened only with the matching private key.
+        let sealed = p.seal("13937012345".as_bytes());
+        assert!(!String::from_utf8_lossy(&sealed).contains("13937012345"));
+        assert_eq!(k.unseal(&sealed).as_deref(), Some("13937012345".as_bytes()));
+        assert_eq!(SigningKey::generate().unseal(&sealed), None);
     }
 }

@@ -10,7 +10,8 @@ use axum::Json;
 use gongkai_model::calendar::Calendar;
 use gongkai_model::complaint::{ComplaintKind, TrackingCode};
 use gongkai_model::{ScopeId, ScopeLevel};
-use gongkai_protocol::complaints::{ComplaintUpload, UploadReceipt};
+use gongkai_protocol::complaints::{ComplaintUpload, Contact, UploadReceipt};
+use gongkai_protocol::SigningKey;
 use std::sync::Arc;
 
 const MAX_TEXT_CHARS: usize = 2000;
@@ -19,8 +20,9 @@ fn bad(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_filing", message)
 }
 
-/// Checks a filing as a clerk at the window would, with the reason in Chinese.
-pub fn check(u: &ComplaintUpload) -> Result<(), ApiError> {
+/// Checks a filing as a clerk at the window would, with the reason in Chinese; returns
+/// the contact details opened with the server's key.
+pub fn check(u: &ComplaintUpload, key: &SigningKey) -> Result<Option<Contact>, ApiError> {
     let uuid_ok = u.client_uuid.len() == 36
         && u.client_uuid
             .chars()
@@ -35,21 +37,26 @@ pub fn check(u: &ComplaintUpload) -> Result<(), ApiError> {
     if text.chars().count() > MAX_TEXT_CHARS {
         return Err(bad(format!("内容请不要超过{MAX_TEXT_CHARS}字")));
     }
+    let contact = match &u.sealed_contact {
+        None => None,
+        Some(sealed) => {
+            Some(Contact::unseal(sealed, key).ok_or_else(|| bad("联系方式无法解密，请重新提交"))?)
+        }
+    };
     if u.kind.requires_contact() {
-        let ok = u
-            .contact
+        let ok = contact
             .as_ref()
             .is_some_and(|c| !c.name.trim().is_empty() && c.phone.trim().len() >= 7);
         if !ok {
             return Err(bad("申请政府信息公开需要填写姓名和联系电话"));
         }
     }
-    if let Some(c) = &u.contact {
+    if let Some(c) = &contact {
         if !c.phone.is_empty() && !c.phone.chars().all(|ch| ch.is_ascii_digit() || ch == '-') {
             return Err(bad("联系电话只能包含数字"));
         }
     }
-    Ok(())
+    Ok(contact)
 }
 
 /// Which office answers: 依申请公开 goes to the county's 政务公开 office; everything about
@@ -79,7 +86,7 @@ pub async fn upload(
     State(st): State<AppState>,
     Json(u): Json<ComplaintUpload>,
 ) -> Result<Response, ApiError> {
-    check(&u)?;
+    let contact = check(&u, st.signer.key())?;
     let store = st.store.clone();
     let calendar: Arc<Calendar> = st.calendar.clone();
     let code = u.code.clone();
@@ -88,6 +95,7 @@ pub async fn upload(
         let received_on = (now + chrono::Duration::hours(8)).date_naive();
         let due = calendar.add_working_days(received_on, u.kind.limit_working_days(), &[]);
         let filing = NewComplaint {
+            contact,
             office: route(store.as_ref(), u.kind, &u.scope),
             received_at: now.timestamp(),
             received_on,

@@ -126,6 +126,8 @@ pub trait Store: Send + Sync + 'static {
 #[derive(Debug, Clone)]
 pub struct NewComplaint {
     pub upload: ComplaintUpload,
+    /// Opened from the upload's sealed contact details.
+    pub contact: Option<gongkai_protocol::complaints::Contact>,
     pub office: String,
     pub received_at: i64,
     pub received_on: chrono::NaiveDate,
