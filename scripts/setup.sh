@@ -8,7 +8,7 @@ APT_PACKAGES=(
   build-essential pkg-config curl file
   libwebkit2gtk-4.1-dev libsoup-3.0-dev libgtk-3-dev libjavascriptcoregtk-4.1-dev
   librsvg2-dev libayatana-appindicator3-dev
-  xvfb xauth fonts-noto-cjk webkit2gtk-driver imagemagick espeak-ng poppler-utils poppler-data
+  xvfb xauth fonts-noto-cjk webkit2gtk-driver imagemagick espeak-ng poppler-utils poppler-data rime-data-pinyin-simp
 )
 
 as_root() {

@@ -15,6 +15,7 @@ const COMMANDS: &[&str] = &[
     "read_aloud",
     "submit_complaint",
     "complaint_status",
+    "pinyin_candidates",
     "stop_reading",
 ];
 

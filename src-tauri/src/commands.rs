@@ -213,3 +213,13 @@ pub async fn complaint_status(
         .map_err(|_| ipc("internal", "查询失败，请稍后再试"))?
         .map_err(from_engine)
 }
+
+#[tauri::command(async)]
+pub fn pinyin_candidates(
+    state: State<'_, EngineState>,
+    input: String,
+) -> Result<Vec<gongkai_kiosk::ime::Candidate>, IpcError> {
+    engine(&state)?
+        .pinyin_candidates(&input, 12)
+        .map_err(from_engine)
+}

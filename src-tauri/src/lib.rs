@@ -84,6 +84,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::read_aloud,
         commands::submit_complaint,
         commands::complaint_status,
+        commands::pinyin_candidates,
         commands::stop_reading,
     ])
 }

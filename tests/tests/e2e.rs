@@ -375,7 +375,19 @@ fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
     let (_tmp, server, w) = launch("419901102201")?;
     w.tap("[data-testid=tile-complaint]")?;
     w.tap("[data-testid=kind-suggestion]")?;
-    // No Chinese typing needed: a common phrase, and a phone number on the keypad.
+    // Chinese on the touchscreen: pinyin letters, then the word from the candidate bar.
+    w.tap("[data-testid=mode-pinyin]")?;
+    for ch in "ludeng".chars() {
+        w.tap(&format!("[data-testid=py-{ch}]"))?;
+    }
+    w.app
+        .click(&w.find_text("[data-testid=candidate]", "路灯")?)?;
+    let typed = w
+        .app
+        .execute("return document.querySelector('[data-testid=text]').value")?;
+    assert_eq!(typed.as_str(), Some("路灯"));
+    // And without typing at all: a common phrase, and a phone number on the keypad.
+    w.tap("[data-testid=mode-phrases]")?;
     w.tap("[data-testid=phrase]")?;
     for d in "13937012345".chars() {
         w.tap(&format!("[data-testid=digit-{d}]"))?;

@@ -10,6 +10,7 @@ pub mod cache;
 mod complaints;
 pub mod config;
 mod content;
+pub mod ime;
 pub mod outbox;
 pub mod sync;
 pub mod views;
@@ -69,6 +70,8 @@ pub struct Kiosk {
     http: reqwest::blocking::Client,
     status: Mutex<RuntimeStatus>,
     outbox: outbox::Outbox,
+    /// Loaded on first use: the dictionary is a few megabytes and many kiosks never type.
+    ime: std::sync::OnceLock<Result<ime::Ime, String>>,
 }
 
 /// China Standard Time, in which every date a resident sees is written.
@@ -107,6 +110,7 @@ impl Kiosk {
         // again without touching what residents filed.
         let outbox = outbox::Outbox::open(&data_dir.join("outbox.sqlite"))?;
         Ok(Kiosk {
+            ime: std::sync::OnceLock::new(),
             outbox,
             blobs: blobs::BlobDir::new(data_dir.join("blobs")),
             config,
@@ -115,6 +119,29 @@ impl Kiosk {
             http,
             status: Mutex::new(RuntimeStatus::default()),
         })
+    }
+
+    /// Chinese words for pinyin letters typed on the screen keyboard.
+    pub fn pinyin_candidates(
+        &self,
+        input: &str,
+        limit: usize,
+    ) -> Result<Vec<ime::Candidate>, KioskError> {
+        let ime = self.ime.get_or_init(|| {
+            let path = std::env::var_os("GONGKAI_PINYIN_DICT")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| ime::DEFAULT_DICT.into());
+            ime::Ime::load(&path).map_err(|e| format!("{}: {e}", path.display()))
+        });
+        match ime {
+            Ok(ime) => Ok(ime.candidates(input, limit.clamp(1, 50))),
+            Err(e) => {
+                tracing::warn!(error = %e, "pinyin dictionary unavailable");
+                Err(KioskError::Invalid(
+                    "本机未安装拼音词库，请使用常用语或到窗口办理".into(),
+                ))
+            }
+        }
     }
 
     pub fn config(&self) -> &KioskConfig {

@@ -122,6 +122,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ComplaintDraft::export_all(&cfg)?;
     ComplaintReceipt::export_all(&cfg)?;
     ComplaintLookup::export_all(&cfg)?;
+    crate::ime::Candidate::export_all(&cfg)?;
     gongkai_model::ContentKind::export_all(&cfg)?;
     Ok(())
 }

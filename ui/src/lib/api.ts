@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import type { CategoryCount } from "./bindings/CategoryCount";
 import type { ContentKind } from "./bindings/ContentKind";
+import type { Candidate } from "./bindings/Candidate";
 import type { ComplaintDraft } from "./bindings/ComplaintDraft";
 import type { ComplaintLookup } from "./bindings/ComplaintLookup";
 import type { ComplaintReceipt } from "./bindings/ComplaintReceipt";
@@ -41,6 +42,7 @@ export const api = {
     invoke<SubsidyRowsPage>("subsidy_rows", { listId, query, offset, limit }),
   submitComplaint: (draft: ComplaintDraft) => invoke<ComplaintReceipt>("submit_complaint", { draft }),
   complaintStatus: (code: string) => invoke<ComplaintLookup>("complaint_status", { code }),
+  pinyinCandidates: (input: string) => invoke<Candidate[]>("pinyin_candidates", { input }),
   readAloud: (text: string) => invoke<void>("read_aloud", { text }),
   stopReading: () => invoke<void>("stop_reading"),
   attachmentUrl: (sha256: string) => invoke<string>("attachment_url", { sha256 }),
