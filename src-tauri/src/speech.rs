@@ -1,6 +1,7 @@
 //! Read-aloud for 关怀模式: the current page's text spoken by espeak-ng's Mandarin voice.
-//! WebKitGTK as shipped in Debian 12 has no speechSynthesis, so speech comes from this
-//! offline engine instead; one utterance at a time, a new one stops the last.
+//! WebKitGTK as shipped in Debian 12 offers speechSynthesis only through Flite's four
+//! English voices (kal, slt, rms, awb: checked in the app under Xvfb), so Mandarin comes
+//! from this offline engine instead; one utterance at a time, a new one stops the last.
 
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
