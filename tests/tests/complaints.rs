@@ -250,3 +250,79 @@ fn an_office_answers_on_time_pauses_for_clarification_and_extends_once() -> Resu
     assert_eq!(events, 5);
     Ok(())
 }
+
+/// Kills the filing process at random moments, many times: every code it printed (the
+/// screen would have shown it) is in the outbox afterwards, the outbox is intact, and
+/// after reconnecting the server has each filing exactly once.
+#[test]
+fn killed_at_random_while_filing_never_loses_a_shown_code() -> Result<()> {
+    use rand::{Rng, SeedableRng};
+    use std::io::Read;
+    let trials: usize = std::env::var("GONGKAI_KILL_TRIALS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(25);
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let config_path = tmp.path().join("kiosk.toml");
+    std::fs::write(
+        &config_path,
+        gongkai_tests::kiosk_config_text(&server.url(), &server.public_key_b64()?, None),
+    )?;
+    let (data, addr) = server.stop(); // filed offline, uploaded at the end
+    let kiosk_dir = tmp.path().join("kiosk");
+    let bin = env!("CARGO_BIN_EXE_submit-loop");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(6);
+    let mut shown: Vec<String> = Vec::new();
+    for _ in 0..trials {
+        let mut child = std::process::Command::new(bin)
+            .arg(&config_path)
+            .arg(&kiosk_dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        std::thread::sleep(std::time::Duration::from_millis(rng.gen_range(20..250)));
+        child.kill()?; // SIGKILL: no destructors, no flush beyond what was written
+        child.wait()?;
+        let mut out = String::new();
+        child.stdout.take().unwrap().read_to_string(&mut out)?;
+        shown.extend(out.lines().filter(|l| l.len() == 11).map(str::to_string));
+    }
+    assert!(
+        shown.len() > trials,
+        "the trials filed too little to mean anything"
+    );
+    let outbox = rusqlite::Connection::open(kiosk_dir.join("outbox.sqlite"))?;
+    let ok: String = outbox.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    assert_eq!(ok, "ok");
+    for code in &shown {
+        let plain = code.replace('-', "");
+        let n: i64 = outbox.query_row(
+            "SELECT count(*) FROM outbox WHERE code = ?1",
+            [&plain],
+            |r| r.get(0),
+        )?;
+        assert_eq!(n, 1, "code {code} was shown but is not saved");
+    }
+    let saved: i64 = outbox.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?;
+
+    // Reconnect: everything saved reaches the server once.
+    let server = TestServer::start(data, addr)?;
+    let config = gongkai_kiosk::KioskConfig::load(&config_path)?;
+    let kiosk = Kiosk::open(config, &kiosk_dir)?;
+    for _ in 0..5 {
+        kiosk.sync_once(Utc::now())?;
+    }
+    let conn = rusqlite::Connection::open(server.data.db_path())?;
+    let on_server: i64 = conn.query_row("SELECT count(*) FROM complaints", [], |r| r.get(0))?;
+    let distinct: i64 = conn.query_row("SELECT count(DISTINCT code) FROM complaints", [], |r| {
+        r.get(0)
+    })?;
+    assert_eq!(on_server, saved, "every saved filing, once");
+    assert_eq!(distinct, on_server);
+    eprintln!(
+        "{trials} kills: {} codes shown, {saved} saved, {on_server} on the server",
+        shown.len()
+    );
+    Ok(())
+}

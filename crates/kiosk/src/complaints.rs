@@ -144,9 +144,17 @@ impl Kiosk {
                     kind_label: Some(s.kind.label().to_string()),
                     subject: Some(s.subject),
                     status_label: Some(s.status.label().to_string()),
-                    message: match &s.answer {
-                        Some(_) => "已答复，答复内容见下方".to_string(),
-                        None => format!("正在办理，{}前答复", s.due_on.clone().unwrap_or_default()),
+                    message: match (
+                        &s.answer,
+                        s.due_on.as_deref().map(str::parse::<chrono::NaiveDate>),
+                    ) {
+                        (Some(_), _) => "已答复，答复内容见下方".to_string(),
+                        (None, Some(Ok(due))) => {
+                            format!("正在办理，{}前答复", due.format("%Y年%-m月%-d日"))
+                        }
+                        (None, _) => {
+                            "补正中：请按办理单位的要求补充材料，补齐后继续计时".to_string()
+                        }
                     },
                     office: Some(s.office),
                     received_on: Some(s.received_on),
