@@ -152,7 +152,7 @@ fn an_office_answers_on_time_pauses_for_clarification_and_extends_once() -> Resu
     let config = kiosk_config(&server.url(), &server.public_key_b64()?)?;
     let kiosk = Kiosk::open(config.clone(), &tmp.path().join("k"))?;
     let receipt = kiosk.submit_complaint(
-        &draft(ComplaintKind::DisclosureRequest, "李秀英", PHONE),
+        &draft(ComplaintKind::DisclosureRequest, "欧阳春花", PHONE),
         Utc::now(),
     )?;
     kiosk.sync_once(Utc::now())?;
@@ -240,8 +240,22 @@ fn an_office_answers_on_time_pauses_for_clarification_and_extends_once() -> Resu
     let lookup = other.complaint_status(&receipt.code)?;
     assert_eq!(lookup.status_label.as_deref(), Some("已答复"));
     assert!(lookup.answer.unwrap_or_default().contains("财政预决算"));
+
+    // The answer also syncs to the kiosks of the village: readable there offline.
+    other.sync_once(Utc::now())?;
+    let (data, _) = server.stop();
+    let offline = other.complaint_status(&receipt.code)?;
+    assert!(
+        offline.found && offline.message.contains("本机保存"),
+        "{offline:?}"
+    );
+    assert!(offline.answer.unwrap_or_default().contains("财政预决算"));
+    // …and nothing personal travelled with it.
+    let cache = std::fs::read(tmp.path().join("other").join("cache.sqlite"))?;
+    assert!(!String::from_utf8_lossy(&cache).contains(PHONE));
+    assert!(!String::from_utf8_lossy(&cache).contains("欧阳春花"));
+    let conn = rusqlite::Connection::open(data.db_path())?;
     // Every step is on record, with who did it.
-    let conn = rusqlite::Connection::open(server.data.db_path())?;
     let events: i64 = conn.query_row(
         "SELECT count(*) FROM complaint_events WHERE actor LIKE '政务公开办%'",
         [],

@@ -107,6 +107,19 @@ impl Kiosk {
         Ok(sent)
     }
 
+    /// The public answer to a filing, if it was synced to this kiosk.
+    fn cached_answer(
+        &self,
+        code: &TrackingCode,
+    ) -> Result<Option<gongkai_model::content::Answer>, KioskError> {
+        let found = self.cache().body(
+            gongkai_model::ContentKind::Answer,
+            code.as_str(),
+            &self.followed_scopes(),
+        )?;
+        Ok(found.and_then(|(_, body)| serde_json::from_str(&body).ok()))
+    }
+
     /// Looks a code up: the server's public status when reachable, else what this kiosk
     /// knows of its own filings.
     pub fn complaint_status(&self, code_text: &str) -> Result<ComplaintLookup, KioskError> {
@@ -166,6 +179,22 @@ impl Kiosk {
                 Some(_) => empty("已保存在本机，正在提交，请稍后再查"),
                 None => empty("没有找到这个查询码，请核对后重新输入"),
             }),
+            // Unreachable: an answer synced to this kiosk still shows.
+            _ if self.cached_answer(&code)?.is_some() => {
+                let a = self.cached_answer(&code)?.ok_or(KioskError::NotFound)?;
+                Ok(ComplaintLookup {
+                    code: code.display(),
+                    found: true,
+                    kind_label: Some(a.kind.label().to_string()),
+                    subject: Some(a.subject),
+                    status_label: Some(a.status.label().to_string()),
+                    office: Some(a.office),
+                    received_on: Some(a.received_on),
+                    due_on: a.due_on,
+                    answer: a.answer,
+                    message: "网络暂时中断，以下是本机保存的答复".to_string(),
+                })
+            }
             _ => Ok(match local {
                 Some(l) if l.uploaded_at.is_none() => {
                     empty("已保存在本机，网络恢复后自动提交，请放心")

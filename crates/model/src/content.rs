@@ -26,10 +26,13 @@ pub enum ContentKind {
     Guide,
     /// 通知公告: a notice with publish and expiry times.
     Notice,
+    /// The public answer to a filing, so any kiosk in its scope can show it by code, even
+    /// offline. Never carries who filed it or what they wrote.
+    Answer,
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 7] = [
+    pub const ALL: [ContentKind; 8] = [
         ContentKind::Disclosure,
         ContentKind::Finance,
         ContentKind::SubsidyList,
@@ -37,6 +40,7 @@ impl ContentKind {
         ContentKind::RelocationBoard,
         ContentKind::Guide,
         ContentKind::Notice,
+        ContentKind::Answer,
     ];
 
     pub fn key(self) -> &'static str {
@@ -48,6 +52,7 @@ impl ContentKind {
             ContentKind::RelocationBoard => "relocation_board",
             ContentKind::Guide => "guide",
             ContentKind::Notice => "notice",
+            ContentKind::Answer => "answer",
         }
     }
 
@@ -64,6 +69,7 @@ impl ContentKind {
             ContentKind::RelocationBoard => "移民三榜",
             ContentKind::Guide => "办事指南",
             ContentKind::Notice => "通知公告",
+            ContentKind::Answer => "办理答复",
         }
     }
 }
@@ -285,6 +291,19 @@ pub struct Notice {
     pub expire_at: Option<DateTime<Utc>>,
 }
 
+/// 办理答复: where a filing stands and the office's public answer, keyed by its code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Answer {
+    pub code: crate::complaint::TrackingCode,
+    pub kind: crate::complaint::ComplaintKind,
+    pub subject: String,
+    pub status: crate::complaint::ComplaintStatus,
+    pub office: String,
+    pub received_on: String,
+    pub due_on: Option<String>,
+    pub answer: Option<String>,
+}
+
 /// The few fields every item exposes for lists and ordering, whatever its kind.
 /// The kiosk stores these beside the body so lists never parse JSON.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -396,6 +415,16 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 category: n.publisher,
                 date: n.publish_at.to_rfc3339(),
                 expires_at: n.expire_at.map(|t| t.to_rfc3339()),
+                blobs: vec![],
+            }
+        }
+        ContentKind::Answer => {
+            let a: Answer = parse(kind, body)?;
+            ItemSummary {
+                title: a.subject,
+                category: a.kind.label().to_string(),
+                date: a.received_on,
+                expires_at: None,
                 blobs: vec![],
             }
         }

@@ -315,3 +315,18 @@ pub(super) fn list(conn: &Connection, office: Option<&str>) -> Result<Vec<StaffR
     }
     Ok(out)
 }
+
+/// The scope a filing concerns, where its public answer is published.
+pub(super) fn scope_of(
+    conn: &Connection,
+    code: &TrackingCode,
+) -> Result<Option<gongkai_model::ScopeId>, StoreError> {
+    let scope: Option<String> = conn
+        .query_row(
+            "SELECT scope FROM complaints WHERE code = ?1",
+            [code.as_str()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(scope.and_then(|s| gongkai_model::ScopeId::parse(&s).ok()))
+}

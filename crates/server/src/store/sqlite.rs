@@ -172,6 +172,76 @@ fn check_body(edit: &Edit, body: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Applies edits in one transaction on the writer connection (see [`Store::publish`]).
+fn publish_locked(
+    c: &mut Connection,
+    scope: &ScopeId,
+    edits: &[Edit],
+) -> Result<ScopeHead, StoreError> {
+    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut head = read_head(&tx, scope)?;
+    let now = now_unix();
+    {
+        let mut old_stmt = tx.prepare_cached(
+            "SELECT body, item_hash FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
+        )?;
+        let mut put_stmt = tx.prepare_cached(
+            "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(scope, kind, id) DO UPDATE SET
+                   seq = excluded.seq, body = excluded.body,
+                   item_hash = excluded.item_hash, updated_at = excluded.updated_at",
+        )?;
+        for edit in edits {
+            let old: Option<(Option<String>, Option<Vec<u8>>)> = old_stmt
+                .query_row(params![scope.as_str(), edit.kind.key(), edit.id], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })
+                .optional()?;
+            let (old_body, old_hash) = old.unwrap_or((None, None));
+            let old_live = old_body.is_some();
+            if old_body == edit.body {
+                continue; // Same content again, or deleting what is gone: no change.
+            }
+            if let Some(h) = old_hash.as_deref().and_then(StateHash::from_slice) {
+                if old_live {
+                    head.state_hash.remove(&h.0);
+                    head.item_count -= 1;
+                }
+            }
+            let new_hash = edit
+                .body
+                .as_deref()
+                .map(|b| item_hash(edit.kind, &edit.id, b));
+            if let Some(h) = &new_hash {
+                head.state_hash.add(h);
+                head.item_count += 1;
+            }
+            head.seq += 1;
+            put_stmt.execute(params![
+                scope.as_str(),
+                edit.kind.key(),
+                edit.id,
+                head.seq as i64,
+                edit.body,
+                new_hash.map(|h| h.to_vec()),
+                now
+            ])?;
+        }
+    }
+    tx.execute(
+        "UPDATE scopes SET seq = ?2, state_hash = ?3, item_count = ?4 WHERE scope = ?1",
+        params![
+            scope.as_str(),
+            head.seq as i64,
+            head.state_hash.0.to_vec(),
+            head.item_count as i64
+        ],
+    )?;
+    tx.commit()?;
+    Ok(head)
+}
+
 fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
 }
@@ -194,70 +264,7 @@ impl Store for SqliteStore {
                 check_body(edit, body)?;
             }
         }
-        self.with_writer(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut head = read_head(&tx, scope)?;
-            let now = now_unix();
-            {
-                let mut old_stmt = tx.prepare_cached(
-                    "SELECT body, item_hash FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
-                )?;
-                let mut put_stmt = tx.prepare_cached(
-                    "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                     ON CONFLICT(scope, kind, id) DO UPDATE SET
-                       seq = excluded.seq, body = excluded.body,
-                       item_hash = excluded.item_hash, updated_at = excluded.updated_at",
-                )?;
-                for edit in edits {
-                    let old: Option<(Option<String>, Option<Vec<u8>>)> = old_stmt
-                        .query_row(params![scope.as_str(), edit.kind.key(), edit.id], |r| {
-                            Ok((r.get(0)?, r.get(1)?))
-                        })
-                        .optional()?;
-                    let (old_body, old_hash) = old.unwrap_or((None, None));
-                    let old_live = old_body.is_some();
-                    if old_body == edit.body {
-                        continue; // Same content again, or deleting what is gone: no change.
-                    }
-                    if let Some(h) = old_hash.as_deref().and_then(StateHash::from_slice) {
-                        if old_live {
-                            head.state_hash.remove(&h.0);
-                            head.item_count -= 1;
-                        }
-                    }
-                    let new_hash = edit
-                        .body
-                        .as_deref()
-                        .map(|b| item_hash(edit.kind, &edit.id, b));
-                    if let Some(h) = &new_hash {
-                        head.state_hash.add(h);
-                        head.item_count += 1;
-                    }
-                    head.seq += 1;
-                    put_stmt.execute(params![
-                        scope.as_str(),
-                        edit.kind.key(),
-                        edit.id,
-                        head.seq as i64,
-                        edit.body,
-                        new_hash.map(|h| h.to_vec()),
-                        now
-                    ])?;
-                }
-            }
-            tx.execute(
-                "UPDATE scopes SET seq = ?2, state_hash = ?3, item_count = ?4 WHERE scope = ?1",
-                params![
-                    scope.as_str(),
-                    head.seq as i64,
-                    head.state_hash.0.to_vec(),
-                    head.item_count as i64
-                ],
-            )?;
-            tx.commit()?;
-            Ok(head)
-        })
+        self.with_writer(|c| publish_locked(c, scope, edits))
     }
 
     fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
@@ -362,7 +369,30 @@ impl Store for SqliteStore {
         t: &super::Transition,
         calendar: &gongkai_model::calendar::Calendar,
     ) -> Result<gongkai_protocol::complaints::PublicStatus, StoreError> {
-        self.with_writer(|c| super::complaints::transition(c, t, calendar))
+        self.with_writer(|c| {
+            let status = super::complaints::transition(c, t, calendar)?;
+            // A final answer goes out to the kiosks of the filing's scope, so the code
+            // shows it there even offline. 举报 stay off the boards (lookup online only).
+            if status.status.is_final()
+                && status.kind != gongkai_model::complaint::ComplaintKind::Report
+            {
+                if let Some(scope) = super::complaints::scope_of(c, &t.code)? {
+                    let answer = gongkai_model::content::Answer {
+                        code: status.code.clone(),
+                        kind: status.kind,
+                        subject: status.subject.clone(),
+                        status: status.status,
+                        office: status.office.clone(),
+                        received_on: status.received_on.clone(),
+                        due_on: status.due_on.clone(),
+                        answer: status.answer.clone(),
+                    };
+                    let edit = Edit::put(ContentKind::Answer, status.code.as_str(), &answer);
+                    publish_locked(c, &scope, &[edit])?;
+                }
+            }
+            Ok(status)
+        })
     }
 
     fn complaints(&self, office: Option<&str>) -> Result<Vec<super::StaffRow>, StoreError> {
