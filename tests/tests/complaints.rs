@@ -340,3 +340,96 @@ fn killed_at_random_while_filing_never_loses_a_shown_code() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn the_staff_api_shows_each_office_only_its_own_filings() -> Result<()> {
+    use gongkai_server::Store;
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let kiosk = Kiosk::open(
+        kiosk_config(&server.url(), &server.public_key_b64()?)?,
+        &tmp.path().join("k"),
+    )?;
+    let receipt = kiosk.submit_complaint(
+        &draft(ComplaintKind::Complaint, "王建国", PHONE),
+        Utc::now(),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let store = server.store()?;
+    let issue = |name: &str, office: &str| {
+        let t = gongkai_server::staff::new_token();
+        store
+            .put_staff_token(&gongkai_server::staff::token_hash(&t), name, office)
+            .unwrap();
+        t
+    };
+    let shiqiao = issue("石桥镇 李娜", "石桥镇人民政府");
+    let chengguan = issue("城关镇 赵刚", "城关镇人民政府");
+    let county = issue("县政务公开办 张敏", "*");
+    let http = reqwest::blocking::Client::new();
+    let get = |path: &str, token: Option<&str>| {
+        let mut r = http.get(format!("{}{path}", server.url()));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r.send().unwrap()
+    };
+    let code = receipt.code.replace('-', "");
+
+    // No token, or a forged one: refused.
+    assert_eq!(get("v1/staff/complaints", None).status().as_u16(), 401);
+    assert_eq!(
+        get("v1/staff/complaints", Some("forged")).status().as_u16(),
+        401
+    );
+    // The township that must answer sees it, with the resident's phone; the other
+    // township sees nothing, and its code looks like one that does not exist.
+    let mine: serde_json::Value = get("v1/staff/complaints", Some(&shiqiao)).json()?;
+    assert_eq!(mine.as_array().map(Vec::len), Some(1));
+    let detail: serde_json::Value =
+        get(&format!("v1/staff/complaints/{code}"), Some(&shiqiao)).json()?;
+    assert_eq!(detail["contact_phone"], PHONE);
+    let theirs: serde_json::Value = get("v1/staff/complaints", Some(&chengguan)).json()?;
+    assert_eq!(theirs.as_array().map(Vec::len), Some(0));
+    let peek = get(&format!("v1/staff/complaints/{code}"), Some(&chengguan));
+    assert_eq!(peek.status().as_u16(), 404);
+    assert!(!peek.text()?.contains(PHONE));
+    let act = |token: &str, body: serde_json::Value| {
+        http.post(format!(
+            "{}v1/staff/complaints/{code}/actions",
+            server.url()
+        ))
+        .bearer_auth(token)
+        .json(&body)
+        .send()
+        .unwrap()
+    };
+    assert_eq!(
+        act(
+            &chengguan,
+            serde_json::json!({"to": "answered", "answer": "x"})
+        )
+        .status()
+        .as_u16(),
+        404
+    );
+    // A refused action says why, in Chinese.
+    let refused = act(&shiqiao, serde_json::json!({"to": "answered"}));
+    assert_eq!(refused.status().as_u16(), 422);
+    assert!(refused.text()?.contains("请填写答复内容"));
+    // The county sees everything; the township answers; the resident reads it by code.
+    let all: serde_json::Value = get("v1/staff/complaints", Some(&county)).json()?;
+    assert_eq!(all.as_array().map(Vec::len), Some(1));
+    let done = act(
+        &shiqiao,
+        serde_json::json!({"to": "answered", "answer": "路灯已于本周更换。"}),
+    );
+    assert_eq!(done.status().as_u16(), 200);
+    let lookup = kiosk.complaint_status(&receipt.code)?;
+    assert_eq!(lookup.answer.as_deref(), Some("路灯已于本周更换。"));
+    let detail: serde_json::Value =
+        get(&format!("v1/staff/complaints/{code}"), Some(&county)).json()?;
+    assert_eq!(detail["events"].as_array().map(Vec::len), Some(2));
+    assert_eq!(detail["events"][1]["actor"], "石桥镇 李娜");
+    Ok(())
+}

@@ -52,6 +52,9 @@ impl From<StoreError> for ApiError {
                 "unknown_scope",
                 format!("未知区域 {s}"),
             ),
+            StoreError::Refused(message) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", message)
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 ApiError::new(
@@ -95,6 +98,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/blobs/{name}", get(blob))
         .route("/v1/complaints", axum::routing::post(crate::intake::upload))
         .route("/v1/complaints/{code}", get(crate::intake::lookup))
+        .route("/v1/staff/complaints", get(crate::staff::list))
+        .route("/v1/staff/complaints/{code}", get(crate::staff::detail))
+        .route(
+            "/v1/staff/complaints/{code}/actions",
+            axum::routing::post(crate::staff::act),
+        )
         .with_state(state)
 }
 

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod intake;
 pub mod pdf;
 pub mod signer;
+pub mod staff;
 pub mod store;
 
 pub use api::{router, AppState};

@@ -63,6 +63,15 @@ enum Command {
         #[arg(long)]
         delete: bool,
     },
+    /// Issue a staff API token for a person at an office (`*` for the whole county).
+    StaffToken {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        office: String,
+    },
     /// Filings from kiosks: list them, or act on one as an office.
     Complaints {
         #[command(subcommand)]
@@ -205,6 +214,14 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Complaints { action } => complaints(action),
+        Command::StaffToken { data, name, office } => {
+            let store = SqliteStore::open(&DataDir::new(data).db_path())?;
+            let token = gongkai_server::staff::new_token();
+            store.put_staff_token(&gongkai_server::staff::token_hash(&token), &name, &office)?;
+            println!("{token}");
+            eprintln!("token for {name} at {office}: shown once, store it safely");
+            Ok(())
+        }
         Command::Verify { data } => {
             let store = SqliteStore::open(&DataDir::new(data).db_path())?;
             let mut bad = 0;

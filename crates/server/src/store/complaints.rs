@@ -47,6 +47,38 @@ CREATE TABLE complaint_pauses (
 );
 "#;
 
+/// Staff credentials: a bearer token (stored only as its sha256) for a named person and
+/// the office whose filings they handle (`*` for the whole county).
+pub(super) const MIGRATION_STAFF: &str = r#"
+CREATE TABLE staff_tokens (
+    token_hash TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    office     TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked    INTEGER NOT NULL DEFAULT 0
+);
+"#;
+
+/// Everything staff see of one filing, contact details and history included.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StaffDetail {
+    pub public: PublicStatus,
+    pub text: String,
+    pub contact_name: Option<String>,
+    pub contact_phone: Option<String>,
+    pub kiosk_id: String,
+    pub events: Vec<StaffEvent>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StaffEvent {
+    pub at: i64,
+    pub actor: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub note: String,
+}
+
 /// One action an office takes on a filing.
 #[derive(Debug, Clone)]
 pub struct Transition {
@@ -329,4 +361,73 @@ pub(super) fn scope_of(
         )
         .optional()?;
     Ok(scope.and_then(|s| gongkai_model::ScopeId::parse(&s).ok()))
+}
+
+pub(super) fn put_staff_token(
+    conn: &Connection,
+    hash: &str,
+    name: &str,
+    office: &str,
+    at: i64,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO staff_tokens(token_hash, name, office, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![hash, name, office, at],
+    )?;
+    Ok(())
+}
+
+pub(super) fn staff_by_token(
+    conn: &Connection,
+    hash: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT name, office FROM staff_tokens WHERE token_hash = ?1 AND revoked = 0",
+            [hash],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+pub(super) fn detail(
+    conn: &Connection,
+    code: &TrackingCode,
+) -> Result<Option<StaffDetail>, StoreError> {
+    let Some(public) = status(conn, code)? else {
+        return Ok(None);
+    };
+    let (id, text, contact_name, contact_phone, kiosk_id): (
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        String,
+    ) = conn.query_row(
+        "SELECT id, text, contact_name, contact_phone, kiosk_id FROM complaints WHERE code = ?1",
+        [code.as_str()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+    )?;
+    let mut stmt = conn.prepare(
+        "SELECT at, actor, from_status, to_status, note FROM complaint_events WHERE complaint_id = ?1 ORDER BY rowid",
+    )?;
+    let events = stmt
+        .query_map([id], |r| {
+            Ok(StaffEvent {
+                at: r.get(0)?,
+                actor: r.get(1)?,
+                from_status: r.get(2)?,
+                to_status: r.get(3)?,
+                note: r.get(4)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(StaffDetail {
+        public,
+        text,
+        contact_name,
+        contact_phone,
+        kiosk_id,
+        events,
+    }))
 }

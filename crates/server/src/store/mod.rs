@@ -9,7 +9,7 @@ mod sqlite;
 
 mod complaints;
 
-pub use complaints::{StaffRow, Transition};
+pub use complaints::{StaffDetail, StaffEvent, StaffRow, Transition};
 
 pub use sqlite::SqliteStore;
 
@@ -120,6 +120,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<PublicStatus, StoreError>;
     /// Filings for staff, earliest due first, optionally for one office.
     fn complaints(&self, office: Option<&str>) -> Result<Vec<StaffRow>, StoreError>;
+    /// One filing with what only staff may see: the text, contact details, history.
+    fn complaint_detail(&self, code: &TrackingCode) -> Result<Option<StaffDetail>, StoreError>;
+    /// Records a staff token by its sha256 (hex).
+    fn put_staff_token(
+        &self,
+        token_sha256: &str,
+        name: &str,
+        office: &str,
+    ) -> Result<(), StoreError>;
+    /// The (name, office) a live token belongs to.
+    fn staff_by_token(&self, token_sha256: &str) -> Result<Option<(String, String)>, StoreError>;
 }
 
 /// A filing as the server records it: the upload plus where it was routed and when due.

@@ -42,6 +42,7 @@ CREATE TABLE private_ids (
 "#,
     super::complaints::MIGRATION,
     super::complaints::MIGRATION_ACTIONS,
+    super::complaints::MIGRATION_STAFF,
 ];
 
 pub struct SqliteStore {
@@ -397,6 +398,28 @@ impl Store for SqliteStore {
 
     fn complaints(&self, office: Option<&str>) -> Result<Vec<super::StaffRow>, StoreError> {
         self.with_reader(|c| super::complaints::list(c, office))
+    }
+
+    fn complaint_detail(
+        &self,
+        code: &gongkai_model::complaint::TrackingCode,
+    ) -> Result<Option<super::StaffDetail>, StoreError> {
+        self.with_reader(|c| super::complaints::detail(c, code))
+    }
+
+    fn put_staff_token(
+        &self,
+        token_sha256: &str,
+        name: &str,
+        office: &str,
+    ) -> Result<(), StoreError> {
+        self.with_writer(|c| {
+            super::complaints::put_staff_token(c, token_sha256, name, office, now_unix())
+        })
+    }
+
+    fn staff_by_token(&self, token_sha256: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.with_reader(|c| super::complaints::staff_by_token(c, token_sha256))
     }
 
     fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError> {

@@ -1,0 +1,193 @@
+//! The staff API the console builds on: an office's filings (all, overdue, due soon), one
+//! filing in full, and actions on it. Every request carries a staff token
+//! (`Authorization: Bearer …`, issued by `gongkai-server staff-token`); a token sees and
+//! acts only on its own office's filings — another office's look exactly like codes that
+//! do not exist.
+
+use crate::api::{ApiError, AppState};
+use crate::store::Transition;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::request::Parts;
+use axum::http::{header, StatusCode};
+use axum::Json;
+use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// A person at an office, as established from their token.
+#[derive(Debug, Clone)]
+pub struct Staff {
+    pub name: String,
+    /// `None`: the whole county.
+    pub office: Option<String>,
+}
+
+impl Staff {
+    fn may_see(&self, office: &str) -> bool {
+        self.office.as_deref().is_none_or(|o| o == office)
+    }
+}
+
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A new random token (shown once; only its hash is stored).
+pub fn new_token() -> String {
+    use base64::Engine;
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn unauthorized() -> ApiError {
+    ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "请先登录")
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "unknown_code", "没有这个查询码")
+}
+
+impl FromRequestParts<AppState> for Staff {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Staff, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(unauthorized)?;
+        let hash = token_hash(token.trim());
+        let store = st.store.clone();
+        let found = tokio::task::spawn_blocking(move || store.staff_by_token(&hash))
+            .await
+            .map_err(|_| unauthorized())??;
+        let (name, office) = found.ok_or_else(unauthorized)?;
+        Ok(Staff {
+            name,
+            office: (office != "*").then_some(office),
+        })
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    /// `all` (default), `overdue`, or `due_soon` (within 3 working days).
+    view: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListedFiling {
+    pub code: String,
+    pub kind: String,
+    pub subject: String,
+    pub status: String,
+    pub office: String,
+    pub received_on: String,
+    pub due_on: Option<String>,
+    pub overdue: bool,
+    pub due_soon: bool,
+}
+
+fn today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
+}
+
+pub async fn list(
+    staff: Staff,
+    State(st): State<AppState>,
+    Query(q): Query<ListQuery>,
+) -> Result<Json<Vec<ListedFiling>>, ApiError> {
+    let store = st.store.clone();
+    let office = staff.office.clone();
+    let rows = tokio::task::spawn_blocking(move || store.complaints(office.as_deref()))
+        .await
+        .map_err(|_| unauthorized())??;
+    let today = today();
+    let soon = st.calendar.add_working_days(today, 3, &[]).date;
+    let view = q.view.unwrap_or_else(|| "all".into());
+    let out = rows
+        .into_iter()
+        .map(|r| {
+            let due = r
+                .due_on
+                .as_deref()
+                .and_then(|d| d.parse::<chrono::NaiveDate>().ok());
+            let open = !r.status.is_final();
+            ListedFiling {
+                overdue: open && due.is_some_and(|d| d < today),
+                due_soon: open && due.is_some_and(|d| d >= today && d <= soon),
+                code: r.code.display(),
+                kind: r.kind.label().into(),
+                subject: r.subject,
+                status: r.status.label().into(),
+                office: r.office,
+                received_on: r.received_on,
+                due_on: r.due_on,
+            }
+        })
+        .filter(|f| match view.as_str() {
+            "overdue" => f.overdue,
+            "due_soon" => f.due_soon,
+            _ => true,
+        })
+        .collect();
+    Ok(Json(out))
+}
+
+pub async fn detail(
+    staff: Staff,
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Json<crate::store::StaffDetail>, ApiError> {
+    let code = TrackingCode::parse(&code).map_err(|_| not_found())?;
+    let store = st.store.clone();
+    let d = tokio::task::spawn_blocking(move || store.complaint_detail(&code))
+        .await
+        .map_err(|_| not_found())??
+        .filter(|d| staff.may_see(&d.public.office))
+        .ok_or_else(not_found)?;
+    Ok(Json(d))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Action {
+    /// in_progress, clarifying, extended, answered, closed, rejected
+    pub to: ComplaintStatus,
+    #[serde(default)]
+    pub note: String,
+    pub answer: Option<String>,
+}
+
+pub async fn act(
+    staff: Staff,
+    State(st): State<AppState>,
+    Path(code): Path<String>,
+    Json(action): Json<Action>,
+) -> Result<Json<gongkai_protocol::complaints::PublicStatus>, ApiError> {
+    let code = TrackingCode::parse(&code).map_err(|_| not_found())?;
+    let store = st.store.clone();
+    let calendar = st.calendar.clone();
+    let status = tokio::task::spawn_blocking(move || {
+        let Some(current) = store.complaint_status(&code)? else {
+            return Ok(None);
+        };
+        if !staff.may_see(&current.office) {
+            return Ok(None);
+        }
+        let t = Transition {
+            code,
+            to: action.to,
+            actor: staff.name.clone(),
+            note: action.note,
+            answer: action.answer,
+            at: chrono::Utc::now().timestamp(),
+            today: today(),
+        };
+        store.complaint_transition(&t, &calendar).map(Some)
+    })
+    .await
+    .map_err(|_| not_found())??
+    .ok_or_else(not_found)?;
+    Ok(Json(status))
+}
