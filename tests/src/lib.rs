@@ -49,6 +49,7 @@ impl TestServer {
             blobs: Arc::new(BlobStore::new(data.blob_dir())),
             max_page: 500,
             calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
+            limits: Arc::new(gongkai_model::complaint::Limits::default()),
         };
         let std_listener = std::net::TcpListener::bind(addr).context("binding test server")?;
         std_listener.set_nonblocking(true)?;

@@ -15,6 +15,7 @@ const PHONE: &str = "13937012345";
 fn draft(kind: ComplaintKind, name: &str, phone: &str) -> ComplaintDraft {
     ComplaintDraft {
         kind,
+        scope: String::new(),
         subject: "村道路灯".into(),
         text: "村东头到学校的路灯坏了两个月，晚上孩子放学不安全，请尽快维修。".into(),
         name: name.into(),

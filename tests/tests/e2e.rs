@@ -414,6 +414,22 @@ fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
         );
         std::thread::sleep(Duration::from_millis(300));
     }
+    // The township answers it.
+    let code_value = gongkai_model::complaint::TrackingCode::parse(&code)?;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    gongkai_server::Store::complaint_transition(
+        &server.store()?,
+        &gongkai_server::store::Transition {
+            code: code_value,
+            to: gongkai_model::complaint::ComplaintStatus::Answered,
+            actor: "石桥镇 李娜".into(),
+            note: String::new(),
+            answer: Some("已安排电工本周内更换路灯。".into()),
+            at: chrono::Utc::now().timestamp(),
+            today,
+        },
+        &gongkai_model::calendar::Calendar::official(),
+    )?;
     w.tap("[data-testid=receipt-done]")?;
     w.tap("[data-testid=tile-complaint]")?;
     w.tap("[data-testid=open-lookup]")?;
@@ -424,10 +440,10 @@ fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
     let result = w
         .app
         .wait_for_text("[data-testid=lookup-result]", WAIT, |t| {
-            t.contains("已受理")
+            t.contains("已答复")
         })?;
     assert!(
-        result.contains("石桥镇人民政府") && result.contains("答复期限"),
+        result.contains("石桥镇人民政府") && result.contains("已安排电工本周内更换路灯"),
         "{result}"
     );
     w.shot("e2e-complaint-lookup")?;

@@ -42,11 +42,12 @@ impl Kiosk {
         // Sealed here, before it touches the disk: the outbox never holds it readable.
         let sealed_contact = (!name.is_empty() || !phone.is_empty())
             .then(|| Contact { name, phone }.seal(&self.config().server_public_key));
+        // Only a place this kiosk serves; by default the most local one.
         let scope = self
             .followed_scopes()
             .into_iter()
-            .next()
-            .ok_or(KioskError::NotFound)?;
+            .find(|s| draft.scope.is_empty() || s.as_str() == draft.scope)
+            .ok_or_else(|| KioskError::Invalid("请选择涉及的村、乡镇或县".into()))?;
         let kiosk_id = self.config().kiosk_id.clone();
         let code = self
             .outbox

@@ -321,6 +321,14 @@ impl Kiosk {
         let c = &self.config;
         Ok(HomeView {
             kiosk_id: c.kiosk_id.clone(),
+            places: c
+                .places()
+                .into_iter()
+                .map(|p| views::PlaceView {
+                    scope: p.scope.to_string(),
+                    name: p.name.clone(),
+                })
+                .collect(),
             place_name: c.place_name().to_string(),
             county_name: c.county.name.clone(),
             township_name: c.township.as_ref().map(|p| p.name.clone()),

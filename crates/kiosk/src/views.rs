@@ -48,6 +48,8 @@ pub struct StatusView {
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct HomeView {
     pub kiosk_id: String,
+    /// The places this kiosk serves, most local first: what a filing can concern.
+    pub places: Vec<PlaceView>,
     /// The most local place name (village, township or county).
     pub place_name: String,
     pub county_name: String,
@@ -58,6 +60,12 @@ pub struct HomeView {
     pub idle_timeout_secs: u32,
     pub orientation: Orientation,
     pub care_mode_default: bool,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct PlaceView {
+    pub scope: String,
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -228,6 +236,10 @@ pub struct SubsidyRowsPage {
 #[derive(Debug, Clone, serde::Deserialize, TS)]
 pub struct ComplaintDraft {
     pub kind: gongkai_model::complaint::ComplaintKind,
+    /// Which of the kiosk's places it concerns (village, township or county code); empty
+    /// means the most local one.
+    #[serde(default)]
+    pub scope: String,
     /// What it concerns; prefilled for a 三榜 objection (board and household).
     pub subject: String,
     pub text: String,

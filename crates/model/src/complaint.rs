@@ -59,6 +59,73 @@ impl ComplaintKind {
     }
 }
 
+/// The time limits a county has committed to, in working days, by kind. Defaults are
+/// [`ComplaintKind::limit_working_days`]; a county may set its own (e.g. 10 for 投诉 under
+/// a stricter 限时办结 commitment) — except that 依申请公开 cannot exceed the legal 20.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits(Vec<(ComplaintKind, u32)>);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LimitError {
+    #[error("时限格式应为 类别=工作日数（如 complaint=15），实际为“{0}”")]
+    Format(String),
+    #[error("未知的类别“{0}”")]
+    Kind(String),
+    #[error("{0} 的时限必须在1到{1}个工作日之间")]
+    Range(String, u32),
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits(
+            ComplaintKind::ALL
+                .iter()
+                .map(|k| (*k, k.limit_working_days()))
+                .collect(),
+        )
+    }
+}
+
+impl Limits {
+    /// Applies `kind=days` settings over the defaults.
+    pub fn parse(settings: &[String]) -> Result<Limits, LimitError> {
+        let mut limits = Limits::default();
+        for s in settings {
+            let (k, d) = s
+                .split_once('=')
+                .ok_or_else(|| LimitError::Format(s.clone()))?;
+            let kind: ComplaintKind =
+                serde_json::from_value(serde_json::Value::String(k.trim().into()))
+                    .map_err(|_| LimitError::Kind(k.trim().into()))?;
+            let max = if kind == ComplaintKind::DisclosureRequest {
+                20
+            } else {
+                60
+            };
+            let days: u32 = d
+                .trim()
+                .parse()
+                .map_err(|_| LimitError::Format(s.clone()))?;
+            if !(1..=max).contains(&days) {
+                return Err(LimitError::Range(k.trim().into(), max));
+            }
+            for entry in &mut limits.0 {
+                if entry.0 == kind {
+                    entry.1 = days;
+                }
+            }
+        }
+        Ok(limits)
+    }
+
+    pub fn get(&self, kind: ComplaintKind) -> u32 {
+        self.0
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map_or(kind.limit_working_days(), |(_, d)| *d)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ComplaintStatus {
@@ -221,6 +288,20 @@ impl TrackingCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn limits_are_configurable_within_the_law() {
+        let l = Limits::parse(&["complaint=10".into(), " inquiry = 5 ".into()]).unwrap_or_default();
+        assert_eq!(l.get(ComplaintKind::Complaint), 10);
+        assert_eq!(l.get(ComplaintKind::Inquiry), 5);
+        assert_eq!(l.get(ComplaintKind::DisclosureRequest), 20);
+        assert!(
+            Limits::parse(&["disclosure_request=30".into()]).is_err(),
+            "beyond the legal 20"
+        );
+        assert!(Limits::parse(&["complaint".into()]).is_err());
+        assert!(Limits::parse(&["gripe=3".into()]).is_err());
+    }
 
     #[test]
     fn the_state_machine_allows_only_what_an_office_may_do() {

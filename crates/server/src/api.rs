@@ -25,6 +25,8 @@ pub struct AppState {
     pub max_page: u32,
     /// The official working-day calendar deadlines are counted on.
     pub calendar: Arc<gongkai_model::calendar::Calendar>,
+    /// The county's time limits by kind of filing.
+    pub limits: Arc<gongkai_model::complaint::Limits>,
 }
 
 #[derive(Debug)]

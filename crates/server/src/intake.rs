@@ -89,17 +89,19 @@ pub async fn upload(
     let contact = check(&u, st.signer.key())?;
     let store = st.store.clone();
     let calendar: Arc<Calendar> = st.calendar.clone();
+    let limit_days = st.limits.get(u.kind);
     let code = u.code.clone();
     let created = tokio::task::spawn_blocking(move || {
         let now = chrono::Utc::now();
         let received_on = (now + chrono::Duration::hours(8)).date_naive();
-        let due = calendar.add_working_days(received_on, u.kind.limit_working_days(), &[]);
+        let due = calendar.add_working_days(received_on, limit_days, &[]);
         let filing = NewComplaint {
             contact,
             office: route(store.as_ref(), u.kind, &u.scope),
             received_at: now.timestamp(),
             received_on,
             due_on: due.date,
+            limit_days,
             upload: u,
         };
         store.file_complaint(&filing)

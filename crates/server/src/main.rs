@@ -122,6 +122,10 @@ struct ServeOpts {
     /// Largest change page, in changes.
     #[arg(long, default_value_t = 2000)]
     max_page: u32,
+    /// A time limit in working days for a kind of filing, e.g. `--limit complaint=10`
+    /// (repeatable; 依申请公开 at most the legal 20).
+    #[arg(long = "limit")]
+    limits: Vec<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -254,6 +258,7 @@ fn serve(dir: DataDir, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
         blobs: Arc::new(BlobStore::new(dir.blob_dir())),
         max_page: opts.max_page,
         calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
+        limits: Arc::new(gongkai_model::complaint::Limits::parse(&opts.limits)?),
     };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {

@@ -18,6 +18,7 @@ fn main() -> anyhow::Result<()> {
     for i in 0..10_000 {
         let draft = ComplaintDraft {
             kind: ComplaintKind::Complaint,
+            scope: String::new(),
             subject: format!("试验{i}"),
             text: "村东头路灯坏了，请尽快维修。".into(),
             name: String::new(),

@@ -59,6 +59,10 @@ CREATE TABLE staff_tokens (
 );
 "#;
 
+/// The working-day limit in force when the filing arrived, kept with it: later changes to
+/// the county's limits apply to new filings only.
+pub(super) const MIGRATION_LIMIT: &str = "ALTER TABLE complaints ADD COLUMN limit_days INTEGER;";
+
 /// Everything staff see of one filing, contact details and history included.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StaffDetail {
@@ -133,8 +137,9 @@ pub(super) fn insert(conn: &mut Connection, f: &NewComplaint) -> Result<bool, St
     }
     tx.execute(
         "INSERT INTO complaints(client_uuid, code, kiosk_id, kind, scope, subject, text,
-            contact_name, contact_phone, office, status, filed_at, received_at, received_on, due_on)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            contact_name, contact_phone, office, status, filed_at, received_at, received_on, due_on,
+            limit_days)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         params![
             u.client_uuid,
             u.code.as_str(),
@@ -151,6 +156,7 @@ pub(super) fn insert(conn: &mut Connection, f: &NewComplaint) -> Result<bool, St
             f.received_at,
             f.received_on.to_string(),
             f.due_on.to_string(),
+            f.limit_days,
         ],
     )?;
     let id = tx.last_insert_rowid();
@@ -217,14 +223,14 @@ pub(super) fn transition(
     calendar: &gongkai_model::calendar::Calendar,
 ) -> Result<PublicStatus, StoreError> {
     let tx = conn.transaction()?;
-    let row: Option<(i64, String, String, String, bool)> = tx
+    let row: Option<(i64, String, String, String, bool, Option<u32>)> = tx
         .query_row(
-            "SELECT id, kind, status, received_on, extended FROM complaints WHERE code = ?1",
+            "SELECT id, kind, status, received_on, extended, limit_days FROM complaints WHERE code = ?1",
             [t.code.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
         )
         .optional()?;
-    let (id, kind, current, received_on, extended) =
+    let (id, kind, current, received_on, extended, limit_days) =
         row.ok_or_else(|| refused("没有这个查询码"))?;
     let kind: ComplaintKind = from_key(&kind).ok_or_else(|| refused("类别无法识别"))?;
     let from: ComplaintStatus = from_key(&current).ok_or_else(|| refused("状态无法识别"))?;
@@ -288,7 +294,8 @@ pub(super) fn transition(
     let received: chrono::NaiveDate = received_on
         .parse()
         .map_err(|_| refused("受理日期无法识别"))?;
-    let limit = kind.limit_working_days() + if extended { 20 } else { 0 };
+    let limit =
+        limit_days.unwrap_or_else(|| kind.limit_working_days()) + if extended { 20 } else { 0 };
     let due = (!open_pause).then(|| {
         calendar
             .add_working_days(received, limit, &pauses)

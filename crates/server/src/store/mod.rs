@@ -143,4 +143,6 @@ pub struct NewComplaint {
     pub received_at: i64,
     pub received_on: chrono::NaiveDate,
     pub due_on: chrono::NaiveDate,
+    /// The working-day limit it was given.
+    pub limit_days: u32,
 }

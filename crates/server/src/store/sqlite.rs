@@ -43,6 +43,7 @@ CREATE TABLE private_ids (
     super::complaints::MIGRATION,
     super::complaints::MIGRATION_ACTIONS,
     super::complaints::MIGRATION_STAFF,
+    super::complaints::MIGRATION_LIMIT,
 ];
 
 pub struct SqliteStore {

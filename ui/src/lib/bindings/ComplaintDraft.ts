@@ -6,6 +6,11 @@ import type { ComplaintKind } from "./ComplaintKind";
  */
 export type ComplaintDraft = { kind: ComplaintKind, 
 /**
+ * Which of the kiosk's places it concerns (village, township or county code); empty
+ * means the most local one.
+ */
+scope: string, 
+/**
  * What it concerns; prefilled for a 三榜 objection (board and household).
  */
 subject: string, text: string, 
