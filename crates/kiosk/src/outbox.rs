@@ -86,6 +86,9 @@ impl Outbox {
         let conn = self.lock();
         loop {
             let code = TrackingCode::from_bits(rand::rngs::OsRng.next_u64() & 0xFF_FFFF_FFFF);
+            if !code.is_typeable() {
+                continue; // a check symbol the screen keyboard cannot type: draw again
+            }
             let taken: Option<i64> = conn
                 .query_row(
                     "SELECT 1 FROM outbox WHERE code = ?1",

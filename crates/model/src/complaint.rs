@@ -254,6 +254,13 @@ impl TrackingCode {
         TrackingCode(s)
     }
 
+    /// Whether every character is one a resident can type on the kiosk keyboard and read
+    /// aloud: true unless the check character is one of the five symbols (*~$=U) that
+    /// mod 37 needs beyond the alphabet. Kiosks only hand out typeable codes.
+    pub fn is_typeable(&self) -> bool {
+        self.0.bytes().all(|b| ALPHABET.contains(&b))
+    }
+
     /// Parses what a resident typed: any case, with or without dashes and spaces,
     /// O/I/L read as 0/1. The check character must match.
     pub fn parse(text: &str) -> Result<TrackingCode, CodeError> {
@@ -332,6 +339,25 @@ mod tests {
         let code = TrackingCode::from_bits(0);
         assert_eq!(code.as_str(), "000000000");
         assert_eq!(TrackingCode::parse("OOOO-OOOO-0"), Ok(code));
+    }
+
+    #[test]
+    fn typeable_codes_use_only_letters_and_digits() {
+        let typeable = (0u64..2000)
+            .map(|i| TrackingCode::from_bits(i * 7919))
+            .filter(TrackingCode::is_typeable)
+            .count();
+        // About 32 in 37 are typeable; the rest are drawn again.
+        assert!((1600..1950).contains(&typeable), "{typeable}");
+        for i in 0u64..2000 {
+            let c = TrackingCode::from_bits(i * 7919);
+            if c.is_typeable() {
+                assert!(c
+                    .as_str()
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() && ch != 'U'));
+            }
+        }
     }
 
     #[test]

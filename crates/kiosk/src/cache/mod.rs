@@ -175,21 +175,7 @@ impl Cache {
     }
 
     pub fn staging_state(&self, scope: &ScopeId) -> Result<Option<StagingState>, CacheError> {
-        let conn = lock(&self.writer);
-        Ok(conn
-            .query_row(
-                "SELECT epoch, base_seq, cursor, reset FROM staging_state WHERE scope = ?1",
-                [scope.as_str()],
-                |r| {
-                    Ok(StagingState {
-                        epoch: r.get::<_, i64>(0)? as u64,
-                        base_seq: r.get::<_, i64>(1)? as u64,
-                        cursor: r.get::<_, i64>(2)? as u64,
-                        reset: r.get(3)?,
-                    })
-                },
-            )
-            .optional()?)
+        read_staging(&lock(&self.writer), scope)
     }
 
     /// Starts staging a scope afresh, throwing away anything staged before.
@@ -252,18 +238,8 @@ impl Cache {
         let scope = &cp.checkpoint.scope;
         let mut conn = lock(&self.writer);
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let staging: StagingState = tx.query_row(
-            "SELECT epoch, base_seq, cursor, reset FROM staging_state WHERE scope = ?1",
-            [scope.as_str()],
-            |r| {
-                Ok(StagingState {
-                    epoch: r.get::<_, i64>(0)? as u64,
-                    base_seq: r.get::<_, i64>(1)? as u64,
-                    cursor: r.get::<_, i64>(2)? as u64,
-                    reset: r.get(3)?,
-                })
-            },
-        )?;
+        let staging = read_staging(&tx, scope)?
+            .ok_or_else(|| CacheError::Corrupt(format!("nothing staged for {scope}")))?;
         let current = read_scope_state(&tx, scope)?;
         let (mut hash, mut count) = match (&current, staging.reset) {
             (Some(s), false) => (s.state_hash, s.item_count),
@@ -564,6 +540,23 @@ impl Cache {
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+fn read_staging(conn: &Connection, scope: &ScopeId) -> Result<Option<StagingState>, CacheError> {
+    Ok(conn
+        .query_row(
+            "SELECT epoch, base_seq, cursor, reset FROM staging_state WHERE scope = ?1",
+            [scope.as_str()],
+            |r| {
+                Ok(StagingState {
+                    epoch: r.get::<_, i64>(0)? as u64,
+                    base_seq: r.get::<_, i64>(1)? as u64,
+                    cursor: r.get::<_, i64>(2)? as u64,
+                    reset: r.get(3)?,
+                })
+            },
+        )
+        .optional()?)
 }
 
 fn read_scope_state(conn: &Connection, scope: &ScopeId) -> Result<Option<ScopeState>, CacheError> {
