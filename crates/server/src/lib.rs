@@ -10,6 +10,7 @@ pub mod datadir;
 pub mod demo;
 pub mod intake;
 pub mod pdf;
+pub mod sanitize;
 pub mod signer;
 pub mod staff;
 pub mod store;

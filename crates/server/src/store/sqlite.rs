@@ -151,6 +151,24 @@ fn read_head(conn: &Connection, scope: &ScopeId) -> Result<ScopeHead, StoreError
     .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))
 }
 
+/// Sanitizes the HTML fields of kinds that carry rich text; other bodies pass unchanged.
+fn clean_rich_text(edit: &Edit, body: &str) -> Result<String, StoreError> {
+    if !matches!(edit.kind, ContentKind::Disclosure | ContentKind::Notice) {
+        return Ok(body.to_string());
+    }
+    let bad = |e: serde_json::Error| StoreError::BadBody {
+        kind: edit.kind,
+        id: edit.id.clone(),
+        reason: e.to_string(),
+    };
+    let mut value: serde_json::Value = serde_json::from_str(body).map_err(bad)?;
+    if let Some(html) = value.get("body_html").and_then(|v| v.as_str()) {
+        let clean = crate::sanitize::clean(html);
+        value["body_html"] = serde_json::Value::String(clean);
+    }
+    serde_json::to_string(&value).map_err(bad)
+}
+
 fn check_body(edit: &Edit, body: &str) -> Result<(), StoreError> {
     let bad = |reason: String| StoreError::BadBody {
         kind: edit.kind,
@@ -261,12 +279,17 @@ impl Store for SqliteStore {
     }
 
     fn publish(&self, scope: &ScopeId, edits: &[Edit]) -> Result<ScopeHead, StoreError> {
+        let mut prepared = Vec::with_capacity(edits.len());
         for edit in edits {
+            let mut edit = edit.clone();
             if let Some(body) = &edit.body {
-                check_body(edit, body)?;
+                let clean = clean_rich_text(&edit, body)?;
+                check_body(&edit, &clean)?;
+                edit.body = Some(clean);
             }
+            prepared.push(edit);
         }
-        self.with_writer(|c| publish_locked(c, scope, edits))
+        self.with_writer(|c| publish_locked(c, scope, &prepared))
     }
 
     fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
@@ -511,6 +534,43 @@ mod tests {
             store.head(&scope).unwrap_or_else(|e| panic!("{e}")),
             head,
             "nothing changed"
+        );
+    }
+}
+
+#[cfg(test)]
+mod rich_text_tests {
+    use super::*;
+
+    #[test]
+    fn published_rich_text_is_sanitized_before_it_is_stored() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store =
+            SqliteStore::open(&dir.path().join("s.sqlite")).unwrap_or_else(|e| panic!("{e}"));
+        let scope = ScopeId::parse("419901").unwrap_or_else(|e| panic!("{e}"));
+        store
+            .ensure_scope(&scope, "云溪县")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let notice = Edit {
+            kind: ContentKind::Notice,
+            id: "n".into(),
+            body: Some(r#"{"title":"通知","publisher":"县政府","body_html":"<p onclick=\"x()\">停水</p><script>alert(1)</script>","publish_at":"2026-11-01T00:00:00Z","expire_at":null}"#.into()),
+        };
+        store
+            .publish(&scope, &[notice])
+            .unwrap_or_else(|e| panic!("{e}"));
+        let read = store
+            .changes(&scope, 0, 10)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let body = read.changes[0].body.clone().unwrap_or_default();
+        assert!(
+            body.contains("<p>停水</p>") && !body.contains("script") && !body.contains("onclick"),
+            "{body}"
+        );
+        assert_eq!(
+            store.recompute_state_hash(&scope).ok(),
+            Some(read.head.state_hash),
+            "the hash is of what is stored"
         );
     }
 }
