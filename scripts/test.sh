@@ -27,6 +27,9 @@ cargo build --workspace --quiet
 step "cargo test (unit, integration, bindings freshness)"
 cargo test --workspace --quiet
 
+step "benchmarks, smoke mode (proves they run; no thresholds, nothing written)"
+cargo run --quiet -p gongkai-bench -- --quick > "$GONGKAI_ARTIFACTS/bench-smoke.md"
+
 step "kiosk app under Xvfb through WebDriver"
 cargo test -p gongkai-tests --test e2e --quiet -- --ignored --test-threads=1
 
