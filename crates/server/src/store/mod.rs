@@ -98,6 +98,10 @@ pub trait Store: Send + Sync + 'static {
     /// Applies all edits in one transaction, each getting the next sequence number.
     fn publish(&self, scope: &ScopeId, edits: &[Edit]) -> Result<ScopeHead, StoreError>;
     fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError>;
+    /// The same as [`Store::head`], for the polling hot path: always current (any commit,
+    /// from any process, is seen at once), and cheap enough to call on an async worker
+    /// because an unchanged database costs no table read.
+    fn poll_head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError>;
     fn heads(&self) -> Result<Vec<ScopeHead>, StoreError>;
     /// Changes with sequence in `(since, …]`, at most `limit`. When `since` is zero
     /// tombstones are left out: a fresh copy has nothing to delete.

@@ -50,6 +50,16 @@ pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Connection>,
     readers: Mutex<Vec<Connection>>,
+    /// For polls: one connection that watches `PRAGMA data_version` (which changes when
+    /// any other connection, in this process or another, commits) and the heads read at
+    /// each version. While nothing was committed a poll costs no table read.
+    polls: Mutex<PollCache>,
+}
+
+struct PollCache {
+    conn: Connection,
+    version: i64,
+    heads: std::collections::HashMap<String, ScopeHead>,
 }
 
 impl SqliteStore {
@@ -61,6 +71,11 @@ impl SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            polls: Mutex::new(PollCache {
+                conn: gongkai_db::open_reader(path)?,
+                version: -1,
+                heads: Default::default(),
+            }),
         })
     }
 
@@ -294,6 +309,23 @@ impl Store for SqliteStore {
 
     fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
         self.with_reader(|c| read_head(c, scope))
+    }
+
+    fn poll_head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
+        let mut cache = self.polls.lock().unwrap_or_else(|p| p.into_inner());
+        let version: i64 = cache
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if version != cache.version {
+            cache.heads.clear();
+            cache.version = version;
+        }
+        if let Some(head) = cache.heads.get(scope.as_str()) {
+            return Ok(head.clone());
+        }
+        let head = read_head(&cache.conn, scope)?;
+        cache.heads.insert(scope.to_string(), head.clone());
+        Ok(head)
     }
 
     fn heads(&self) -> Result<Vec<ScopeHead>, StoreError> {
@@ -572,5 +604,41 @@ mod rich_text_tests {
             Some(read.head.state_hash),
             "the hash is of what is stored"
         );
+    }
+}
+
+#[cfg(test)]
+mod poll_tests {
+    use super::*;
+
+    #[test]
+    fn poll_head_sees_a_commit_from_another_connection_at_once() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join("s.sqlite");
+        let serving = SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let scope = ScopeId::parse("419901").unwrap_or_else(|e| panic!("{e}"));
+        serving
+            .ensure_scope(&scope, "云溪县")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let before = serving.poll_head(&scope).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            serving.poll_head(&scope).ok(),
+            Some(before.clone()),
+            "cached"
+        );
+        // Another process (here: another store on the same file, as the CLI would be).
+        let other = SqliteStore::open(&path).unwrap_or_else(|e| panic!("{e}"));
+        let notice = gongkai_model::Notice {
+            title: "通知".into(),
+            publisher: "县政府".into(),
+            body_html: "<p>x</p>".into(),
+            publish_at: chrono::Utc::now(),
+            expire_at: None,
+        };
+        let after = other
+            .publish(&scope, &[Edit::put(ContentKind::Notice, "n", &notice)])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(serving.poll_head(&scope).ok(), Some(after.clone()));
+        assert_ne!(after.seq, before.seq);
     }
 }
