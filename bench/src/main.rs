@@ -3,12 +3,13 @@
 //! machine, because these machines are shared and noisy; the ratio is what to read.
 //!
 //! Usage: `cargo run --release -p gongkai-bench -- [--rows N] [--only search,submit,poll]
-//! [--quick] [--write]`. `--quick` is the CI smoke mode: tiny sizes, nothing written.
+//! [--quick] [--write]` (`--only` takes search, submit, poll, sync). `--quick` is the CI smoke mode: tiny sizes, nothing written.
 #![forbid(unsafe_code)]
 
 mod poll;
 mod search;
 mod submit;
+mod sync;
 
 use anyhow::Result;
 use std::time::Duration;
@@ -57,13 +58,21 @@ fn main() -> Result<()> {
     let rows: usize = value("--rows")
         .and_then(|v| v.parse().ok())
         .unwrap_or(if quick { 20_000 } else { 1_000_000 });
-    let only = value("--only").unwrap_or_else(|| "search,submit,poll".into());
+    let only = value("--only").unwrap_or_else(|| "search,submit,poll,sync".into());
     let mut sections = Vec::new();
     if only.contains("submit") {
         sections.push(("submit", submit::run(if quick { 50 } else { 500 })?));
     }
     if only.contains("poll") {
         sections.push(("poll", poll::run(if quick { 1 } else { 5 })?));
+    }
+    if only.contains("sync") {
+        let (rows, docs) = if quick {
+            (5_000, 500)
+        } else {
+            (rows, rows / 10)
+        };
+        sections.push(("sync", sync::run(rows, docs)?));
     }
     if only.contains("search") {
         sections.push(("search", search::run(rows)?));
