@@ -39,6 +39,18 @@ impl StateHash {
         }
     }
 
+    /// Adds an item named by its kind's key, as stored in a database row. Returns false
+    /// (and adds nothing) for a kind this version does not know.
+    pub fn add_item(&mut self, kind_key: &str, id: &str, body: &str) -> bool {
+        match ContentKind::from_key(kind_key) {
+            Some(kind) => {
+                self.add(&item_hash(kind, id, body));
+                true
+            }
+            None => false,
+        }
+    }
+
     pub fn to_hex(&self) -> String {
         hex::encode(self.0)
     }

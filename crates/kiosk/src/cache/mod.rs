@@ -395,13 +395,8 @@ impl Cache {
         let mut hash = StateHash::EMPTY;
         let mut n = 0;
         while let Some(r) = rows.next()? {
-            let kind: String = r.get(0)?;
-            let id: String = r.get(1)?;
-            let body: String = r.get(2)?;
-            if let Some(kind) = ContentKind::from_key(&kind) {
-                hash.add(&item_hash(kind, &id, &body));
-                n += 1;
-            }
+            let (kind, id, body): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            n += u64::from(hash.add_item(&kind, &id, &body));
         }
         Ok((hash, n))
     }

@@ -486,12 +486,8 @@ impl Store for SqliteStore {
             let mut rows = stmt.query([scope.as_str()])?;
             let mut hash = StateHash::EMPTY;
             while let Some(r) = rows.next()? {
-                let kind: String = r.get(0)?;
-                let id: String = r.get(1)?;
-                let body: String = r.get(2)?;
-                if let Some(kind) = ContentKind::from_key(&kind) {
-                    hash.add(&item_hash(kind, &id, &body));
-                }
+                let (kind, id, body): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+                hash.add_item(&kind, &id, &body);
             }
             Ok(hash)
         })
