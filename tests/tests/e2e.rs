@@ -214,15 +214,7 @@ fn finance_guides_notices_and_finding_ones_own_subsidy_row() -> Result<()> {
     );
     w.shot("e2e-subsidy-search")?;
     w.tap("[data-testid=key-clear]")?;
-    let tail: String = row
-        .id_masked
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let tail = gongkai_model::idcard::tail(&row.id_masked);
     for ch in tail.to_lowercase().chars() {
         w.tap(&format!("[data-testid=key-{ch}]"))?;
     }

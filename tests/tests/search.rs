@@ -24,16 +24,7 @@ fn search_matches_a_brute_force_scan_on_a_million_rows() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let n = row_count();
     let (cache, rows) = gongkai_tests::bigdata::subsidy_cache(tmp.path(), n)?;
-    let tail_of = |r: &SubsidyRow| {
-        r.id_masked
-            .chars()
-            .rev()
-            .take(4)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<String>()
-    };
+    let tail_of = |r: &SubsidyRow| gongkai_model::idcard::tail(&r.id_masked);
     let probe_tail = tail_of(&rows[n / 2].1);
     let queries: Vec<(String, Predicate)> = vec![
         (

@@ -66,6 +66,16 @@ pub fn mask(id: &str) -> String {
         .collect()
 }
 
+/// The last 4 characters of an ID number, upper-case: what a resident types to find their
+/// row, and what the kiosk indexes.
+pub fn tail(id: &str) -> String {
+    let chars: Vec<char> = id.trim().chars().collect();
+    chars[chars.len().saturating_sub(4)..]
+        .iter()
+        .collect::<String>()
+        .to_ascii_uppercase()
+}
+
 /// True if the text contains something that looks like an unmasked 18-character ID.
 /// Used by the server before publishing and by tests that search kiosk files.
 pub fn contains_full_id(text: &str) -> bool {
@@ -112,5 +122,7 @@ mod tests {
         assert!(contains_full_id("身份证41078119900101123X号"));
         assert!(contains_full_id("410781199001011234"));
         assert!(!contains_full_id("电话13800138000"));
+        assert_eq!(tail("4107**********123x"), "123X");
+        assert_eq!(tail("12"), "12");
     }
 }

@@ -356,11 +356,7 @@ impl Cache {
                 etag
             ],
         )?;
-        tx.execute("DELETE FROM staging WHERE scope = ?1", [scope.as_str()])?;
-        tx.execute(
-            "DELETE FROM staging_state WHERE scope = ?1",
-            [scope.as_str()],
-        )?;
+        clear_staging(&tx, scope)?;
         tx.commit()?;
         drop(conn);
         self.scope_state(scope)?
@@ -378,11 +374,7 @@ impl Cache {
         scope: &ScopeId,
     ) -> Result<(), CacheError> {
         let tx = conn.transaction()?;
-        tx.execute("DELETE FROM staging WHERE scope = ?1", [scope.as_str()])?;
-        tx.execute(
-            "DELETE FROM staging_state WHERE scope = ?1",
-            [scope.as_str()],
-        )?;
+        clear_staging(&tx, scope)?;
         tx.commit()?;
         Ok(())
     }
@@ -535,6 +527,16 @@ impl Cache {
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Forgets everything staged for a scope (inside the caller's transaction).
+fn clear_staging(conn: &Connection, scope: &ScopeId) -> Result<(), CacheError> {
+    conn.execute("DELETE FROM staging WHERE scope = ?1", [scope.as_str()])?;
+    conn.execute(
+        "DELETE FROM staging_state WHERE scope = ?1",
+        [scope.as_str()],
+    )?;
+    Ok(())
 }
 
 fn read_staging(conn: &Connection, scope: &ScopeId) -> Result<Option<StagingState>, CacheError> {

@@ -3,6 +3,7 @@
 //! disagree with what is shown.
 
 use super::CacheError;
+use gongkai_model::idcard;
 use gongkai_model::names::{self, NameQuery};
 use gongkai_model::SubsidyRow;
 use rusqlite::types::Value;
@@ -99,13 +100,7 @@ pub(super) fn put(
     let Ok(row) = serde_json::from_str::<SubsidyRow>(body) else {
         return Ok(());
     };
-    let tail: String = {
-        let chars: Vec<char> = row.id_masked.chars().collect();
-        chars[chars.len().saturating_sub(4)..]
-            .iter()
-            .collect::<String>()
-            .to_ascii_uppercase()
-    };
+    let tail = idcard::tail(&row.id_masked);
     tx.prepare_cached(
         "INSERT INTO subsidy_rows(scope, id, list_id, name, id_masked, id_tail, village_name,
                                   household_size, area_centimu, amount)
@@ -173,7 +168,7 @@ pub(super) fn search(
     let (matches, mut args): (String, Vec<Value>) = match names::classify(query) {
         NameQuery::Empty => (String::new(), vec![]),
         NameQuery::IdTail(t) if t.chars().count() >= 4 => {
-            let tail: String = t.chars().skip(t.chars().count() - 4).collect();
+            let tail = idcard::tail(&t);
             (
                 "SELECT rid FROM subsidy_rows WHERE list_id = ? AND id_tail = ?".into(),
                 vec![list_id_value(), tail.into()],
