@@ -1,0 +1,13 @@
+//! Imports of lists offices keep in spreadsheets: 补贴名单 and 移民三榜 boards.
+//!
+//! `table::read` turns .xlsx/.xls/.csv bytes into rows; `check::guess` finds the header
+//! and maps columns; `check::check` checks every row and reports every problem in
+//! Chinese. Nothing here publishes: the server publishes a checked file only when it has
+//! no errors, in one transaction, so a bad file never leaves a half-imported list.
+#![forbid(unsafe_code)]
+
+pub mod check;
+pub mod table;
+
+pub use check::{check, guess, Checked, Field, ImportRow, ListKind, MapError, Mapping, RowError};
+pub use table::{read, Cell, ReadError, Row, Table};
