@@ -207,6 +207,7 @@ fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
