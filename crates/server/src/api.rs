@@ -98,6 +98,11 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/scopes/{scope}/head", get(head))
         .route("/v1/scopes/{scope}/changes", get(changes))
         .route("/v1/blobs/{name}", get(blob))
+        .route("/v1/changelog", get(changelog))
+        .route(
+            "/v1/scopes/{scope}/items/{kind}/{id}/history",
+            get(item_history),
+        )
         .route("/v1/complaints", axum::routing::post(crate::intake::upload))
         .route("/v1/complaints/{code}", get(crate::intake::lookup))
         .route("/v1/staff/complaints", get(crate::staff::list))
@@ -244,4 +249,38 @@ async fn blob(
         }
         None => Ok(([(header::CACHE_CONTROL, immutable)], Body::from(bytes)).into_response()),
     }
+}
+
+#[derive(Debug, Deserialize)]
+struct LogQuery {
+    #[serde(default)]
+    after: u64,
+    limit: Option<u32>,
+}
+
+/// The public change log, oldest first, in pages: anyone can fetch it all and recompute
+/// the chain (`gongkai_protocol::changelog::verify_chain`).
+async fn changelog(
+    State(st): State<AppState>,
+    Query(q): Query<LogQuery>,
+) -> Result<Json<Vec<gongkai_protocol::changelog::LogEntry>>, ApiError> {
+    let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
+    let store = st.store.clone();
+    Ok(Json(
+        blocking(move || store.changelog(q.after, limit)).await?,
+    ))
+}
+
+/// Every version of one item: when it was published, corrected or withdrawn, by whom.
+async fn item_history(
+    State(st): State<AppState>,
+    Path((scope, kind, id)): Path<(String, String, String)>,
+) -> Result<Json<Vec<gongkai_protocol::changelog::LogEntry>>, ApiError> {
+    let scope = parse_scope(&scope)?;
+    let kind = gongkai_model::ContentKind::from_key(&kind)
+        .ok_or_else(|| ApiError::new(StatusCode::BAD_REQUEST, "bad_kind", "未知内容类型"))?;
+    let store = st.store.clone();
+    Ok(Json(
+        blocking(move || store.item_history(&scope, kind, &id)).await?,
+    ))
 }

@@ -77,7 +77,9 @@ enum Command {
         #[command(subcommand)]
         action: ComplaintAction,
     },
-    /// Recompute every scope's state hash from its items and compare with the stored one.
+    /// Recompute every scope's state hash from its items and compare with the stored one,
+    /// then walk the public change log: every link, every entry's hash, and every live
+    /// item against its latest entry. Reports the first broken link.
     Verify {
         #[arg(long)]
         data: PathBuf,
@@ -206,6 +208,7 @@ fn main() -> anyhow::Result<()> {
                         kind,
                         id,
                         body: Some(body.trim().to_string()),
+                        private_id: None,
                     }
                 }
                 (false, None) => bail!("--body-file is required unless --delete"),
@@ -241,8 +244,22 @@ fn main() -> anyhow::Result<()> {
                 );
                 bad += usize::from(!ok);
             }
+            let report = store.verify_changelog()?;
+            println!(
+                "change log: {} entries verified, head {}",
+                report.entries, report.head
+            );
+            if let Some(broken) = &report.broken {
+                println!("change log BROKEN at {broken}");
+            }
+            for item in &report.unlogged {
+                println!("item does not match its change-log entry: {item}");
+            }
             if bad > 0 {
                 bail!("{bad} scope(s) do not match their state hash");
+            }
+            if report.broken.is_some() || !report.unlogged.is_empty() {
+                bail!("the change log does not verify");
             }
             Ok(())
         }

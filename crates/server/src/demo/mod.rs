@@ -99,10 +99,9 @@ pub fn build(store: &SqliteStore, blobs: &BlobStore) -> Result<DemoSummary, Stor
         store.publish(&township, &t_notices)?;
 
         if *t_code == "419901102" {
-            let (edits, private) = people::grain_subsidy_list(&mut rng, t_name, today)?;
+            let edits = people::grain_subsidy_list(&mut rng, t_name, today)?;
             summary.subsidy_rows += edits.len() - 1;
             store.publish(&township, &edits)?;
-            store.put_private_ids(ContentKind::SubsidyRow, &private)?;
         }
 
         for (v_code, v_name) in *villages {
@@ -113,10 +112,9 @@ pub fn build(store: &SqliteStore, blobs: &BlobStore) -> Result<DemoSummary, Stor
             summary.finance_statements += statements.len();
             store.publish(&village, &statements)?;
 
-            let (dibao, private) = people::dibao_list(&mut rng, v_name, t_name, today)?;
+            let dibao = people::dibao_list(&mut rng, v_name, t_name, today)?;
             summary.subsidy_rows += dibao.len() - 1;
             store.publish(&village, &dibao)?;
-            store.put_private_ids(ContentKind::SubsidyRow, &private)?;
 
             let v_notices = notices(&format!("{v_name}村民委员会"), VILLAGE_NOTICES, today);
             summary.notices += v_notices.len();

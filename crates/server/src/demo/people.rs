@@ -110,11 +110,11 @@ fn err(e: impl std::fmt::Display) -> StoreError {
     }
 }
 
-/// A list ready to publish: its edits (header first, then rows) and, for the server's
-/// private table, each row id with the full ID number behind it.
-pub type PublishedList = (Vec<Edit>, Vec<(String, String)>);
+/// A list ready to publish: header first, then rows, each row carrying the full ID number
+/// for the server's private table.
+pub type PublishedList = Vec<Edit>;
 
-/// Builds a list header and its rows; returns the edits and (row id, full ID) pairs.
+/// Builds a list header and its rows.
 fn list(
     list_id: &str,
     header: impl FnOnce(u32, Fen) -> SubsidyList,
@@ -129,13 +129,11 @@ fn list(
         list_id,
         &header(rows.len() as u32, total),
     )];
-    let mut private = Vec::with_capacity(rows.len());
     for (i, (full_id, row)) in rows.into_iter().enumerate() {
         let row_id = format!("{list_id}-{:05}", i + 1);
-        edits.push(Edit::put(ContentKind::SubsidyRow, row_id.clone(), &row));
-        private.push((row_id, full_id));
+        edits.push(Edit::put(ContentKind::SubsidyRow, row_id, &row).with_private_id(full_id));
     }
-    Ok((edits, private))
+    Ok(edits)
 }
 
 /// The township's 粮食直补 (耕地地力保护补贴) list: one row per farming household, paid

@@ -7,7 +7,10 @@
 
 mod sqlite;
 
+mod changelog;
 mod complaints;
+
+pub use changelog::ChainReport;
 
 pub use complaints::{StaffDetail, StaffEvent, StaffRow, Transition};
 
@@ -16,6 +19,7 @@ pub use sqlite::SqliteStore;
 use gongkai_model::calendar::Calendar;
 use gongkai_model::complaint::TrackingCode;
 use gongkai_model::{ContentKind, ScopeId};
+use gongkai_protocol::changelog::LogEntry;
 use gongkai_protocol::complaints::{ComplaintUpload, PublicStatus};
 use gongkai_protocol::{Change, StateHash};
 
@@ -48,6 +52,9 @@ pub struct Edit {
     pub kind: ContentKind,
     pub id: String,
     pub body: Option<String>,
+    /// The full ID number behind a masked row, kept server-side only (in the same
+    /// transaction as the row).
+    pub private_id: Option<String>,
 }
 
 impl Edit {
@@ -58,6 +65,7 @@ impl Edit {
             // Serializing our own model types cannot fail: they have no maps with
             // non-string keys and no custom serializers that error.
             body: Some(serde_json::to_string(body).unwrap_or_default()),
+            private_id: None,
         }
     }
 
@@ -66,6 +74,37 @@ impl Edit {
             kind,
             id: id.into(),
             body: None,
+            private_id: None,
+        }
+    }
+
+    pub fn with_private_id(mut self, id_number: impl Into<String>) -> Edit {
+        self.private_id = Some(id_number.into());
+        self
+    }
+}
+
+/// Who publishes, for the change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Provenance {
+    pub actor: String,
+    /// The approved draft this publish comes from.
+    pub draft: Option<i64>,
+}
+
+impl Provenance {
+    /// The server itself (demo build, command-line publish, complaint answers).
+    pub fn system() -> Provenance {
+        Provenance {
+            actor: "system".into(),
+            draft: None,
+        }
+    }
+
+    pub fn user(name: &str) -> Provenance {
+        Provenance {
+            actor: name.to_string(),
+            draft: None,
         }
     }
 }
@@ -95,8 +134,31 @@ pub struct ChangesRead {
 pub trait Store: Send + Sync + 'static {
     /// Creates the scope if it does not exist; renames it if it does.
     fn ensure_scope(&self, scope: &ScopeId, name: &str) -> Result<ScopeHead, StoreError>;
-    /// Applies all edits in one transaction, each getting the next sequence number.
-    fn publish(&self, scope: &ScopeId, edits: &[Edit]) -> Result<ScopeHead, StoreError>;
+    /// Applies all edits in one transaction, each getting the next sequence number and
+    /// an entry in the change log.
+    fn publish_as(
+        &self,
+        scope: &ScopeId,
+        edits: &[Edit],
+        by: &Provenance,
+    ) -> Result<ScopeHead, StoreError>;
+    /// [`Store::publish_as`] by the server itself.
+    fn publish(&self, scope: &ScopeId, edits: &[Edit]) -> Result<ScopeHead, StoreError> {
+        self.publish_as(scope, edits, &Provenance::system())
+    }
+    /// Change-log entries after `after`, oldest first.
+    fn changelog(&self, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError>;
+    /// The newest change-log entries under a scope-code prefix (subsidy rows left out).
+    fn recent_changes(&self, scope_prefix: &str, limit: u32) -> Result<Vec<LogEntry>, StoreError>;
+    /// Every version of one item, oldest first.
+    fn item_history(
+        &self,
+        scope: &ScopeId,
+        kind: ContentKind,
+        id: &str,
+    ) -> Result<Vec<LogEntry>, StoreError>;
+    /// Recomputes the whole chain and checks every live item against it.
+    fn verify_changelog(&self) -> Result<ChainReport, StoreError>;
     fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError>;
     /// The same as [`Store::head`], for the polling hot path: always current (any commit,
     /// from any process, is seen at once), and cheap enough to call on an async worker

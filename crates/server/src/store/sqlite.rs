@@ -1,9 +1,10 @@
 //! The embedded SQLite back-end: one writer connection, a small pool of readers (WAL lets
 //! them read while a publish is committing).
 
-use super::{ChangesRead, Edit, ScopeHead, Store, StoreError};
+use super::{ChainReport, ChangesRead, Edit, Provenance, ScopeHead, Store, StoreError};
 use gongkai_db::Durability;
 use gongkai_model::{content::summarize, idcard, ContentKind, ScopeId};
+use gongkai_protocol::changelog::{LogAction, LogEntry};
 use gongkai_protocol::{item_hash, Change, ChangeOp, StateHash};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
@@ -44,6 +45,7 @@ CREATE TABLE private_ids (
     super::complaints::MIGRATION_ACTIONS,
     super::complaints::MIGRATION_STAFF,
     super::complaints::MIGRATION_LIMIT,
+    super::changelog::MIGRATION,
 ];
 
 pub struct SqliteStore {
@@ -105,43 +107,6 @@ impl SqliteStore {
         // transaction back, so the connection is still sound.
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         f(&mut guard)
-    }
-
-    /// Records the full ID number behind a published row (server-only).
-    pub fn put_private_id(
-        &self,
-        kind: ContentKind,
-        id: &str,
-        id_number: &str,
-    ) -> Result<(), StoreError> {
-        self.with_writer(|c| {
-            c.execute(
-                "INSERT OR REPLACE INTO private_ids(kind, id, id_number) VALUES (?1, ?2, ?3)",
-                params![kind.key(), id, id_number],
-            )?;
-            Ok(())
-        })
-    }
-
-    /// Stores many private IDs in one transaction (imports of large lists).
-    pub fn put_private_ids(
-        &self,
-        kind: ContentKind,
-        rows: &[(String, String)],
-    ) -> Result<(), StoreError> {
-        self.with_writer(|c| {
-            let tx = c.transaction()?;
-            {
-                let mut stmt = tx.prepare(
-                    "INSERT OR REPLACE INTO private_ids(kind, id, id_number) VALUES (?1, ?2, ?3)",
-                )?;
-                for (id, number) in rows {
-                    stmt.execute(params![kind.key(), id, number])?;
-                }
-            }
-            tx.commit()?;
-            Ok(())
-        })
     }
 }
 
@@ -212,11 +177,29 @@ fn publish_locked(
     c: &mut Connection,
     scope: &ScopeId,
     edits: &[Edit],
+    by: &Provenance,
 ) -> Result<ScopeHead, StoreError> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let mut head = read_head(&tx, scope)?;
+    let head = publish_in(&tx, scope, edits, by)?;
+    tx.commit()?;
+    Ok(head)
+}
+
+/// The body of a publish, inside the caller's transaction (reviews publish and mark the
+/// draft approved in one transaction).
+fn publish_in(
+    tx: &rusqlite::Transaction<'_>,
+    scope: &ScopeId,
+    edits: &[Edit],
+    by: &Provenance,
+) -> Result<ScopeHead, StoreError> {
+    let mut head = read_head(tx, scope)?;
     let now = now_unix();
+    let mut log = super::changelog::Appender::start(tx)?;
     {
+        let mut private_stmt = tx.prepare_cached(
+            "INSERT OR REPLACE INTO private_ids(kind, id, id_number) VALUES (?1, ?2, ?3)",
+        )?;
         let mut old_stmt = tx.prepare_cached(
             "SELECT body, item_hash FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
         )?;
@@ -253,6 +236,26 @@ fn publish_locked(
                 head.item_count += 1;
             }
             head.seq += 1;
+            let action = match (old_live, edit.body.is_some()) {
+                (false, _) => LogAction::Publish,
+                (true, true) => LogAction::Correct,
+                (true, false) => LogAction::Withdraw,
+            };
+            log.append(
+                tx,
+                now,
+                scope.as_str(),
+                edit.kind.key(),
+                &edit.id,
+                action,
+                head.seq,
+                new_hash.map(hex::encode).unwrap_or_default(),
+                &by.actor,
+                by.draft,
+            )?;
+            if let Some(number) = &edit.private_id {
+                private_stmt.execute(params![edit.kind.key(), edit.id, number])?;
+            }
             put_stmt.execute(params![
                 scope.as_str(),
                 edit.kind.key(),
@@ -273,8 +276,22 @@ fn publish_locked(
             head.item_count as i64
         ],
     )?;
-    tx.commit()?;
     Ok(head)
+}
+
+/// Sanitizes and checks every body before the write lock is taken.
+fn prepare(edits: &[Edit]) -> Result<Vec<Edit>, StoreError> {
+    let mut prepared = Vec::with_capacity(edits.len());
+    for edit in edits {
+        let mut edit = edit.clone();
+        if let Some(body) = &edit.body {
+            let clean = clean_rich_text(&edit, body)?;
+            check_body(&edit, &clean)?;
+            edit.body = Some(clean);
+        }
+        prepared.push(edit);
+    }
+    Ok(prepared)
 }
 
 fn now_unix() -> i64 {
@@ -293,18 +310,40 @@ impl Store for SqliteStore {
         })
     }
 
-    fn publish(&self, scope: &ScopeId, edits: &[Edit]) -> Result<ScopeHead, StoreError> {
-        let mut prepared = Vec::with_capacity(edits.len());
-        for edit in edits {
-            let mut edit = edit.clone();
-            if let Some(body) = &edit.body {
-                let clean = clean_rich_text(&edit, body)?;
-                check_body(&edit, &clean)?;
-                edit.body = Some(clean);
-            }
-            prepared.push(edit);
-        }
-        self.with_writer(|c| publish_locked(c, scope, &prepared))
+    fn publish_as(
+        &self,
+        scope: &ScopeId,
+        edits: &[Edit],
+        by: &Provenance,
+    ) -> Result<ScopeHead, StoreError> {
+        let prepared = prepare(edits)?;
+        self.with_writer(|c| publish_locked(c, scope, &prepared, by))
+    }
+
+    fn changelog(&self, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+        self.with_reader(|c| super::changelog::page(c, after, limit))
+    }
+
+    fn recent_changes(&self, scope_prefix: &str, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+        self.with_reader(|c| super::changelog::recent(c, scope_prefix, limit))
+    }
+
+    fn item_history(
+        &self,
+        scope: &ScopeId,
+        kind: ContentKind,
+        id: &str,
+    ) -> Result<Vec<LogEntry>, StoreError> {
+        self.with_reader(|c| super::changelog::item(c, scope.as_str(), kind.key(), id))
+    }
+
+    fn verify_changelog(&self) -> Result<ChainReport, StoreError> {
+        self.with_reader(|c| {
+            let tx = c.transaction()?;
+            let report = super::changelog::verify(&tx)?;
+            tx.finish()?;
+            Ok(report)
+        })
     }
 
     fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
@@ -445,7 +484,7 @@ impl Store for SqliteStore {
                         answer: status.answer.clone(),
                     };
                     let edit = Edit::put(ContentKind::Answer, status.code.as_str(), &answer);
-                    publish_locked(c, &scope, &[edit])?;
+                    publish_locked(c, &scope, &[edit], &Provenance::system())?;
                 }
             }
             Ok(status)
@@ -553,6 +592,7 @@ mod tests {
             kind: ContentKind::Notice,
             id: "n".into(),
             body: Some(r#"{"title":"名单","publisher":"村委会","body_html":"<p>王某 41990119800101123X</p>","publish_at":"2026-11-01T00:00:00Z","expire_at":null}"#.into()),
+            private_id: None,
         };
         assert!(matches!(
             store.publish(&scope, &[leak]),
@@ -583,6 +623,7 @@ mod rich_text_tests {
             kind: ContentKind::Notice,
             id: "n".into(),
             body: Some(r#"{"title":"通知","publisher":"县政府","body_html":"<p onclick=\"x()\">停水</p><script>alert(1)</script>","publish_at":"2026-11-01T00:00:00Z","expire_at":null}"#.into()),
+            private_id: None,
         };
         store
             .publish(&scope, &[notice])
@@ -636,5 +677,107 @@ mod poll_tests {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(serving.poll_head(&scope).ok(), Some(after.clone()));
         assert_ne!(after.seq, before.seq);
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod changelog_tests {
+    use super::*;
+    use gongkai_model::Notice;
+
+    fn notice(title: &str) -> Notice {
+        Notice {
+            title: title.into(),
+            publisher: "石桥村村民委员会".into(),
+            body_html: "<p>停水通知</p>".into(),
+            publish_at: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
+            expire_at: None,
+        }
+    }
+
+    #[test]
+    fn publish_correct_withdraw_are_logged_and_tampering_is_found() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite");
+        let store = SqliteStore::open(&path).unwrap();
+        let scope = ScopeId::parse("419901102201").unwrap();
+        store.ensure_scope(&scope, "石桥村").unwrap();
+        let by = Provenance::user("村干部张");
+        store
+            .publish_as(
+                &scope,
+                &[Edit::put(ContentKind::Notice, "n1", &notice("停水"))],
+                &by,
+            )
+            .unwrap();
+        // The same content again is no change and no entry.
+        store
+            .publish_as(
+                &scope,
+                &[Edit::put(ContentKind::Notice, "n1", &notice("停水"))],
+                &by,
+            )
+            .unwrap();
+        store
+            .publish(
+                &scope,
+                &[Edit::put(
+                    ContentKind::Notice,
+                    "n1",
+                    &notice("停水（更正）"),
+                )],
+            )
+            .unwrap();
+        store
+            .publish(&scope, &[Edit::delete(ContentKind::Notice, "n1")])
+            .unwrap();
+        store
+            .publish(
+                &scope,
+                &[Edit::put(ContentKind::Notice, "n2", &notice("开会"))],
+            )
+            .unwrap();
+
+        let history = store
+            .item_history(&scope, ContentKind::Notice, "n1")
+            .unwrap();
+        let actions: Vec<_> = history.iter().map(|e| e.action).collect();
+        assert_eq!(
+            actions,
+            [LogAction::Publish, LogAction::Correct, LogAction::Withdraw]
+        );
+        assert_eq!(history[0].actor, "村干部张");
+        let report = store.verify_changelog().unwrap();
+        assert_eq!(report.entries, 4);
+        assert!(
+            report.broken.is_none() && report.unlogged.is_empty(),
+            "{report:?}"
+        );
+
+        // Someone edits a log row directly in the database: found, at that entry.
+        let raw = Connection::open(&path).unwrap();
+        raw.execute("UPDATE changelog SET actor = '县领导' WHERE n = 2", [])
+            .unwrap();
+        let report = store.verify_changelog().unwrap();
+        assert_eq!(report.broken.as_ref().map(|b| b.n), Some(2), "{report:?}");
+        raw.execute("UPDATE changelog SET actor = 'system' WHERE n = 2", [])
+            .unwrap();
+        assert!(store.verify_changelog().unwrap().broken.is_none());
+
+        // Someone edits a published item's body without publishing: found by item.
+        raw.execute(
+            "UPDATE items SET body = replace(body, '开会', '不开会') WHERE id = 'n2'",
+            [],
+        )
+        .unwrap();
+        let report = store.verify_changelog().unwrap();
+        assert_eq!(report.unlogged, vec!["419901102201/notice/n2".to_string()]);
+
+        // Deleting an entry in the middle breaks the chain there.
+        raw.execute("DELETE FROM changelog WHERE n = 3", [])
+            .unwrap();
+        let report = store.verify_changelog().unwrap();
+        assert_eq!(report.broken.as_ref().map(|b| b.n), Some(3), "{report:?}");
     }
 }
