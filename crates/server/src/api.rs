@@ -92,7 +92,6 @@ async fn blocking<T: Send + 'static>(
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/", get(console::index))
         .route("/v1/health", get(health))
         .route("/v1/pubkey", get(pubkey))
         .route("/v1/scopes/{scope}/head", get(head))
@@ -110,6 +109,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v1/staff/complaints/{code}/actions",
             axum::routing::post(crate::staff::act),
+        )
+        .merge(
+            console::routes().layer(axum::extract::DefaultBodyLimit::max(
+                console::imports_max_upload(),
+            )),
         )
         .with_state(state)
 }

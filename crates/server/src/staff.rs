@@ -5,7 +5,7 @@
 //! do not exist.
 
 use crate::api::{ApiError, AppState};
-use crate::store::Transition;
+use crate::store::{StoreError, Transition};
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
@@ -23,8 +23,12 @@ pub struct Staff {
 }
 
 impl Staff {
-    fn may_see(&self, office: &str) -> bool {
-        self.office.as_deref().is_none_or(|o| o == office)
+    /// An office sees its own filings and those of its sub-offices: 柳湾乡人民政府 also
+    /// sees 柳湾乡人民政府（移民工作站）.
+    pub fn may_see(&self, office: &str) -> bool {
+        self.office
+            .as_deref()
+            .is_none_or(|o| !o.is_empty() && office.starts_with(o))
     }
 }
 
@@ -98,16 +102,26 @@ pub async fn list(
     State(st): State<AppState>,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<ListedFiling>>, ApiError> {
+    let view = q.view.unwrap_or_else(|| "all".into());
+    Ok(Json(listed(&st, staff, &view).await?))
+}
+
+/// A staff member's filings, earliest due first, with overdue and due-soon marked;
+/// `view` is `all`, `overdue` or `due_soon`.
+pub async fn listed(
+    st: &AppState,
+    staff: Staff,
+    view: &str,
+) -> Result<Vec<ListedFiling>, StoreError> {
     let store = st.store.clone();
-    let office = staff.office.clone();
-    let rows = tokio::task::spawn_blocking(move || store.complaints(office.as_deref()))
+    let rows = tokio::task::spawn_blocking(move || store.complaints(None))
         .await
-        .map_err(|_| unauthorized())??;
+        .map_err(|_| StoreError::Refused("任务失败".into()))??;
     let today = today();
     let soon = st.calendar.add_working_days(today, 3, &[]).date;
-    let view = q.view.unwrap_or_else(|| "all".into());
     let out = rows
         .into_iter()
+        .filter(|r| staff.may_see(&r.office))
         .map(|r| {
             let due = r
                 .due_on
@@ -126,13 +140,13 @@ pub async fn list(
                 due_on: r.due_on,
             }
         })
-        .filter(|f| match view.as_str() {
+        .filter(|f| match view {
             "overdue" => f.overdue,
             "due_soon" => f.due_soon,
             _ => true,
         })
         .collect();
-    Ok(Json(out))
+    Ok(out)
 }
 
 pub async fn detail(
@@ -141,13 +155,23 @@ pub async fn detail(
     Path(code): Path<String>,
 ) -> Result<Json<crate::store::StaffDetail>, ApiError> {
     let code = TrackingCode::parse(&code).map_err(|_| not_found())?;
-    let store = st.store.clone();
-    let d = tokio::task::spawn_blocking(move || store.complaint_detail(&code))
-        .await
-        .map_err(|_| not_found())??
-        .filter(|d| staff.may_see(&d.public.office))
-        .ok_or_else(not_found)?;
+    let d = detail_for(&st, staff, code).await?.ok_or_else(not_found)?;
     Ok(Json(d))
+}
+
+/// One filing in full, if this staff member may see it.
+pub async fn detail_for(
+    st: &AppState,
+    staff: Staff,
+    code: TrackingCode,
+) -> Result<Option<crate::store::StaffDetail>, StoreError> {
+    let store = st.store.clone();
+    Ok(
+        tokio::task::spawn_blocking(move || store.complaint_detail(&code))
+            .await
+            .map_err(|_| StoreError::Refused("任务失败".into()))??
+            .filter(|d| staff.may_see(&d.public.office)),
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -166,9 +190,22 @@ pub async fn act(
     Json(action): Json<Action>,
 ) -> Result<Json<gongkai_protocol::complaints::PublicStatus>, ApiError> {
     let code = TrackingCode::parse(&code).map_err(|_| not_found())?;
+    let status = act_as(&st, staff, code, action)
+        .await?
+        .ok_or_else(not_found)?;
+    Ok(Json(status))
+}
+
+/// An action on a filing by a staff member; `None` if they may not see it.
+pub async fn act_as(
+    st: &AppState,
+    staff: Staff,
+    code: TrackingCode,
+    action: Action,
+) -> Result<Option<gongkai_protocol::complaints::PublicStatus>, StoreError> {
     let store = st.store.clone();
     let calendar = st.calendar.clone();
-    let status = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let Some(current) = store.complaint_status(&code)? else {
             return Ok(None);
         };
@@ -187,7 +224,5 @@ pub async fn act(
         store.complaint_transition(&t, &calendar).map(Some)
     })
     .await
-    .map_err(|_| not_found())??
-    .ok_or_else(not_found)?;
-    Ok(Json(status))
+    .map_err(|_| StoreError::Refused("任务失败".into()))?
 }

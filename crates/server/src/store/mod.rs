@@ -9,8 +9,10 @@ mod sqlite;
 
 mod changelog;
 mod complaints;
+pub mod console;
 
 pub use changelog::ChainReport;
+pub use console::{DraftRow, ImportRecord, NewDraft, NewUser, Role, User};
 
 pub use complaints::{StaffDetail, StaffEvent, StaffRow, Transition};
 
@@ -197,6 +199,49 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<(), StoreError>;
     /// The (name, office) a live token belongs to.
     fn staff_by_token(&self, token_sha256: &str) -> Result<Option<(String, String)>, StoreError>;
+
+    // --- Console: accounts, sessions, imports, review -------------------------------
+
+    /// Creates an account, or resets it (role, scope, office, password) if the user name
+    /// exists.
+    fn create_user(&self, user: &NewUser) -> Result<i64, StoreError>;
+    /// An enabled account and its password hash.
+    fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>, StoreError>;
+    fn user(&self, id: i64) -> Result<Option<User>, StoreError>;
+    fn create_session(
+        &self,
+        token_sha256: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    /// The user and CSRF token of a live session.
+    fn session(&self, token_sha256: &str) -> Result<Option<(User, String)>, StoreError>;
+    fn delete_session(&self, token_sha256: &str) -> Result<(), StoreError>;
+    /// Records a failed login under `key`; returns the failures in the last `window` s.
+    fn login_failed(&self, key: &str, window: i64) -> Result<u32, StoreError>;
+    fn login_failures(&self, key: &str, window: i64) -> Result<u32, StoreError>;
+    fn clear_login_failures(&self, key: &str) -> Result<(), StoreError>;
+    fn save_import(&self, record: &ImportRecord) -> Result<i64, StoreError>;
+    fn import(&self, id: i64) -> Result<Option<ImportRecord>, StoreError>;
+    fn set_import_mapping(&self, id: i64, mapping_json: &str) -> Result<(), StoreError>;
+    /// Ends an import and deletes its file.
+    fn finish_import(&self, id: i64, status: &str, draft: Option<i64>) -> Result<(), StoreError>;
+    /// Queues a posting for review.
+    fn submit_draft(&self, draft: &NewDraft) -> Result<i64, StoreError>;
+    fn drafts(&self, scope_prefix: &str, limit: u32) -> Result<Vec<DraftRow>, StoreError>;
+    fn drafts_by(&self, author_id: i64, limit: u32) -> Result<Vec<DraftRow>, StoreError>;
+    fn draft(&self, id: i64) -> Result<Option<(DraftRow, Vec<Edit>)>, StoreError>;
+    /// 保密审查: approve (publishes the draft in the same transaction, logged as the
+    /// author's, approved by the reviewer) or reject with a reason the author sees. The
+    /// reviewer may not be the author. Scope is the caller's check.
+    fn review_draft(
+        &self,
+        id: i64,
+        reviewer: &User,
+        approve: bool,
+        reason: &str,
+    ) -> Result<DraftRow, StoreError>;
 }
 
 /// A filing as the server records it: the upload plus where it was routed and when due.

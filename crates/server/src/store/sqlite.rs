@@ -46,6 +46,7 @@ CREATE TABLE private_ids (
     super::complaints::MIGRATION_STAFF,
     super::complaints::MIGRATION_LIMIT,
     super::changelog::MIGRATION,
+    super::console::MIGRATION,
 ];
 
 pub struct SqliteStore {
@@ -515,6 +516,142 @@ impl Store for SqliteStore {
 
     fn staff_by_token(&self, token_sha256: &str) -> Result<Option<(String, String)>, StoreError> {
         self.with_reader(|c| super::complaints::staff_by_token(c, token_sha256))
+    }
+
+    fn create_user(&self, user: &super::NewUser) -> Result<i64, StoreError> {
+        self.with_writer(|c| super::console::create_user(c, user, now_unix()))
+    }
+
+    fn user_for_login(&self, username: &str) -> Result<Option<(super::User, String)>, StoreError> {
+        self.with_reader(|c| super::console::user_for_login(c, username))
+    }
+
+    fn user(&self, id: i64) -> Result<Option<super::User>, StoreError> {
+        self.with_reader(|c| super::console::user_by_id(c, id))
+    }
+
+    fn create_session(
+        &self,
+        token_sha256: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.with_writer(|c| {
+            super::console::create_session(c, token_sha256, user_id, csrf, now_unix(), expires_at)
+        })
+    }
+
+    fn session(&self, token_sha256: &str) -> Result<Option<(super::User, String)>, StoreError> {
+        self.with_reader(|c| super::console::session(c, token_sha256, now_unix()))
+    }
+
+    fn delete_session(&self, token_sha256: &str) -> Result<(), StoreError> {
+        self.with_writer(|c| super::console::delete_session(c, token_sha256))
+    }
+
+    fn login_failed(&self, key: &str, window: i64) -> Result<u32, StoreError> {
+        let now = now_unix();
+        self.with_writer(|c| super::console::login_failed(c, key, now, now - window))
+    }
+
+    fn login_failures(&self, key: &str, window: i64) -> Result<u32, StoreError> {
+        let now = now_unix();
+        self.with_writer(|c| super::console::failures_since(c, key, now - window))
+    }
+
+    fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
+        self.with_writer(|c| super::console::clear_failures(c, key))
+    }
+
+    fn save_import(&self, record: &super::ImportRecord) -> Result<i64, StoreError> {
+        self.with_writer(|c| super::console::save_import(c, record))
+    }
+
+    fn import(&self, id: i64) -> Result<Option<super::ImportRecord>, StoreError> {
+        self.with_reader(|c| super::console::import(c, id))
+    }
+
+    fn set_import_mapping(&self, id: i64, mapping_json: &str) -> Result<(), StoreError> {
+        self.with_writer(|c| super::console::set_import_mapping(c, id, mapping_json))
+    }
+
+    fn finish_import(&self, id: i64, status: &str, draft: Option<i64>) -> Result<(), StoreError> {
+        self.with_writer(|c| super::console::finish_import(c, id, status, draft))
+    }
+
+    fn submit_draft(&self, draft: &super::NewDraft) -> Result<i64, StoreError> {
+        // Bodies are checked now, so a cadre hears about a bad posting at once and a
+        // reviewer never approves something that cannot be published.
+        let prepared = super::NewDraft {
+            edits: prepare(&draft.edits)?,
+            ..draft.clone()
+        };
+        self.with_writer(|c| super::console::insert_draft(c, &prepared, now_unix()))
+    }
+
+    fn drafts(&self, scope_prefix: &str, limit: u32) -> Result<Vec<super::DraftRow>, StoreError> {
+        self.with_reader(|c| super::console::drafts(c, scope_prefix, limit))
+    }
+
+    fn drafts_by(&self, author_id: i64, limit: u32) -> Result<Vec<super::DraftRow>, StoreError> {
+        self.with_reader(|c| super::console::drafts_by(c, author_id, limit))
+    }
+
+    fn draft(&self, id: i64) -> Result<Option<(super::DraftRow, Vec<Edit>)>, StoreError> {
+        self.with_reader(|c| super::console::draft(c, id))
+    }
+
+    fn review_draft(
+        &self,
+        id: i64,
+        reviewer: &super::User,
+        approve: bool,
+        reason: &str,
+    ) -> Result<super::DraftRow, StoreError> {
+        self.with_writer(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let Some((row, edits)) = super::console::draft(&tx, id)? else {
+                return Err(StoreError::Refused("没有这份待审稿件".into()));
+            };
+            if row.status != "pending" {
+                return Err(StoreError::Refused("这份稿件已经审核过了".into()));
+            }
+            if row.author_id == reviewer.id {
+                return Err(StoreError::Refused(
+                    "不能审核自己提交的稿件，请由另一位审核员审核".into(),
+                ));
+            }
+            if !approve && reason.trim().is_empty() {
+                return Err(StoreError::Refused("退回时请写明原因，提交人会看到".into()));
+            }
+            super::console::mark_reviewed(
+                &tx,
+                id,
+                reviewer.id,
+                approve,
+                reason.trim(),
+                now_unix(),
+            )?;
+            if approve {
+                let scope = ScopeId::parse(&row.scope)
+                    .map_err(|e| StoreError::UnknownScope(e.to_string()))?;
+                let by = Provenance {
+                    actor: format!("{}（审核：{}）", row.author, reviewer.display_name),
+                    draft: Some(id),
+                };
+                publish_in(&tx, &scope, &edits, &by)?;
+            }
+            tx.execute(
+                "UPDATE imports SET status = ?2, upload = NULL WHERE draft = ?1",
+                params![id, if approve { "published" } else { "rejected" }],
+            )?;
+            let row = super::console::draft(&tx, id)?
+                .map(|(r, _)| r)
+                .ok_or_else(|| StoreError::Refused("没有这份待审稿件".into()))?;
+            tx.commit()?;
+            Ok(row)
+        })
     }
 
     fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError> {

@@ -1,0 +1,78 @@
+//! The start page: for visitors, what the console is and where the public record is;
+//! for staff, what is waiting for them.
+
+use super::{auth, blocking, page, Result};
+use crate::api::AppState;
+use crate::store::Role;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use maud::html;
+
+pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    let Some(session) = auth::optional(&st, &headers).await else {
+        return Ok(page(
+            "欢迎",
+            None,
+            html! {
+                p { "这里是云溪县政务公开、村务公开的管理平台。县、乡镇、村的工作人员登录后发布内容、审核村级公开、办理群众诉求。" }
+                p { "每一次发布、更正和撤回都记入 " a href="/history" { "公开记录" } "，任何人都可以查看和核验。" }
+                p { a.button href="/login" { "工作人员登录" } }
+            },
+        ));
+    };
+    let user = session.user.clone();
+    let u = user.clone();
+    let (pending, mine) = blocking(&st.store, move |s| {
+        let prefix = u.scope.as_str().to_string();
+        let pending = if u.publishes_directly() {
+            s.drafts(&prefix, 500)?
+                .into_iter()
+                .filter(|d| d.status == "pending")
+                .count()
+        } else {
+            0
+        };
+        let mine = s.drafts_by(u.id, 20)?;
+        Ok((pending, mine))
+    })
+    .await?;
+    let filings = if user.office.is_empty() {
+        None
+    } else {
+        let staff = super::complaints::staff_of(&user);
+        Some(crate::staff::listed(&st, staff, "all").await?)
+    };
+    Ok(page(
+        "工作台",
+        Some(&user),
+        html! {
+            p { "您好，" (user.display_name) "（" (user.role.label()) "）。" }
+            div.tiles {
+                @if user.publishes_directly() {
+                    a.tile href="/review" {
+                        strong { (pending) } span { "份稿件待审核" }
+                    }
+                }
+                @if let Some(f) = &filings {
+                    a.tile href="/complaints?view=overdue" {
+                        strong.warn[f.iter().any(|x| x.overdue)] { (f.iter().filter(|x| x.overdue).count()) }
+                        span { "件诉求已超期" }
+                    }
+                    a.tile href="/complaints?view=due_soon" {
+                        strong { (f.iter().filter(|x| x.due_soon).count()) } span { "件 3 个工作日内到期" }
+                    }
+                }
+                a.tile href="/notices/new" { strong { "＋" } span { "发通知公告" } }
+                a.tile href="/imports/new" { strong { "⇪" } span { "导入补贴名单或三榜" } }
+            }
+            @if user.role == Role::VillageCadre {
+                p.hint { "村干部提交的内容须经乡镇审核（保密审查）后才会出现在村里的公开屏上。" }
+            }
+            @if !mine.is_empty() {
+                h2 { "我最近提交的稿件" }
+                (super::review::draft_table(&mine))
+            }
+        },
+    ))
+}

@@ -1,0 +1,622 @@
+//! Importing 补贴名单 and 三榜 boards from spreadsheets: upload (with a progress bar),
+//! preview with every bad row and why, column re-mapping, then publish (or submit for
+//! review) in one transaction. A file with any error cannot be published, so a list is
+//! never half-imported. The uploaded file holds full ID numbers; it is deleted as soon
+//! as the import is published, submitted or discarded.
+
+use super::{auth::Session, csrf_field, page, scopes_for, ConsoleError, Result};
+use crate::api::AppState;
+use crate::store::{Edit, ImportRecord, NewDraft, Provenance, User};
+use axum::extract::{Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use chrono::NaiveDate;
+use gongkai_import::{Checked, Field, ListKind, Mapping};
+use gongkai_model::{
+    idcard, ContentKind, RelocationBoard, RelocationRow, ScopeId, SubsidyList, SubsidyRow,
+};
+use maud::{html, Markup};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// Largest upload: a 10⁵-row list as .xlsx is about 4 MB, as CSV about 6 MB.
+pub const MAX_UPLOAD: usize = 32 * 1024 * 1024;
+
+/// What the clerk said about the list besides the file.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct ImportMeta {
+    pub list_kind: String,
+    pub programme: String,
+    pub year: i32,
+    pub issuer: String,
+    pub round: u8,
+    pub posting_from: String,
+    pub posting_until: String,
+    pub objection_place: String,
+    pub objection_phone: String,
+}
+
+impl ImportMeta {
+    fn kind(&self) -> ListKind {
+        if self.list_kind == "board" {
+            ListKind::Board
+        } else {
+            ListKind::Subsidy
+        }
+    }
+}
+
+pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Response> {
+    let user = &session.user;
+    let scopes = scopes_for(&st, user).await?;
+    let today = crate::demo::today();
+    let year = chrono::Datelike::year(&today);
+    Ok(page(
+        "导入名单",
+        Some(user),
+        html! {
+            p.hint { "支持 Excel（.xlsx、.xls）和 CSV（含 GBK 编码）。表头可以在标题行下面；系统会自动识别“姓名”“身份证号”“金额”等列，识别不对的可以在预览页改。每一行都会检查，有错的行会逐条列出，改好后重新上传。" }
+            form.card method="post" action="/imports" enctype="multipart/form-data" data-progress="upload-progress" {
+                (csrf_field(&session))
+                label { "名单类型"
+                    select name="list_kind" {
+                        option value="subsidy" { "补贴名单（粮食直补、低保、救灾等）" }
+                        option value="board" { "移民三榜（某一榜）" }
+                    }
+                }
+                label { "公开到"
+                    select name="scope" required {
+                        @for (code, name) in &scopes {
+                            option value=(code.as_str()) { (name) "（" (super::level_label(code)) "）" }
+                        }
+                    }
+                }
+                fieldset {
+                    legend { "补贴名单填写" }
+                    label { "补贴项目" input name="programme" placeholder="例：耕地地力保护补贴（粮食直补）"; }
+                    label { "年度" input name="year" type="number" value=(year) min="2000" max="2100"; }
+                    label { "发放单位" input name="issuer" placeholder="例：石桥镇人民政府、云溪县财政局"; }
+                }
+                fieldset {
+                    legend { "三榜填写" }
+                    label { "第几榜"
+                        select name="round" {
+                            option value="1" { "第一榜：移民身份确认" }
+                            option value="2" { "第二榜：实物指标及补偿" }
+                            option value="3" { "第三榜：人口核定" }
+                        }
+                    }
+                    div.row {
+                        label { "公示开始" input type="date" name="posting_from" value=(today.to_string()); }
+                        label { "公示截止" input type="date" name="posting_until" value=((today + chrono::Duration::days(7)).to_string()); }
+                    }
+                    label { "异议受理地点" input name="objection_place" placeholder="例：柳湾乡移民工作站"; }
+                    label { "异议电话" input name="objection_phone" placeholder="例：0398-6125066"; }
+                }
+                label { "文件" input type="file" name="file" accept=".xlsx,.xls,.csv,.txt" required; }
+                progress id="upload-progress" max="100" value="0" hidden {}
+                p id="upload-progress-text" class="hint" hidden {}
+                button type="submit" { "上传并检查" }
+            }
+        },
+    ))
+}
+
+pub async fn upload(
+    session: Session,
+    State(st): State<AppState>,
+    mut multipart: Multipart,
+) -> Result<Response> {
+    let user = session.user.clone();
+    let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| bad("上传中断或文件过大（最大 32 MB），请重试"))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "file" {
+            let filename = field.file_name().unwrap_or("名单").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| bad("上传中断或文件过大（最大 32 MB），请重试"))?;
+            file = Some((filename, bytes.to_vec()));
+        } else {
+            let text = field.text().await.unwrap_or_default();
+            fields.insert(name, text);
+        }
+    }
+    session.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let scope = ScopeId::parse(&get("scope")).map_err(|_| bad("请选择公开到哪里"))?;
+    if !user.covers(&scope) {
+        return Err(ConsoleError::not_found().for_user(&user));
+    }
+    let (filename, bytes) = file.ok_or_else(|| bad("请选择要上传的文件"))?;
+    if bytes.is_empty() {
+        return Err(bad("文件是空的"));
+    }
+    let meta = ImportMeta {
+        list_kind: if get("list_kind") == "board" {
+            "board".into()
+        } else {
+            "subsidy".into()
+        },
+        programme: get("programme"),
+        year: get("year").parse().unwrap_or(0),
+        issuer: get("issuer"),
+        round: get("round").parse().unwrap_or(1),
+        posting_from: get("posting_from"),
+        posting_until: get("posting_until"),
+        objection_place: get("objection_place"),
+        objection_phone: get("objection_phone"),
+    };
+    check_meta(&meta).map_err(|m| bad(&m))?;
+    // Reading the file now reports an unreadable one at once, before anything is saved.
+    let table = gongkai_import::read(&bytes).map_err(|e| bad(&e.to_string()))?;
+    let mapping = gongkai_import::guess(&table, meta.kind()).ok();
+    let record = ImportRecord {
+        id: 0,
+        user_id: user.id,
+        scope,
+        list_kind: meta.list_kind.clone(),
+        filename,
+        meta: serde_json::to_string(&meta).unwrap_or_default(),
+        mapping: mapping.and_then(|m| serde_json::to_string(&m).ok()),
+        upload: Some(bytes),
+        status: "preview".into(),
+        created_at: chrono::Utc::now().timestamp(),
+        draft: None,
+    };
+    let id = super::blocking(&st.store, move |s| s.save_import(&record)).await?;
+    Ok(Redirect::to(&format!("/imports/{id}")).into_response())
+}
+
+fn check_meta(meta: &ImportMeta) -> std::result::Result<(), String> {
+    match meta.kind() {
+        ListKind::Subsidy => {
+            if meta.programme.is_empty() {
+                return Err("请填写补贴项目名称".into());
+            }
+            if !(2000..=2100).contains(&meta.year) {
+                return Err("年度不对".into());
+            }
+            if meta.issuer.is_empty() {
+                return Err("请填写发放单位".into());
+            }
+        }
+        ListKind::Board => {
+            if !(1..=3).contains(&meta.round) {
+                return Err("请选择第几榜".into());
+            }
+            let from: NaiveDate = meta.posting_from.parse().map_err(|_| "公示开始日期不对")?;
+            let until: NaiveDate = meta.posting_until.parse().map_err(|_| "公示截止日期不对")?;
+            if until < from {
+                return Err("公示截止日期不能早于开始日期".into());
+            }
+            if meta.objection_place.is_empty() || meta.objection_phone.is_empty() {
+                return Err("请填写异议受理地点和电话，群众要看到到哪里提异议".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The import, if this user may see it (the uploader, or anyone above them who covers
+/// its scope and may review).
+async fn load(st: &AppState, user: &User, id: i64) -> Result<(ImportRecord, ImportMeta)> {
+    let record = super::blocking(&st.store, move |s| s.import(id))
+        .await?
+        .filter(|r| r.user_id == user.id || user.may_review(&r.scope))
+        .ok_or_else(|| ConsoleError::not_found().for_user(user))?;
+    let meta: ImportMeta = serde_json::from_str(&record.meta).unwrap_or_default();
+    Ok((record, meta))
+}
+
+struct Examined {
+    format: String,
+    mapping: Option<Mapping>,
+    checked: Option<Checked>,
+    problem: Option<String>,
+}
+
+fn examine(record: &ImportRecord, meta: &ImportMeta) -> Examined {
+    let Some(bytes) = &record.upload else {
+        return Examined {
+            format: String::new(),
+            mapping: None,
+            checked: None,
+            problem: Some("这次导入已经结束，文件已删除。".into()),
+        };
+    };
+    let table = match gongkai_import::read(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            return Examined {
+                format: String::new(),
+                mapping: None,
+                checked: None,
+                problem: Some(e.to_string()),
+            }
+        }
+    };
+    let mapping = record
+        .mapping
+        .as_deref()
+        .and_then(|m| serde_json::from_str::<Mapping>(m).ok())
+        .map(Ok)
+        .unwrap_or_else(|| gongkai_import::guess(&table, meta.kind()));
+    match mapping {
+        Ok(mapping) => {
+            let checked = gongkai_import::check(&table, &mapping, meta.kind());
+            Examined {
+                format: table.format,
+                mapping: Some(mapping),
+                checked: Some(checked),
+                problem: None,
+            }
+        }
+        Err(e) => Examined {
+            format: table.format,
+            mapping: None,
+            checked: None,
+            problem: Some(e.to_string()),
+        },
+    }
+}
+
+/// How many bad rows the page lists in full (all are counted; a file with thousands of
+/// bad rows usually has one systematic mistake, visible in the first hundreds).
+const SHOWN_ERRORS: usize = 500;
+
+pub async fn preview(
+    session: Session,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let user = session.user.clone();
+    let (record, meta) = load(&st, &user, id).await?;
+    let status = record.status.clone();
+    let filename = record.filename.clone();
+    let ex = tokio::task::spawn_blocking(move || examine(&record, &meta))
+        .await
+        .map_err(|_| ConsoleError::bad("检查失败").for_user(&user))?;
+    let meta: ImportMeta = load(&st, &user, id).await?.1;
+    let body = html! {
+        dl.facts {
+            dt { "文件" } dd { (filename) @if !ex.format.is_empty() { "（" (ex.format) "）" } }
+            dt { "类型" } dd { (if meta.kind() == ListKind::Board { format!("移民三榜 · 第{}榜", meta.round) } else { format!("{} · {}年", meta.programme, meta.year) }) }
+            dt { "状态" } dd { (status_label(&status)) }
+        }
+        @if let Some(p) = &ex.problem { p.error role="alert" { (p) } }
+        @if let Some(c) = &ex.checked {
+            @if let Some(t) = &c.title { p { "表格标题：" strong { (t) } } }
+            @if c.is_clean() {
+                p.ok { "检查通过：共 " (c.rows.len()) " 行，金额合计 " (c.total) "。" }
+            } @else {
+                p.error role="alert" {
+                    "有 " (c.errors.len()) " 处问题，整份名单不能发布。请按下表逐行改正后重新上传（已上传的内容不会发布）。"
+                }
+            }
+        }
+        @if status == "preview" {
+            @if let Some(m) = &ex.mapping { (mapping_form(&session, id, m, &meta)) }
+            @if let Some(c) = &ex.checked {
+                @if c.is_clean() {
+                    form.inline method="post" action=(format!("/imports/{id}/publish")) {
+                        (csrf_field(&session))
+                        button type="submit" {
+                            @if user.publishes_directly() { "发布这份名单" } @else { "提交乡镇审核" }
+                        }
+                    }
+                }
+            }
+            form.inline method="post" action=(format!("/imports/{id}/discard")) {
+                (csrf_field(&session))
+                button.secondary type="submit" { "放弃这次导入" }
+            }
+        }
+        @if let Some(c) = &ex.checked {
+            @if !c.errors.is_empty() { (error_table(c)) }
+            @if !c.rows.is_empty() { (sample_table(c)) }
+        }
+    };
+    Ok(page("导入预览", Some(&session.user), body))
+}
+
+fn status_label(s: &str) -> &'static str {
+    match s {
+        "preview" => "待检查和发布",
+        "submitted" => "已提交审核",
+        "published" => "已发布",
+        "rejected" => "审核未通过",
+        "discarded" => "已放弃",
+        _ => "",
+    }
+}
+
+fn mapping_form(session: &Session, id: i64, m: &Mapping, meta: &ImportMeta) -> Markup {
+    html! {
+        details.card open[m.columns.iter().any(|(_, c)| c.is_none())] {
+            summary { "列对应（表头在第 " (m.header_line) " 行）" }
+            form method="post" action=(format!("/imports/{id}/mapping")) {
+                (csrf_field(session))
+                div.grid {
+                    @for (field, required) in meta.kind().fields() {
+                        label {
+                            (field.label()) @if *required { " *" }
+                            select name=(field.key()) {
+                                option value="" selected[m.column(*field).is_none()] { "（无此列）" }
+                                @for (i, h) in m.headers.iter().enumerate() {
+                                    option value=(i) selected[m.column(*field) == Some(i)] {
+                                        (column_letter(i)) " 列：" (h)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                button.secondary type="submit" { "按此对应重新检查" }
+            }
+        }
+    }
+}
+
+/// Excel's column name for a 0-based index: A … Z, AA …
+fn column_letter(mut i: usize) -> String {
+    let mut s = Vec::new();
+    loop {
+        s.push(b'A' + (i % 26) as u8);
+        if i < 26 {
+            break;
+        }
+        i = i / 26 - 1;
+    }
+    s.reverse();
+    String::from_utf8(s).unwrap_or_default()
+}
+
+fn error_table(c: &Checked) -> Markup {
+    html! {
+        h2 { "需要改正的行" }
+        table.errors {
+            thead { tr { th { "行号" } th { "列" } th { "填写的内容" } th { "问题" } } }
+            tbody {
+                @for e in c.errors.iter().take(SHOWN_ERRORS) {
+                    tr {
+                        td { @if e.line == 0 { "整个文件" } @else { "第 " (e.line) " 行" } }
+                        td { (e.field.map(Field::label).unwrap_or("")) }
+                        td { (e.value) }
+                        td { (e.message) }
+                    }
+                }
+            }
+        }
+        @if c.errors.len() > SHOWN_ERRORS {
+            p.hint { "另有 " (c.errors.len() - SHOWN_ERRORS) " 处问题未列出，改正以上问题后重新上传即可看到。" }
+        }
+    }
+}
+
+fn sample_table(c: &Checked) -> Markup {
+    html! {
+        h2 { "检查通过的行（前 20 行，身份证号已遮蔽，公开时也是这样）" }
+        table {
+            thead { tr { th { "行号" } th { "姓名" } th { "身份证号" } th { "人口" } th { "金额" } } }
+            tbody {
+                @for r in c.rows.iter().take(20) {
+                    tr {
+                        td { (r.line) }
+                        td { (r.name) }
+                        td { (idcard::mask(&r.id_number)) }
+                        td { (r.household_size.map(|n| n.to_string()).unwrap_or_default()) }
+                        td { (r.amount) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn remap(
+    session: Session,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Result<Response> {
+    session.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let user = session.user.clone();
+    let (record, meta) = load(&st, &user, id).await?;
+    if record.status != "preview" {
+        return Err(ConsoleError::bad("这次导入已经结束").for_user(&user));
+    }
+    let ex = tokio::task::spawn_blocking(move || examine(&record, &meta))
+        .await
+        .map_err(|_| ConsoleError::bad("检查失败").for_user(&user))?;
+    let Some(mut mapping) = ex.mapping else {
+        return Err(ConsoleError::bad(ex.problem.unwrap_or_default()).for_user(&user));
+    };
+    for (key, value) in &form {
+        if let Some(field) = Field::from_key(key) {
+            mapping.set(field, value.parse().ok());
+        }
+    }
+    let json = serde_json::to_string(&mapping).unwrap_or_default();
+    super::blocking(&st.store, move |s| s.set_import_mapping(id, &json)).await?;
+    Ok(Redirect::to(&format!("/imports/{id}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    csrf: String,
+}
+
+pub async fn discard(
+    session: Session,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response> {
+    session.check_csrf(&f.csrf)?;
+    let (record, _) = load(&st, &session.user, id).await?;
+    if record.status == "preview" {
+        super::blocking(&st.store, move |s| s.finish_import(id, "discarded", None)).await?;
+    }
+    Ok(Redirect::to("/imports/new").into_response())
+}
+
+/// Builds the items a checked list publishes as.
+fn edits(
+    record: &ImportRecord,
+    meta: &ImportMeta,
+    checked: &Checked,
+    scope_name: &str,
+) -> Vec<Edit> {
+    match meta.kind() {
+        ListKind::Subsidy => {
+            let list_id = format!("import-{}-{}-{}", meta.year, record.scope, record.id);
+            let header = SubsidyList {
+                programme: meta.programme.clone(),
+                year: meta.year,
+                area_name: scope_name.to_string(),
+                issuer: meta.issuer.clone(),
+                row_count: checked.rows.len() as u32,
+                total: checked.total,
+            };
+            let mut out = vec![Edit::put(
+                ContentKind::SubsidyList,
+                list_id.clone(),
+                &header,
+            )];
+            for (i, r) in checked.rows.iter().enumerate() {
+                let row = SubsidyRow {
+                    list_id: list_id.clone(),
+                    village_name: r.village.clone().unwrap_or_else(|| scope_name.to_string()),
+                    name: r.name.clone(),
+                    id_masked: idcard::mask(&r.id_number),
+                    household_size: r.household_size.unwrap_or(1),
+                    area_centimu: r.area_centimu,
+                    amount: r.amount,
+                };
+                out.push(
+                    Edit::put(
+                        ContentKind::SubsidyRow,
+                        format!("{list_id}-{:06}", i + 1),
+                        &row,
+                    )
+                    .with_private_id(r.id_number.clone()),
+                );
+            }
+            out
+        }
+        ListKind::Board => {
+            let title = match meta.round {
+                1 => "移民身份确认第一榜",
+                2 => "实物指标及补偿第二榜",
+                _ => "人口核定第三榜",
+            };
+            let board = RelocationBoard {
+                village_name: scope_name.to_string(),
+                round: meta.round,
+                title: format!("{scope_name}{title}"),
+                posting_from: meta.posting_from.parse().unwrap_or_default(),
+                posting_until: meta.posting_until.parse().unwrap_or_default(),
+                objection_place: meta.objection_place.clone(),
+                objection_phone: meta.objection_phone.clone(),
+                rows: checked
+                    .rows
+                    .iter()
+                    .map(|r| RelocationRow {
+                        household_id: r.household_id.clone().unwrap_or_default(),
+                        head_name: r.name.clone(),
+                        id_masked: idcard::mask(&r.id_number),
+                        persons: r.household_size.unwrap_or(1),
+                        detail: r.detail.clone().unwrap_or_default(),
+                        compensation: r.amount,
+                    })
+                    .collect(),
+            };
+            // The same id per village and round as the demo's boards, so a re-import of a
+            // corrected board is a correction (更正) of that board, logged as such.
+            vec![Edit::put(
+                ContentKind::RelocationBoard,
+                format!("relocation-{scope_name}-{}", meta.round),
+                &board,
+            )]
+        }
+    }
+}
+
+pub async fn publish(
+    session: Session,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response> {
+    session.check_csrf(&f.csrf)?;
+    let user = session.user.clone();
+    let (record, meta) = load(&st, &user, id).await?;
+    if record.status != "preview" {
+        return Err(ConsoleError::bad("这次导入已经结束").for_user(&user));
+    }
+    let scope_name = {
+        let scope = record.scope.clone();
+        super::blocking(&st.store, move |s| s.head(&scope))
+            .await?
+            .name
+    };
+    let store = st.store.clone();
+    let u = user.clone();
+    // Publishing re-reads and re-checks the stored file: what is published is exactly
+    // what was checked, never a stale preview. Ids derive from the import's id, so a
+    // retry after a crash republishes identical items (no change, no duplicate).
+    let published = tokio::task::spawn_blocking(move || -> Result<bool> {
+        let ex = examine(&record, &meta);
+        let checked = ex
+            .checked
+            .filter(Checked::is_clean)
+            .ok_or_else(|| ConsoleError::bad("名单还有错误，不能发布。请改正后重新上传。"))?;
+        let edits = edits(&record, &meta, &checked, &scope_name);
+        if u.publishes_directly() {
+            store.publish_as(&record.scope, &edits, &Provenance::user(&u.display_name))?;
+            store.finish_import(record.id, "published", None)?;
+            return Ok(true);
+        }
+        let (title, summary) = match meta.kind() {
+            ListKind::Subsidy => (
+                format!("{}{}年{}名单", scope_name, meta.year, meta.programme),
+                format!(
+                    "补贴名单 · {} 户 · 合计 {}",
+                    checked.rows.len(),
+                    checked.total
+                ),
+            ),
+            ListKind::Board => (
+                format!("{}移民三榜第{}榜", scope_name, meta.round),
+                format!("移民三榜 · {} 户", checked.rows.len()),
+            ),
+        };
+        let draft = store.submit_draft(&NewDraft {
+            scope: record.scope.clone(),
+            title,
+            summary,
+            source: "console".into(),
+            author_id: u.id,
+            edits,
+        })?;
+        store.finish_import(record.id, "submitted", Some(draft))?;
+        Ok(false)
+    })
+    .await
+    .map_err(|_| ConsoleError::bad("发布失败，请重试").for_user(&user))?
+    .map_err(|e| e.for_user(&user))?;
+    Ok(Redirect::to(if published { "/history" } else { "/drafts" }).into_response())
+}

@@ -1,0 +1,292 @@
+//! The web console served by the central server: server-rendered pages (maud), a little
+//! progressive JavaScript (`console.js`, upload progress only), no inline script or
+//! style, so the Content-Security-Policy can be `default-src 'self'`.
+//!
+//! Every page that changes something is a POST with the session's CSRF token, and every
+//! handler checks the user's role and scope on the server before reading or writing:
+//! what a user may not touch looks exactly like something that does not exist.
+
+pub mod auth;
+mod complaints;
+mod exports;
+mod history;
+mod home;
+mod imports;
+mod notices;
+mod overview;
+mod review;
+
+use crate::api::AppState;
+use crate::store::{Store, StoreError, User};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use gongkai_model::{ScopeId, ScopeLevel};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+use std::sync::Arc;
+
+pub use auth::Session;
+
+/// The largest request the console accepts (list uploads).
+pub fn imports_max_upload() -> usize {
+    imports::MAX_UPLOAD
+}
+
+const CSS: &str = include_str!("console.css");
+const JS: &str = include_str!("console.js");
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home::index))
+        .route("/scopes", get(overview::index))
+        .route("/console.css", get(|| async { asset(CSS, "text/css") }))
+        .route(
+            "/console.js",
+            get(|| async { asset(JS, "text/javascript") }),
+        )
+        .route("/login", get(auth::login_page).post(auth::login))
+        .route("/logout", post(auth::logout))
+        .route("/history", get(history::index))
+        .route("/history/{scope}/{kind}/{id}", get(history::item))
+        .route("/notices/new", get(notices::new_page))
+        .route("/notices", post(notices::create))
+        .route("/imports/new", get(imports::new_page))
+        .route("/imports", post(imports::upload))
+        .route("/imports/{id}", get(imports::preview))
+        .route("/imports/{id}/mapping", post(imports::remap))
+        .route("/imports/{id}/publish", post(imports::publish))
+        .route("/imports/{id}/discard", post(imports::discard))
+        .route("/review", get(review::queue))
+        .route("/review/{id}", get(review::detail).post(review::decide))
+        .route("/drafts", get(review::mine))
+        .route("/complaints", get(complaints::inbox))
+        .route(
+            "/complaints/{code}",
+            get(complaints::detail).post(complaints::act),
+        )
+        .route("/exports/complaints.xlsx", get(exports::complaints))
+        .route(
+            "/exports/subsidy/{scope}/{list}",
+            get(exports::subsidy_list),
+        )
+}
+
+fn asset(body: &'static str, mime: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "max-age=300"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A page as the browser gets it: the shell with the navigation the user's role allows,
+/// and headers that keep it from being framed or running anything but our own script.
+pub fn page(title: &str, user: Option<&User>, body: Markup) -> Response {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " · 公开 · 政务村务公开管理平台" }
+                link rel="stylesheet" href="/console.css";
+                script src="/console.js" defer {}
+            }
+            body {
+                header.top {
+                    a.brand href="/" { "公开 · 政务村务公开管理平台" }
+                    nav {
+                        @if let Some(u) = user {
+                            @if u.publishes_directly() {
+                                a href="/review" { "审核" }
+                            } @else {
+                                a href="/drafts" { "我的稿件" }
+                            }
+                            a href="/notices/new" { "发通知" }
+                            a href="/imports/new" { "导入名单" }
+                            @if !u.office.is_empty() {
+                                a href="/complaints" { "诉求办理" }
+                            }
+                            a href="/history" { "公开记录" }
+                            span.who { (u.display_name) " · " (u.role.label()) }
+                            form.inline method="post" action="/logout" {
+                                button.link type="submit" { "退出" }
+                            }
+                        } @else {
+                            a href="/history" { "公开记录" }
+                            a href="/scopes" { "发布区域" }
+                            a href="/login" { "登录" }
+                        }
+                    }
+                }
+                main {
+                    h1 { (title) }
+                    (body)
+                }
+            }
+        }
+    };
+    let mut resp = markup.into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+        ),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}
+
+/// An error page. Forbidden and missing things both answer 404 with the same words, so
+/// probing another village's drafts or filings learns nothing.
+#[derive(Debug)]
+pub struct ConsoleError {
+    status: StatusCode,
+    message: String,
+    /// Boxed: the error travels through every handler's Result.
+    user: Option<Box<User>>,
+}
+
+impl ConsoleError {
+    pub fn not_found() -> ConsoleError {
+        ConsoleError {
+            status: StatusCode::NOT_FOUND,
+            message: "没有找到，或您没有查看的权限。".into(),
+            user: None,
+        }
+    }
+
+    pub fn bad(message: impl Into<String>) -> ConsoleError {
+        ConsoleError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            message: message.into(),
+            user: None,
+        }
+    }
+
+    pub fn forbidden() -> ConsoleError {
+        ConsoleError {
+            status: StatusCode::FORBIDDEN,
+            message: "页面已过期或请求无效，请返回后刷新页面再试。".into(),
+            user: None,
+        }
+    }
+
+    pub fn for_user(mut self, user: &User) -> ConsoleError {
+        self.user = Some(Box::new(user.clone()));
+        self
+    }
+}
+
+impl From<StoreError> for ConsoleError {
+    fn from(e: StoreError) -> ConsoleError {
+        match e {
+            StoreError::Refused(m) => ConsoleError::bad(m),
+            StoreError::BadBody { reason, .. } => ConsoleError::bad(format!("内容有误：{reason}")),
+            StoreError::UnmaskedId { .. } => ConsoleError::bad(
+                "内容里有完整的身份证号，不能公开。请只保留前 4 位和后 4 位，中间用 * 代替。",
+            ),
+            StoreError::UnknownScope(_) => ConsoleError::not_found(),
+            other => {
+                tracing::error!(error = %other, "console store error");
+                ConsoleError {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    message: "服务器内部错误，请稍后再试。已保存的内容不受影响。".into(),
+                    user: None,
+                }
+            }
+        }
+    }
+}
+
+impl IntoResponse for ConsoleError {
+    fn into_response(self) -> Response {
+        let title = match self.status {
+            StatusCode::NOT_FOUND => "没有找到",
+            StatusCode::FORBIDDEN => "请求无效",
+            StatusCode::UNPROCESSABLE_ENTITY => "无法完成",
+            _ => "出错了",
+        };
+        let body = html! {
+            p.error { (self.message) }
+            p { "请用浏览器的“后退”回到上一页，或 " a href="/" { "回到首页" } "。" }
+        };
+        let mut resp = page(title, self.user.as_deref(), body);
+        *resp.status_mut() = self.status;
+        resp
+    }
+}
+
+pub type Result<T> = std::result::Result<T, ConsoleError>;
+
+/// Runs a store call on the blocking pool.
+pub async fn blocking<T: Send + 'static>(
+    store: &Arc<dyn Store>,
+    f: impl FnOnce(&dyn Store) -> std::result::Result<T, StoreError> + Send + 'static,
+) -> Result<T> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(store.as_ref()))
+        .await
+        .map_err(|_| ConsoleError::from(StoreError::Refused("任务失败".into())))?
+        .map_err(ConsoleError::from)
+}
+
+/// The scopes a user may post to, with names, county first.
+pub async fn scopes_for(st: &AppState, user: &User) -> Result<Vec<(ScopeId, String)>> {
+    let user = user.clone();
+    blocking(&st.store, move |s| {
+        Ok(s.heads()?
+            .into_iter()
+            .filter(|h| user.covers(&h.scope))
+            .map(|h| (h.scope, h.name))
+            .collect())
+    })
+    .await
+}
+
+pub fn level_label(scope: &ScopeId) -> &'static str {
+    match scope.level() {
+        ScopeLevel::County => "县",
+        ScopeLevel::Township => "乡镇",
+        ScopeLevel::Village => "村",
+    }
+}
+
+/// Beijing time for display.
+pub fn beijing(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| {
+            (t + chrono::Duration::hours(8))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// The CSRF field every form carries.
+pub fn csrf_field(session: &Session) -> Markup {
+    html! { input type="hidden" name="csrf" value=(session.csrf); }
+}
+
+/// Text as paragraphs of escaped HTML (notices typed in a plain text box).
+pub fn paragraphs(text: &str) -> String {
+    text.split('\n')
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(|l| format!("<p>{}</p>", maud::html! { (l) }.into_string()))
+        .collect()
+}
+
+pub fn raw(html: &str) -> PreEscaped<String> {
+    PreEscaped(html.to_string())
+}

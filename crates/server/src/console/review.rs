@@ -1,0 +1,227 @@
+//! 保密审查: the township's queue of postings from its villages (and corrections), a
+//! draft shown exactly as it would be published, approve or reject with a reason. A
+//! cadre sees their own drafts and the reviewer's reason.
+
+use super::{auth::Session, beijing, csrf_field, page, raw, ConsoleError, Result};
+use crate::api::AppState;
+use crate::store::{DraftRow, Edit};
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use gongkai_model::{ContentKind, Notice, RelocationBoard, ScopeId, SubsidyList, SubsidyRow};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+fn status_label(s: &str) -> &'static str {
+    match s {
+        "pending" => "待审核",
+        "approved" => "已通过并发布",
+        "rejected" => "已退回",
+        _ => "",
+    }
+}
+
+pub fn draft_table(rows: &[DraftRow]) -> Markup {
+    html! {
+        table {
+            thead { tr { th { "提交时间" } th { "标题" } th { "内容" } th { "公开到" } th { "提交人" } th { "状态" } th { "审核意见" } } }
+            tbody {
+                @for d in rows {
+                    tr.pending[d.status == "pending"] {
+                        td { (beijing(d.created_at)) }
+                        td { a href=(format!("/review/{}", d.id)) { (d.title) } }
+                        td { (d.summary) }
+                        td { (d.scope_name) }
+                        td { (d.author) @if d.source.starts_with("kiosk") { " " span.badge { "公开屏" } } }
+                        td { span.badge.(d.status.as_str()) { (status_label(&d.status)) } }
+                        td { (d.reason) @if let Some(r) = &d.reviewer { " （" (r) "）" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn queue(session: Session, State(st): State<AppState>) -> Result<Response> {
+    let user = session.user.clone();
+    if !user.publishes_directly() {
+        return Ok(Redirect::to("/drafts").into_response());
+    }
+    let prefix = user.scope.as_str().to_string();
+    let rows = super::blocking(&st.store, move |s| s.drafts(&prefix, 200)).await?;
+    Ok(page(
+        "审核（保密审查）",
+        Some(&user),
+        html! {
+            p.hint { "村里提交的通知、名单，以及已公开内容的更正，须经审核才会出现在公开屏上。请核对：不含国家秘密、工作秘密；不含完整身份证号、银行卡号、住址、电话等个人信息；内容准确。" }
+            @if rows.is_empty() { p.empty { "没有稿件。" } } @else { (draft_table(&rows)) }
+        },
+    ))
+}
+
+pub async fn mine(session: Session, State(st): State<AppState>) -> Result<Response> {
+    let user = session.user.clone();
+    let id = user.id;
+    let rows = super::blocking(&st.store, move |s| s.drafts_by(id, 200)).await?;
+    Ok(page(
+        "我的稿件",
+        Some(&user),
+        html! {
+            @if rows.is_empty() { p.empty { "还没有提交过稿件。" } } @else { (draft_table(&rows)) }
+        },
+    ))
+}
+
+/// A draft as residents would see it.
+fn preview(edits: &[Edit]) -> Markup {
+    let parse = |e: &Edit| {
+        e.body
+            .as_deref()
+            .map(serde_json::from_str::<serde_json::Value>)
+    };
+    let first = edits.first();
+    match first.map(|e| e.kind) {
+        Some(ContentKind::Notice) => {
+            let n: Option<Notice> = first
+                .and_then(|e| e.body.as_deref())
+                .and_then(|b| serde_json::from_str(b).ok());
+            match n {
+                Some(n) => html! {
+                    article.notice {
+                        h2 { (n.title) }
+                        p.meta { (n.publisher) " · " (beijing(n.publish_at.timestamp()))
+                            @if let Some(x) = n.expire_at { " · 截止 " (beijing(x.timestamp())) } }
+                        // Bodies were sanitized (ammonia allow-list) when the draft was
+                        // submitted, exactly as they will be published.
+                        (raw(&n.body_html))
+                    }
+                },
+                None => html! { p.error { "内容无法显示" } },
+            }
+        }
+        Some(ContentKind::SubsidyList) => {
+            let header: Option<SubsidyList> = first
+                .and_then(|e| e.body.as_deref())
+                .and_then(|b| serde_json::from_str(b).ok());
+            let rows: Vec<SubsidyRow> = edits
+                .iter()
+                .skip(1)
+                .take(50)
+                .filter_map(|e| e.body.as_deref().and_then(|b| serde_json::from_str(b).ok()))
+                .collect();
+            html! {
+                @if let Some(h) = header {
+                    p { strong { (h.programme) } " · " (h.year) "年 · " (h.area_name) " · 发放单位：" (h.issuer) }
+                    p { "共 " (h.row_count) " 户，合计 " (h.total) "（以下为前 50 户，公开时身份证号只显示前 4 位和后 4 位）" }
+                }
+                table {
+                    thead { tr { th { "姓名" } th { "身份证号" } th { "村组" } th { "人口" } th { "金额" } } }
+                    tbody { @for r in &rows { tr { td { (r.name) } td { (r.id_masked) } td { (r.village_name) } td { (r.household_size) } td { (r.amount) } } } }
+                }
+            }
+        }
+        Some(ContentKind::RelocationBoard) => {
+            let board: Option<RelocationBoard> = first
+                .and_then(|e| e.body.as_deref())
+                .and_then(|b| serde_json::from_str(b).ok());
+            match board {
+                Some(b) => html! {
+                    p { strong { (b.title) } " · 公示 " (b.posting_from) " 至 " (b.posting_until) }
+                    p { "异议受理：" (b.objection_place) " · " (b.objection_phone) }
+                    table {
+                        thead { tr { th { "户编号" } th { "户主" } th { "身份证号" } th { "人口" } th { "情况" } th { "补偿金额" } } }
+                        tbody { @for r in &b.rows { tr { td { (r.household_id) } td { (r.head_name) } td { (r.id_masked) } td { (r.persons) } td { (r.detail) } td { (r.compensation) } } } }
+                    }
+                },
+                None => html! { p.error { "内容无法显示" } },
+            }
+        }
+        _ => html! {
+            ul { @for e in edits.iter().take(50) {
+                li { (e.kind.label()) " · " (e.id) @if e.body.is_none() { "（撤回）" } @else if parse(e).is_none() { "" } }
+            } }
+        },
+    }
+}
+
+pub async fn detail(
+    session: Session,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    let user = session.user.clone();
+    let (row, edits) = super::blocking(&st.store, move |s| s.draft(id))
+        .await?
+        .filter(|(d, _)| {
+            d.author_id == user.id || ScopeId::parse(&d.scope).is_ok_and(|s| user.may_review(&s))
+        })
+        .ok_or_else(|| ConsoleError::not_found().for_user(&session.user))?;
+    let user = &session.user;
+    let may_decide = row.status == "pending"
+        && row.author_id != user.id
+        && ScopeId::parse(&row.scope).is_ok_and(|s| user.may_review(&s));
+    Ok(page(
+        &row.title,
+        Some(user),
+        html! {
+            dl.facts {
+                dt { "公开到" } dd { (row.scope_name) }
+                dt { "提交人" } dd { (row.author) " · " (beijing(row.created_at)) @if row.source.starts_with("kiosk") { " · 在公开屏上提交" } }
+                dt { "内容" } dd { (row.summary) }
+                dt { "状态" } dd { (status_label(&row.status)) @if let Some(r) = &row.reviewer { " · 审核人 " (r) } }
+                @if !row.reason.is_empty() { dt { "审核意见" } dd { (row.reason) } }
+            }
+            section.preview { (preview(&edits)) }
+            @if may_decide {
+                form.card method="post" action=(format!("/review/{}", row.id)) {
+                    (csrf_field(&session))
+                    label { "审核意见（退回时必填，提交人会看到）" textarea name="reason" rows="3" {} }
+                    div.row {
+                        button type="submit" name="decision" value="approve" { "通过并发布" }
+                        button.secondary type="submit" name="decision" value="reject" { "退回修改" }
+                    }
+                }
+            } @else if row.status == "pending" && row.author_id == user.id {
+                p.hint { "等待审核。审核通过后会自动发布到公开屏。" }
+            }
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DecideForm {
+    csrf: String,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn decide(
+    session: Session,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response> {
+    session.check_csrf(&f.csrf)?;
+    let user = session.user.clone();
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(ConsoleError::bad("请选择通过或退回").for_user(&user)),
+    };
+    let u = user.clone();
+    super::blocking(&st.store, move |s| {
+        // Scope is checked against the stored draft inside the same call, so a reviewer
+        // of another township gets "not found", the same as a draft that does not exist.
+        let visible = s
+            .draft(id)?
+            .is_some_and(|(d, _)| ScopeId::parse(&d.scope).is_ok_and(|sc| u.may_review(&sc)));
+        if !visible {
+            return Err(crate::store::StoreError::UnknownScope(String::new()));
+        }
+        s.review_draft(id, &u, approve, &f.reason)
+    })
+    .await
+    .map_err(|e| e.for_user(&user))?;
+    Ok(Redirect::to(&format!("/review/{id}")).into_response())
+}
