@@ -9,6 +9,9 @@ APT_PACKAGES=(
   libwebkit2gtk-4.1-dev libsoup-3.0-dev libgtk-3-dev libjavascriptcoregtk-4.1-dev
   librsvg2-dev libayatana-appindicator3-dev
   xvfb xauth fonts-noto-cjk webkit2gtk-driver imagemagick espeak-ng poppler-utils poppler-data rime-data-pinyin-simp
+  # Console tests: headless Chromium (Playwright drives it), and LibreOffice Calc to
+  # convert spreadsheets the way offices do.
+  chromium libreoffice-calc-nogui
 )
 
 as_root() {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod bigdata;
+pub mod console;
 pub mod webdriver;
 
 use anyhow::Context;
@@ -119,6 +120,7 @@ pub fn demo_data(root: &Path) -> anyhow::Result<DataDir> {
     data.init()?;
     let store = SqliteStore::open(&data.db_path())?;
     demo::build(&store, &BlobStore::new(data.blob_dir()))?;
+    demo::accounts(&store)?;
     Ok(data)
 }
 

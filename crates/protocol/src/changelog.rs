@@ -51,6 +51,9 @@ pub struct LogEntry {
     pub scope: String,
     pub kind: String,
     pub item_id: String,
+    /// The item's title when it was logged (empty for subsidy rows and withdrawals),
+    /// so the public record reads as "关于…的通知", not an id.
+    pub title: String,
     pub action: LogAction,
     /// The scope sequence number the change got.
     pub seq: u64,
@@ -83,6 +86,7 @@ impl LogEntry {
         field(self.scope.as_bytes());
         field(self.kind.as_bytes());
         field(self.item_id.as_bytes());
+        field(self.title.as_bytes());
         field(self.action.key().as_bytes());
         field(&self.seq.to_be_bytes());
         field(self.content_hash.as_bytes());
@@ -146,6 +150,7 @@ mod tests {
                     scope: "419901".into(),
                     kind: "notice".into(),
                     item_id: format!("n{n}"),
+                    title: "停水通知".into(),
                     action: LogAction::Publish,
                     seq: n,
                     content_hash: "ab".repeat(32),

@@ -72,6 +72,26 @@ enum Command {
         #[arg(long)]
         office: String,
     },
+    /// Create a console account (or reset its role, scope and password). The password is
+    /// read from standard input.
+    User {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long)]
+        username: String,
+        /// The name shown in the console and in the public record.
+        #[arg(long)]
+        name: String,
+        /// county_admin, township_reviewer or village_cadre.
+        #[arg(long)]
+        role: String,
+        /// The division code the account works in.
+        #[arg(long)]
+        scope: String,
+        /// The office whose filings it answers (empty for none).
+        #[arg(long, default_value = "")]
+        office: String,
+    },
     /// Filings from kiosks: list them, or act on one as an office.
     Complaints {
         #[command(subcommand)]
@@ -164,6 +184,16 @@ fn main() -> anyhow::Result<()> {
                 summary.subsidy_rows,
                 summary.relocation_boards
             );
+            let accounts = demo::accounts(&store)?;
+            println!(
+                "console accounts: {accounts} ({}), password {}",
+                demo::ACCOUNTS
+                    .iter()
+                    .map(|a| a.0)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                demo::DEMO_PASSWORD
+            );
             println!(
                 "kiosk configurations: {} files in {}",
                 written,
@@ -221,6 +251,32 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Complaints { action } => complaints(action),
+        Command::User {
+            data,
+            username,
+            name,
+            role,
+            scope,
+            office,
+        } => {
+            let store = SqliteStore::open(&DataDir::new(data).db_path())?;
+            let role = gongkai_server::store::Role::from_key(&role)
+                .ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
+            let scope = gongkai_model::ScopeId::parse(&scope)?;
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let id = gongkai_server::console::auth::create_user(
+                &store,
+                &username,
+                &name,
+                role,
+                &scope,
+                &office,
+                password.trim_end_matches(['\r', '\n']),
+            )?;
+            println!("account {username} ({}) ready, id {id}", role.label());
+            Ok(())
+        }
         Command::StaffToken { data, name, office } => {
             let store = SqliteStore::open(&DataDir::new(data).db_path())?;
             let token = gongkai_server::staff::new_token();

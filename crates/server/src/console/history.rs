@@ -29,9 +29,11 @@ fn entries_table(entries: &[LogEntry], names: &HashMap<String, String>) -> Marku
                         td { (beijing(e.at)) }
                         td { (names.get(&e.scope).cloned().unwrap_or_else(|| e.scope.clone())) }
                         td { (ContentKind::from_key(&e.kind).map(|k| k.label()).unwrap_or("")) }
-                        td { a href=(format!("/history/{}/{}/{}", e.scope, e.kind, e.item_id)) { (e.item_id) } }
+                        td { a href=(format!("/history/{}/{}/{}", e.scope, e.kind, e.item_id)) {
+                            @if e.title.is_empty() { (e.item_id) } @else { (e.title) }
+                        } }
                         td { (e.action.label()) }
-                        td { (e.actor) }
+                        td { @if e.actor == "system" { "系统" } @else { (e.actor) } }
                         td { code title=(e.entry_hash) { (&e.entry_hash[..12.min(e.entry_hash.len())]) } }
                     }
                 }
@@ -85,8 +87,8 @@ pub async fn index(
                 }
             }
             p.hint { "完整记录可从 " code { "/v1/changelog" } " 下载，自行核验。补贴名单的逐户记录不在此页列出。" }
-            form method="get" action="/history" {
-                label { "只看"
+            form.filter method="get" action="/history" {
+                label { "只看区域"
                     select name="scope" {
                         option value="" { "全县" }
                         @for (code, name) in &scopes {

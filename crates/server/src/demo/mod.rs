@@ -12,7 +12,7 @@ pub mod people;
 mod relocation;
 
 use crate::blobs::BlobStore;
-use crate::store::{Edit, SqliteStore, Store, StoreError};
+use crate::store::{Edit, Role, SqliteStore, Store, StoreError};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use gongkai_model::{ContentKind, Guide, Notice, ScopeId};
 use rand::rngs::StdRng;
@@ -60,6 +60,65 @@ pub struct DemoSummary {
 
 fn scope(code: &str) -> Result<ScopeId, StoreError> {
     ScopeId::parse(code).map_err(|e| StoreError::UnknownScope(e.to_string()))
+}
+
+/// The demo's console password for every demo account (shown by `scripts/demo.sh`).
+pub const DEMO_PASSWORD: &str = "yunxi-demo-2026";
+
+/// Demo console accounts: (user name, display name, role, scope, office answered for).
+pub const ACCOUNTS: &[(&str, &str, Role, &str, &str)] = &[
+    (
+        "county",
+        "县政务公开办 李主任",
+        Role::CountyAdmin,
+        "419901",
+        "云溪县人民政府办公室",
+    ),
+    (
+        "shiqiao",
+        "石桥镇党政办 王审核",
+        Role::TownshipReviewer,
+        "419901102",
+        "石桥镇人民政府",
+    ),
+    (
+        "liuwan",
+        "柳湾乡移民站 赵审核",
+        Role::TownshipReviewer,
+        "419901201",
+        "柳湾乡人民政府",
+    ),
+    (
+        "shiqiaocun",
+        "石桥村 张会计",
+        Role::VillageCadre,
+        "419901102201",
+        "",
+    ),
+    (
+        "yangzhuang",
+        "杨庄村 刘文书",
+        Role::VillageCadre,
+        "419901102202",
+        "",
+    ),
+];
+
+/// Creates the demo console accounts.
+pub fn accounts(store: &dyn Store) -> anyhow::Result<usize> {
+    for (username, name, role, scope, office) in ACCOUNTS {
+        let scope = ScopeId::parse(scope)?;
+        crate::console::auth::create_user(
+            store,
+            username,
+            name,
+            *role,
+            &scope,
+            office,
+            DEMO_PASSWORD,
+        )?;
+    }
+    Ok(ACCOUNTS.len())
 }
 
 /// The date the demo's content is "current" at: today in China.

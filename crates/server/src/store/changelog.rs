@@ -13,6 +13,7 @@ CREATE TABLE changelog (
     scope        TEXT NOT NULL,
     kind         TEXT NOT NULL,
     item_id      TEXT NOT NULL,
+    title        TEXT NOT NULL,
     action       TEXT NOT NULL,
     seq          INTEGER NOT NULL,
     content_hash TEXT NOT NULL,
@@ -53,6 +54,7 @@ impl Appender {
         scope: &str,
         kind: &str,
         item_id: &str,
+        title: &str,
         action: LogAction,
         seq: u64,
         content_hash: String,
@@ -65,6 +67,7 @@ impl Appender {
             scope: scope.to_string(),
             kind: kind.to_string(),
             item_id: item_id.to_string(),
+            title: title.to_string(),
             action,
             seq,
             content_hash,
@@ -75,9 +78,9 @@ impl Appender {
         };
         entry.entry_hash = entry.compute_hash();
         tx.prepare_cached(
-            "INSERT INTO changelog(n, at, scope, kind, item_id, action, seq, content_hash,
+            "INSERT INTO changelog(n, at, scope, kind, item_id, title, action, seq, content_hash,
                                    actor, draft, prev_hash, entry_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?
         .execute(params![
             entry.n as i64,
@@ -85,6 +88,7 @@ impl Appender {
             entry.scope,
             entry.kind,
             entry.item_id,
+            entry.title,
             entry.action.key(),
             entry.seq as i64,
             entry.content_hash,
@@ -99,8 +103,8 @@ impl Appender {
     }
 }
 
-const COLUMNS: &str =
-    "n, at, scope, kind, item_id, action, seq, content_hash, actor, draft, prev_hash, entry_hash";
+const COLUMNS: &str = "n, at, scope, kind, item_id, action, seq, content_hash, actor, draft, \
+     prev_hash, entry_hash, title";
 
 fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<LogEntry> {
     let action: String = r.get(5)?;
@@ -119,6 +123,7 @@ fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<LogEntry> {
         draft: r.get(9)?,
         prev_hash: r.get(10)?,
         entry_hash: r.get(11)?,
+        title: r.get(12)?,
     })
 }
 

@@ -242,12 +242,20 @@ fn publish_in(
                 (true, true) => LogAction::Correct,
                 (true, false) => LogAction::Withdraw,
             };
+            // Titles of rows of a list would only repeat the list's; the list has one.
+            let title = match (&edit.body, edit.kind) {
+                (Some(body), kind) if kind != ContentKind::SubsidyRow => {
+                    summarize(kind, body).map(|s| s.title).unwrap_or_default()
+                }
+                _ => String::new(),
+            };
             log.append(
                 tx,
                 now,
                 scope.as_str(),
                 edit.kind.key(),
                 &edit.id,
+                &title,
                 action,
                 head.seq,
                 new_hash.map(hex::encode).unwrap_or_default(),

@@ -1,0 +1,504 @@
+//! The web console against a real server on loopback: imports rejected row by row and
+//! then published to a kiosk engine, a cadre's notice through 保密审查 to the village
+//! kiosk with its public record, and the access rules (an authorization matrix).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use anyhow::Result;
+use chrono::Utc;
+use gongkai_kiosk::Kiosk;
+use gongkai_model::{ContentKind, ScopeId};
+use gongkai_protocol::changelog::LogAction;
+use gongkai_server::Store;
+use gongkai_tests::console::{subsidy_workbook, valid_id, ConsoleClient};
+use gongkai_tests::{kiosk_config, TestServer};
+
+const VILLAGE: &str = "419901102201";
+const NAMES: [&str; 6] = ["张建国", "李秀英", "王桂兰", "赵德胜", "刘淑珍", "陈志强"];
+
+fn good_rows(n: u32) -> Vec<(String, String, f64)> {
+    (0..n)
+        .map(|i| {
+            (
+                NAMES[i as usize % NAMES.len()].to_string(),
+                valid_id(i),
+                57.04,
+            )
+        })
+        .collect()
+}
+
+fn import_fields() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("list_kind", "subsidy"),
+        ("scope", VILLAGE),
+        ("programme", "耕地地力保护补贴"),
+        ("year", "2026"),
+        ("issuer", "石桥镇人民政府、云溪县财政局"),
+    ]
+}
+
+fn village_items(server: &TestServer, kind: ContentKind) -> usize {
+    let conn = rusqlite::Connection::open(server.data.db_path()).unwrap();
+    conn.query_row(
+        "SELECT count(*) FROM items WHERE scope = ?1 AND kind = ?2 AND body IS NOT NULL",
+        [VILLAGE, kind.key()],
+        |r| r.get::<_, i64>(0),
+    )
+    .unwrap() as usize
+}
+
+#[test]
+fn an_excel_list_with_errors_is_rejected_row_by_row_then_fixed_and_published() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let clerk = ConsoleClient::logged_in(&url, "shiqiao");
+    let rows_before = village_items(&server, ContentKind::SubsidyRow);
+
+    // 40 rows; line numbers in Excel are index + 4 (title, blank, header above).
+    let mut rows = good_rows(40);
+    rows[1].0 = String::new(); // line 5: no name
+    let mut wrong_check = rows[2].1.clone();
+    let last = wrong_check.pop().unwrap();
+    wrong_check.push(if last == '1' { '2' } else { '1' }); // line 6: bad check digit
+    rows[2].1 = wrong_check;
+    rows[3].1 = rows[0].1.clone(); // line 7: same ID as line 4
+    rows[4].2 = -12.0; // line 8: negative amount
+    let a = clerk.upload(
+        &import_fields(),
+        "石桥村耕地地力保护补贴.xlsx",
+        subsidy_workbook(&rows),
+    );
+    assert_eq!(a.status, 303, "{a:?}");
+    let preview_path = a.location.unwrap();
+    let page = clerk.get(&preview_path).body;
+    assert!(page.contains("有 4 处问题，整份名单不能发布"), "{page}");
+    for expected in [
+        "第 5 行",
+        "缺少姓名",
+        "第 6 行",
+        "身份证号校验位错误",
+        "第 7 行",
+        "身份证号与第 4 行重复",
+        "第 8 行",
+        "金额必须大于 0",
+    ] {
+        assert!(page.contains(expected), "preview lacks {expected}");
+    }
+    // No full ID number on the page, not even of the bad rows.
+    assert!(!gongkai_model::idcard::contains_full_id(&page));
+    assert!(
+        !page.contains("发布这份名单"),
+        "no publish button for a bad file"
+    );
+
+    // Publishing anyway is refused and nothing at all is published.
+    let a = clerk.post(&format!("{preview_path}/publish"), &[]);
+    assert_eq!(a.status, 422);
+    assert!(a.body.contains("名单还有错误"));
+    assert_eq!(village_items(&server, ContentKind::SubsidyRow), rows_before);
+
+    // The fixed file passes and publishes in one go.
+    let a = clerk.upload(
+        &import_fields(),
+        "石桥村耕地地力保护补贴（改）.xlsx",
+        subsidy_workbook(&good_rows(40)),
+    );
+    let preview_path = a.location.unwrap();
+    let page = clerk.get(&preview_path).body;
+    assert!(
+        page.contains("检查通过：共 40 行，金额合计 ¥2,281.60"),
+        "{page}"
+    );
+    let a = clerk.post(&format!("{preview_path}/publish"), &[]);
+    assert_eq!(a.status, 303, "{a:?}");
+    assert_eq!(
+        village_items(&server, ContentKind::SubsidyRow),
+        rows_before + 40
+    );
+
+    // The uploaded file (full ID numbers) is gone; the full IDs are kept server-side only.
+    let conn = rusqlite::Connection::open(server.data.db_path())?;
+    let files: i64 = conn.query_row(
+        "SELECT count(*) FROM imports WHERE upload IS NOT NULL AND status <> 'preview'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(files, 0);
+    let private: i64 = conn.query_row(
+        "SELECT count(*) FROM private_ids WHERE id LIKE 'import-2026-419901102201-%'",
+        [],
+        |r| r.get(0),
+    )?;
+    assert_eq!(private, 40);
+
+    // A kiosk engine gets the list and finds a household by ID tail.
+    let kiosk = Kiosk::open(
+        kiosk_config(&url, &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let lists = kiosk.list(ContentKind::SubsidyList, None, 0, 50, Utc::now())?;
+    assert!(
+        lists
+            .entries
+            .iter()
+            .any(|e| e.title.contains("耕地地力保护补贴")),
+        "{:?}",
+        lists.entries.iter().map(|e| &e.title).collect::<Vec<_>>()
+    );
+
+    // And the published list exports to Excel with masked IDs and the same total.
+    let list_id = conn.query_row(
+        "SELECT id FROM items WHERE kind = 'subsidy_list' AND id LIKE 'import-%'",
+        [],
+        |r| r.get::<_, String>(0),
+    )?;
+    let (status, xlsx) = clerk.get_bytes(&format!("/exports/subsidy/{VILLAGE}/{list_id}.xlsx"));
+    assert_eq!(status, 200);
+    let table = gongkai_import::read(&xlsx).unwrap();
+    let mapping = gongkai_import::guess(&table, gongkai_import::ListKind::Subsidy).unwrap();
+    assert_eq!(table.rows.len(), 1 + 1 + 40 + 1); // title, header, rows, 合计
+    assert!(!gongkai_model::idcard::contains_full_id(&format!(
+        "{:?}",
+        table.rows
+    )));
+    assert_eq!(mapping.header_line, 3);
+    Ok(())
+}
+
+#[test]
+fn gbk_csv_and_libreoffice_converted_files_import() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let clerk = ConsoleClient::logged_in(&url, "shiqiao");
+
+    // A GBK CSV as Excel on Chinese Windows saves it.
+    let mut csv = String::from("姓名,身份证号,家庭人口,金额\r\n");
+    for (name, id, _) in good_rows(12) {
+        csv.push_str(&format!("{name},{id},3,\"1,200.00\"\r\n"));
+    }
+    let (gbk, _, _) = encoding_rs::GBK.encode(&csv);
+    let a = clerk.upload(&import_fields(), "低保名单.csv", gbk.into_owned());
+    let page = clerk.get(&a.location.unwrap()).body;
+    assert!(page.contains("csv (GBK)"), "{page}");
+    assert!(
+        page.contains("检查通过：共 12 行，金额合计 ¥14,400.00"),
+        "{page}"
+    );
+
+    // The same CSV in UTF-8, converted to .xlsx by LibreOffice: by default LibreOffice
+    // turns the 18-digit IDs into numbers (losing digits), and every such row says so;
+    // IDs ending in X stay text and pass.
+    let dir = tmp.path().join("soffice");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(dir.join("list.csv"), &csv)?;
+    let convert = |filter: &str| {
+        let out = std::process::Command::new("soffice")
+            .args([
+                "--headless",
+                "--norestore",
+                &format!(
+                    "-env:UserInstallation=file://{}",
+                    dir.join("profile").display()
+                ),
+            ])
+            .arg(format!("--infilter={filter}"))
+            .args(["--convert-to", "xlsx", "--outdir"])
+            .arg(&dir)
+            .arg(dir.join("list.csv"))
+            .output()
+            .expect("soffice (libreoffice-calc-nogui) is installed by scripts/setup.sh");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read(dir.join("list.xlsx")).unwrap()
+    };
+    let numeric = convert("CSV:44,34,76,1");
+    let a = clerk.upload(&import_fields(), "list.xlsx", numeric);
+    let page = clerk.get(&a.location.unwrap()).body;
+    let numeric_ids = good_rows(12).iter().filter(|r| !r.1.ends_with('X')).count();
+    assert!(numeric_ids < 12);
+    assert!(page.contains(&format!("有 {numeric_ids} 处问题")), "{page}");
+    assert!(page.contains("身份证号被 Excel 存成了数字"));
+
+    // With the ID column set to text (column 2, format 2) it imports cleanly.
+    let text = convert("CSV:44,34,76,1,2/2");
+    let a = clerk.upload(&import_fields(), "list.xlsx", text);
+    let page = clerk.get(&a.location.unwrap()).body;
+    assert!(page.contains("xlsx"));
+    assert!(page.contains("检查通过：共 12 行"), "{page}");
+    Ok(())
+}
+
+#[test]
+fn a_cadres_notice_is_reviewed_then_reaches_the_village_kiosk_with_its_record() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let cadre = ConsoleClient::logged_in(&url, "shiqiaocun");
+    let notices_before = village_items(&server, ContentKind::Notice);
+
+    let post = |title: &str| {
+        cadre.post(
+            "/notices",
+            &[
+                ("scope", VILLAGE),
+                ("title", title),
+                ("body", "本周六上午9点在村委会广场发放冬季取暖煤。\n请带好户口本。<script>alert(1)</script>"),
+                ("publish_on", &Utc::now().date_naive().to_string()),
+                ("expire_on", ""),
+            ],
+        )
+    };
+    let a = post("关于发放冬季取暖煤的通知");
+    assert_eq!(a.location.as_deref(), Some("/drafts"), "{a:?}");
+    // Not public yet.
+    assert_eq!(village_items(&server, ContentKind::Notice), notices_before);
+    let drafts = cadre.get("/drafts").body;
+    assert!(drafts.contains("关于发放冬季取暖煤的通知") && drafts.contains("待审核"));
+    let draft_id: i64 = {
+        let conn = rusqlite::Connection::open(server.data.db_path())?;
+        conn.query_row("SELECT max(id) FROM drafts", [], |r| r.get(0))?
+    };
+
+    // The cadre cannot approve their own posting.
+    let a = cadre.post(
+        &format!("/review/{draft_id}"),
+        &[("decision", "approve"), ("reason", "")],
+    );
+    assert_eq!(a.status, 404, "{a:?}");
+    // Another township's reviewer cannot see or approve it.
+    let other = ConsoleClient::logged_in(&url, "liuwan");
+    assert_eq!(other.get(&format!("/review/{draft_id}")).status, 404);
+    assert_eq!(
+        other
+            .post(&format!("/review/{draft_id}"), &[("decision", "approve")])
+            .status,
+        404
+    );
+    assert!(!other.get("/review").body.contains("取暖煤"));
+
+    // The township reviewer sees it as it would be published (script removed) and approves.
+    let reviewer = ConsoleClient::logged_in(&url, "shiqiao");
+    let page = reviewer.get(&format!("/review/{draft_id}")).body;
+    assert!(page.contains("请带好户口本") && !page.contains("<script>alert"));
+    let a = reviewer.post(
+        &format!("/review/{draft_id}"),
+        &[("decision", "approve"), ("reason", "同意公开")],
+    );
+    assert_eq!(a.status, 303, "{a:?}");
+    assert_eq!(
+        village_items(&server, ContentKind::Notice),
+        notices_before + 1
+    );
+    // Approving twice changes nothing.
+    assert_eq!(
+        reviewer
+            .post(&format!("/review/{draft_id}"), &[("decision", "approve")])
+            .status,
+        422
+    );
+
+    // The village kiosk shows it after its next sync.
+    let kiosk = Kiosk::open(
+        kiosk_config(&url, &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let titles: Vec<String> = kiosk
+        .list(ContentKind::Notice, None, 0, 100, Utc::now())?
+        .entries
+        .into_iter()
+        .map(|e| e.title)
+        .collect();
+    assert!(
+        titles.iter().any(|t| t == "关于发放冬季取暖煤的通知"),
+        "{titles:?}"
+    );
+
+    // Its public record names the author and the reviewer, and the chain verifies.
+    let store = server.store()?;
+    let id: String = {
+        let conn = rusqlite::Connection::open(server.data.db_path())?;
+        conn.query_row(
+            "SELECT item_id FROM draft_edits WHERE draft_id = ?1",
+            [draft_id],
+            |r| r.get(0),
+        )?
+    };
+    let history = store.item_history(&ScopeId::parse(VILLAGE)?, ContentKind::Notice, &id)?;
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].action, LogAction::Publish);
+    assert_eq!(
+        history[0].actor,
+        "石桥村 张会计（审核：石桥镇党政办 王审核）"
+    );
+    assert_eq!(history[0].draft, Some(draft_id));
+    let public = ConsoleClient::new(&url).get("/history").body;
+    assert!(public.contains("关于发放冬季取暖煤的通知") && public.contains("核验通过"));
+    let report = store.verify_changelog()?;
+    assert!(report.broken.is_none() && report.unlogged.is_empty());
+
+    // A rejected posting carries the reason back to the cadre and is never published.
+    post("关于调整低保对象的通知");
+    let rejected_id = draft_id + 1;
+    let a = reviewer.post(
+        &format!("/review/{rejected_id}"),
+        &[("decision", "reject"), ("reason", "")],
+    );
+    assert_eq!(a.status, 422, "a rejection needs a reason");
+    reviewer.post(
+        &format!("/review/{rejected_id}"),
+        &[
+            ("decision", "reject"),
+            ("reason", "低保调整须附民主评议结果，请补充后重新提交"),
+        ],
+    );
+    let mine = cadre.get("/drafts").body;
+    assert!(mine.contains("已退回") && mine.contains("须附民主评议结果"));
+    assert_eq!(
+        village_items(&server, ContentKind::Notice),
+        notices_before + 1
+    );
+    Ok(())
+}
+
+#[test]
+fn every_console_route_refuses_who_may_not_use_it() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+
+    // A draft and an import in 石桥村, and a filing for 柳湾乡, to probe from outside.
+    let cadre = ConsoleClient::logged_in(&url, "shiqiaocun");
+    cadre.post(
+        "/notices",
+        &[
+            ("scope", VILLAGE),
+            ("title", "村内通知"),
+            ("body", "内容"),
+            ("publish_on", "2026-11-26"),
+        ],
+    );
+    let a = cadre.upload(&import_fields(), "a.xlsx", subsidy_workbook(&good_rows(3)));
+    let import_path = a.location.unwrap();
+    let conn = rusqlite::Connection::open(server.data.db_path())?;
+    let draft_id: i64 = conn.query_row("SELECT max(id) FROM drafts", [], |r| r.get(0))?;
+
+    let anonymous = ConsoleClient::new(&url);
+    let other_cadre = ConsoleClient::logged_in(&url, "yangzhuang");
+    let other_reviewer = ConsoleClient::logged_in(&url, "liuwan");
+    let mut forged = ConsoleClient::new(&url);
+    forged.cookie = Some("gk_session=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into());
+
+    let protected_gets = [
+        "/review".to_string(),
+        format!("/review/{draft_id}"),
+        "/drafts".into(),
+        "/notices/new".into(),
+        "/imports/new".into(),
+        import_path.clone(),
+        "/complaints".into(),
+        "/exports/complaints.xlsx".into(),
+        format!("/exports/subsidy/{VILLAGE}/dibao-2026-石桥村.xlsx"),
+    ];
+    for who in [&anonymous, &forged] {
+        for path in &protected_gets {
+            let a = who.get(path);
+            assert!(a.is_login_redirect(), "{path}: {a:?}");
+            assert!(!a.body.contains("村内通知"));
+        }
+        for path in [
+            "/notices",
+            &format!("/review/{draft_id}"),
+            &format!("{import_path}/publish"),
+            "/logout",
+        ] {
+            let a = who.post_raw(path, &[("csrf", "x"), ("decision", "approve")]);
+            assert!(
+                a.is_login_redirect() || a.status == 400 || a.status == 422,
+                "{path}: {a:?}"
+            );
+        }
+    }
+
+    // Another village's cadre and another township's reviewer: not found, nothing leaked.
+    for who in [&other_cadre, &other_reviewer] {
+        for path in [
+            format!("/review/{draft_id}"),
+            import_path.clone(),
+            format!("/exports/subsidy/{VILLAGE}/dibao-2026-石桥村.xlsx"),
+        ] {
+            let a = who.get(&path);
+            assert_eq!(a.status, 404, "{path}: {a:?}");
+            assert!(!a.body.contains("村内通知") && !a.body.contains("张建国"));
+        }
+        let a = who.post(&format!("{import_path}/publish"), &[]);
+        assert_eq!(a.status, 404);
+        let a = who.post(&format!("/review/{draft_id}"), &[("decision", "approve")]);
+        assert_eq!(a.status, 404);
+        let a = who.post(
+            "/notices",
+            &[
+                ("scope", VILLAGE),
+                ("title", "冒名通知"),
+                ("body", "x"),
+                ("publish_on", "2026-11-26"),
+            ],
+        );
+        assert_eq!(a.status, 404, "posting to another village: {a:?}");
+    }
+    // Cadres have no complaint inbox and cannot review.
+    assert_eq!(other_cadre.get("/complaints").status, 404);
+    assert!(other_cadre.get("/review").location.as_deref() == Some("/drafts"));
+
+    // A logged-in POST without the right CSRF token is refused and changes nothing.
+    let reviewer = ConsoleClient::logged_in(&url, "shiqiao");
+    let a = reviewer.post_raw(
+        &format!("/review/{draft_id}"),
+        &[("csrf", "forged"), ("decision", "approve")],
+    );
+    assert_eq!(a.status, 403);
+    let status: String =
+        conn.query_row("SELECT status FROM drafts WHERE id = ?1", [draft_id], |r| {
+            r.get(0)
+        })?;
+    assert_eq!(status, "pending");
+
+    // Logging out ends the session on the server: the old cookie no longer works.
+    let cookie = reviewer.cookie.clone();
+    reviewer.post("/logout", &[]);
+    let mut replay = ConsoleClient::new(&url);
+    replay.cookie = cookie;
+    assert!(replay.get("/review").is_login_redirect());
+    Ok(())
+}
+
+#[test]
+fn repeated_wrong_passwords_lock_the_account_for_a_while() {
+    let tmp = tempfile::tempdir().unwrap();
+    let server = TestServer::demo(tmp.path()).unwrap();
+    let mut c = ConsoleClient::new(&server.url());
+    for left in (1..=4).rev() {
+        let a = c.login("shiqiao", "wrong-password");
+        assert_eq!(a.status, 401);
+        assert!(a.body.contains(&format!("再错 {left} 次")), "{}", a.body);
+    }
+    let a = c.login("shiqiao", "wrong-password");
+    assert_eq!(a.status, 429);
+    // Now even the right password is refused until the window passes.
+    let a = c.login("shiqiao", gongkai_server::demo::DEMO_PASSWORD);
+    assert_eq!(a.status, 429);
+    assert!(a.body.contains("暂停登录 15 分钟"));
+    assert!(c.cookie.is_none());
+    // Another account is not affected.
+    assert_eq!(
+        c.login("county", gongkai_server::demo::DEMO_PASSWORD)
+            .status,
+        303
+    );
+}
