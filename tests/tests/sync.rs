@@ -27,6 +27,7 @@ fn new_notice(title: &str) -> Notice {
         body_html: "<p>本周六上午在村委会广场发放冬季取暖煤。</p>".into(),
         publish_at: Utc::now(),
         expire_at: None,
+        images: vec![],
     }
 }
 

@@ -289,6 +289,10 @@ pub struct Notice {
     pub publish_at: DateTime<Utc>,
     #[ts(type = "string | null")]
     pub expire_at: Option<DateTime<Utc>>,
+    /// Photos (blob sha256 names, JPEG), e.g. a cadre's pictures of the site. Older
+    /// notices have none.
+    #[serde(default)]
+    pub images: Vec<String>,
 }
 
 /// 办理答复: where a filing stands and the office's public answer, keyed by its code.
@@ -415,7 +419,7 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 category: n.publisher,
                 date: n.publish_at.to_rfc3339(),
                 expires_at: n.expire_at.map(|t| t.to_rfc3339()),
-                blobs: vec![],
+                blobs: n.images,
             }
         }
         ContentKind::Answer => {

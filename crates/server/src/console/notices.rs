@@ -112,6 +112,7 @@ pub async fn create(
         body_html: paragraphs(&f.body),
         publish_at: morning(publish_on),
         expire_at,
+        images: vec![],
     };
     let edit = Edit::put(ContentKind::Notice, new_item_id("notice"), &notice);
     if user.publishes_directly() {

@@ -264,6 +264,7 @@ fn notices(publisher: &str, seeds: &[NoticeSeed], today: NaiveDate) -> Vec<Edit>
                 body_html: (*body).to_string(),
                 publish_at: noon(today - Duration::days(*ago)),
                 expire_at: expires.map(|d| noon(today + Duration::days(d))),
+                images: vec![],
             };
             Edit::put(ContentKind::Notice, format!("notice-{}", i + 1), &notice)
         })

@@ -816,6 +816,7 @@ mod poll_tests {
             body_html: "<p>x</p>".into(),
             publish_at: chrono::Utc::now(),
             expire_at: None,
+            images: vec![],
         };
         let after = other
             .publish(&scope, &[Edit::put(ContentKind::Notice, "n", &notice)])
@@ -838,6 +839,7 @@ mod changelog_tests {
             body_html: "<p>停水通知</p>".into(),
             publish_at: chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap(),
             expire_at: None,
+            images: vec![],
         }
     }
 
