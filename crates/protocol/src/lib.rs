@@ -6,6 +6,7 @@
 //! the server and kiosk cannot disagree about what was signed.
 #![forbid(unsafe_code)]
 
+pub mod cadre;
 pub mod changelog;
 pub mod complaints;
 pub mod keys;

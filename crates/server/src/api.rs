@@ -104,6 +104,16 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/v1/complaints", axum::routing::post(crate::intake::upload))
         .route("/v1/complaints/{code}", get(crate::intake::lookup))
+        .route(
+            "/v1/cadre/unlock",
+            axum::routing::post(crate::cadre::unlock),
+        )
+        .route(
+            "/v1/cadre/notices",
+            axum::routing::post(crate::cadre::post_notice)
+                .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
+        )
+        .route("/v1/cadre/drafts", get(crate::cadre::my_drafts))
         .route("/v1/staff/complaints", get(crate::staff::list))
         .route("/v1/staff/complaints/{code}", get(crate::staff::detail))
         .route(

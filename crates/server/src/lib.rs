@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod blobs;
+pub mod cadre;
 pub mod console;
 pub mod datadir;
 pub mod demo;

@@ -611,6 +611,7 @@ pub async fn publish(
             source: "console".into(),
             author_id: u.id,
             edits,
+            client_id: None,
         })?;
         store.finish_import(record.id, "submitted", Some(draft))?;
         Ok(false)

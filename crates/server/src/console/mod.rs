@@ -27,6 +27,7 @@ use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::sync::Arc;
 
 pub use auth::Session;
+pub use notices::publisher as notices_publisher;
 
 /// The largest request the console accepts (list uploads).
 pub fn imports_max_upload() -> usize {
@@ -66,6 +67,10 @@ pub fn routes() -> Router<AppState> {
             get(complaints::detail).post(complaints::act),
         )
         .route("/exports/complaints.xlsx", get(exports::complaints))
+        .route(
+            "/kiosk-code",
+            get(crate::cadre::code_page).post(crate::cadre::issue_code),
+        )
         .route(
             "/exports/subsidy/{scope}/{list}",
             get(exports::subsidy_list),
@@ -111,6 +116,7 @@ pub fn page(title: &str, user: Option<&User>, body: Markup) -> Response {
                             @if !u.office.is_empty() {
                                 a href="/complaints" { "诉求办理" }
                             }
+                            a href="/kiosk-code" { "在公开屏上发布" }
                             a href="/history" { "公开记录" }
                             span.who { (u.display_name) " · " (u.role.label()) }
                             form.inline method="post" action="/logout" {

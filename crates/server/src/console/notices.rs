@@ -129,6 +129,7 @@ pub async fn create(
             source: "console".into(),
             author_id: user.id,
             edits: vec![edit],
+            client_id: None,
         };
         super::blocking(&st.store, move |s| s.submit_draft(&draft))
             .await

@@ -72,6 +72,126 @@ CREATE TABLE draft_edits (
 );
 "#;
 
+/// Cadre mode on kiosks: one-time codes issued in the console, the kiosk sessions they
+/// open, and a client id on drafts so a retried upload from a kiosk is one draft.
+pub const MIGRATION_CADRE: &str = r#"
+CREATE TABLE cadre_codes (
+    code_sha256 TEXT PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    scope       TEXT NOT NULL,
+    kiosk_id    TEXT,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    used_at     INTEGER
+);
+CREATE TABLE kiosk_sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    user_id      INTEGER NOT NULL REFERENCES users(id),
+    scope        TEXT NOT NULL,
+    kiosk_id     TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL
+);
+ALTER TABLE drafts ADD COLUMN client_id TEXT;
+CREATE UNIQUE INDEX drafts_by_client ON drafts(client_id);
+"#;
+
+pub fn issue_cadre_code(
+    c: &Connection,
+    code_sha256: &str,
+    user_id: i64,
+    scope: &ScopeId,
+    kiosk_id: Option<&str>,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    c.execute(
+        "DELETE FROM cadre_codes WHERE expires_at < ?1 - 86400",
+        [now],
+    )?;
+    c.execute(
+        "INSERT INTO cadre_codes(code_sha256, user_id, scope, kiosk_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            code_sha256,
+            user_id,
+            scope.as_str(),
+            kiosk_id,
+            now,
+            expires_at
+        ],
+    )?;
+    Ok(())
+}
+
+/// Uses a code once: if it is live, unused, for this village and (if bound) this kiosk,
+/// marks it used and opens a kiosk session, in one transaction.
+#[allow(clippy::too_many_arguments)]
+pub fn redeem_cadre_code(
+    c: &mut Connection,
+    code_sha256: &str,
+    scope: &ScopeId,
+    kiosk_id: &str,
+    token_sha256: &str,
+    now: i64,
+    session_expires: i64,
+) -> Result<Option<User>, StoreError> {
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let user_id: Option<i64> = tx
+        .query_row(
+            "SELECT user_id FROM cadre_codes WHERE code_sha256 = ?1 AND used_at IS NULL
+               AND expires_at > ?2 AND scope = ?3 AND (kiosk_id IS NULL OR kiosk_id = ?4)",
+            params![code_sha256, now, scope.as_str(), kiosk_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(user_id) = user_id else {
+        return Ok(None);
+    };
+    tx.execute(
+        "UPDATE cadre_codes SET used_at = ?2 WHERE code_sha256 = ?1",
+        params![code_sha256, now],
+    )?;
+    tx.execute(
+        "INSERT INTO kiosk_sessions(token_sha256, user_id, scope, kiosk_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            token_sha256,
+            user_id,
+            scope.as_str(),
+            kiosk_id,
+            now,
+            session_expires
+        ],
+    )?;
+    let user = user_by_id(&tx, user_id)?;
+    tx.commit()?;
+    Ok(user)
+}
+
+/// The user, village and kiosk of a live kiosk session.
+pub fn kiosk_session(
+    c: &Connection,
+    token_sha256: &str,
+    now: i64,
+) -> Result<Option<(User, ScopeId, String)>, StoreError> {
+    let found: Option<(i64, String, String)> = c
+        .query_row(
+            "SELECT s.user_id, s.scope, s.kiosk_id FROM kiosk_sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_sha256 = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+            params![token_sha256, now],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((user_id, scope, kiosk)) = found else {
+        return Ok(None);
+    };
+    let (Some(user), Ok(scope)) = (user_by_id(c, user_id)?, ScopeId::parse(&scope)) else {
+        return Ok(None);
+    };
+    Ok(Some((user, scope, kiosk)))
+}
+
 /// What a staff account may do. Scope decides where.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -379,6 +499,8 @@ pub struct NewDraft {
     pub source: String,
     pub author_id: i64,
     pub edits: Vec<Edit>,
+    /// Set by kiosks: a second submission with the same id is the same draft.
+    pub client_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -401,16 +523,29 @@ pub struct DraftRow {
 
 pub fn insert_draft(c: &mut Connection, d: &NewDraft, now: i64) -> Result<i64, StoreError> {
     let tx = c.transaction()?;
+    if let Some(client_id) = &d.client_id {
+        let existing: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM drafts WHERE client_id = ?1",
+                [client_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = existing {
+            return Ok(id);
+        }
+    }
     tx.execute(
-        "INSERT INTO drafts(scope, title, summary, source, author_id, created_at, status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending')",
+        "INSERT INTO drafts(scope, title, summary, source, author_id, created_at, status, client_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', ?7)",
         params![
             d.scope.as_str(),
             d.title,
             d.summary,
             d.source,
             d.author_id,
-            now
+            now,
+            d.client_id
         ],
     )?;
     let id = tx.last_insert_rowid();

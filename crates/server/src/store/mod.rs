@@ -235,6 +235,30 @@ pub trait Store: Send + Sync + 'static {
     /// 保密审查: approve (publishes the draft in the same transaction, logged as the
     /// author's, approved by the reviewer) or reject with a reason the author sees. The
     /// reviewer may not be the author. Scope is the caller's check.
+    /// Records a one-time cadre code (by sha256) for a person and village, optionally
+    /// bound to one kiosk.
+    fn issue_cadre_code(
+        &self,
+        code_sha256: &str,
+        user_id: i64,
+        scope: &ScopeId,
+        kiosk_id: Option<&str>,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    /// Uses a code once and opens a kiosk session for its person.
+    fn redeem_cadre_code(
+        &self,
+        code_sha256: &str,
+        scope: &ScopeId,
+        kiosk_id: &str,
+        token_sha256: &str,
+        session_expires: i64,
+    ) -> Result<Option<User>, StoreError>;
+    /// The person, village and kiosk of a live kiosk session.
+    fn kiosk_session(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<(User, ScopeId, String)>, StoreError>;
     fn review_draft(
         &self,
         id: i64,

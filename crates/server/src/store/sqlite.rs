@@ -47,6 +47,7 @@ CREATE TABLE private_ids (
     super::complaints::MIGRATION_LIMIT,
     super::changelog::MIGRATION,
     super::console::MIGRATION,
+    super::console::MIGRATION_CADRE,
 ];
 
 pub struct SqliteStore {
@@ -660,6 +661,55 @@ impl Store for SqliteStore {
             tx.commit()?;
             Ok(row)
         })
+    }
+
+    fn issue_cadre_code(
+        &self,
+        code_sha256: &str,
+        user_id: i64,
+        scope: &ScopeId,
+        kiosk_id: Option<&str>,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.with_writer(|c| {
+            super::console::issue_cadre_code(
+                c,
+                code_sha256,
+                user_id,
+                scope,
+                kiosk_id,
+                now_unix(),
+                expires_at,
+            )
+        })
+    }
+
+    fn redeem_cadre_code(
+        &self,
+        code_sha256: &str,
+        scope: &ScopeId,
+        kiosk_id: &str,
+        token_sha256: &str,
+        session_expires: i64,
+    ) -> Result<Option<super::User>, StoreError> {
+        self.with_writer(|c| {
+            super::console::redeem_cadre_code(
+                c,
+                code_sha256,
+                scope,
+                kiosk_id,
+                token_sha256,
+                now_unix(),
+                session_expires,
+            )
+        })
+    }
+
+    fn kiosk_session(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<(super::User, ScopeId, String)>, StoreError> {
+        self.with_reader(|c| super::console::kiosk_session(c, token_sha256, now_unix()))
     }
 
     fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError> {
