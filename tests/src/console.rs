@@ -145,6 +145,21 @@ impl ConsoleClient {
     }
 }
 
+impl ConsoleClient {
+    /// Takes a one-time cadre code for a village's kiosks (optionally one kiosk).
+    pub fn cadre_code(&self, village: &str, kiosk_id: &str) -> String {
+        let a = self.post("/kiosk-code", &[("scope", village), ("kiosk_id", kiosk_id)]);
+        assert_eq!(a.status, 200, "{a:?}");
+        let marker = "data-testid=\"cadre-code\">";
+        let at = a.body.find(marker).expect("code on the page") + marker.len();
+        a.body[at..]
+            .chars()
+            .take_while(|c| *c != '<')
+            .filter(char::is_ascii_digit)
+            .collect()
+    }
+}
+
 pub fn csrf_in(page: &str) -> Option<String> {
     let at = page.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
     let end = page[at..].find('"')?;

@@ -40,6 +40,16 @@ struct RawConfig {
     scope: RawScope,
     #[serde(default)]
     display: RawDisplay,
+    /// Where USB sticks are mounted (cadre mode picks photos there).
+    #[serde(default = "default_usb_roots")]
+    usb_roots: Vec<PathBuf>,
+}
+
+fn default_usb_roots() -> Vec<PathBuf> {
+    ["/media", "/run/media", "/mnt"]
+        .iter()
+        .map(PathBuf::from)
+        .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -100,6 +110,7 @@ pub struct KioskConfig {
     pub village: Option<Place>,
     pub orientation: Orientation,
     pub care_mode_default: bool,
+    pub usb_roots: Vec<PathBuf>,
 }
 
 impl KioskConfig {
@@ -244,6 +255,7 @@ impl KioskConfig {
             village,
             orientation,
             care_mode_default: raw.display.care_mode_default,
+            usb_roots: raw.usb_roots,
         })
     }
 

@@ -7,6 +7,7 @@
 
 pub mod blobs;
 pub mod cache;
+mod cadre;
 mod complaints;
 pub mod config;
 mod content;
@@ -72,6 +73,8 @@ pub struct Kiosk {
     outbox: outbox::Outbox,
     /// Loaded on first use: the dictionary is a few megabytes and many kiosks never type.
     ime: std::sync::OnceLock<Result<ime::Ime, String>>,
+    /// The cadre who unlocked this kiosk, in memory only: a restart locks it.
+    cadre: Mutex<Option<cadre::Unlocked>>,
 }
 
 /// China Standard Time, in which every date a resident sees is written.
@@ -110,6 +113,7 @@ impl Kiosk {
         // again without touching what residents filed.
         let outbox = outbox::Outbox::open(&data_dir.join("outbox.sqlite"))?;
         Ok(Kiosk {
+            cadre: Mutex::new(None),
             ime: std::sync::OnceLock::new(),
             outbox,
             blobs: blobs::BlobDir::new(data_dir.join("blobs")),
@@ -198,6 +202,9 @@ impl Kiosk {
         }
         if let Err(e) = self.upload_outbox(now) {
             tracing::warn!(error = %e, "complaint upload failed");
+        }
+        if let Err(e) = self.upload_cadre_posts(now) {
+            tracing::warn!(error = %e, "cadre posting upload failed");
         }
         let mut blobs_fetched = 0;
         for name in self.cache.referenced_blobs()? {

@@ -11,7 +11,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use std::path::Path;
 use std::sync::Mutex;
 
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE outbox (
     client_uuid     TEXT PRIMARY KEY,
     code            TEXT NOT NULL UNIQUE,
@@ -22,7 +23,22 @@ CREATE TABLE outbox (
     next_attempt_at INTEGER NOT NULL DEFAULT 0,
     last_error      TEXT
 );
-"#];
+"#,
+    // Notices cadres post from this kiosk, with the unlock token they were made under.
+    // Photos are deleted from here once the server has the posting.
+    r#"
+CREATE TABLE cadre_posts (
+    client_id     TEXT PRIMARY KEY,
+    title         TEXT NOT NULL,
+    payload       TEXT NOT NULL,
+    token         TEXT NOT NULL,
+    token_expires INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    sent_at       INTEGER,
+    refused       TEXT
+);
+"#,
+];
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
@@ -47,7 +63,7 @@ pub struct Outbox {
     conn: Mutex<Connection>,
 }
 
-fn new_uuid() -> String {
+pub(crate) fn new_uuid() -> String {
     let mut b = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut b);
     b[6] = (b[6] & 0x0f) | 0x40; // version 4
@@ -205,5 +221,82 @@ impl Outbox {
             [],
             |r| r.get::<_, i64>(0),
         )? as u32)
+    }
+}
+
+impl Outbox {
+    /// Saves a cadre's notice durably before any upload is tried.
+    pub fn put_cadre_post(
+        &self,
+        notice: &gongkai_protocol::cadre::CadreNotice,
+        token: &str,
+        token_expires: i64,
+        now: i64,
+    ) -> Result<(), OutboxError> {
+        let payload =
+            serde_json::to_string(notice).map_err(|e| OutboxError::Corrupt(e.to_string()))?;
+        self.lock().execute(
+            "INSERT OR IGNORE INTO cadre_posts(client_id, title, payload, token, token_expires, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![notice.client_id, notice.title, payload, token, token_expires, now],
+        )?;
+        Ok(())
+    }
+
+    /// Postings not yet sent whose unlock is still valid, oldest first.
+    pub fn due_cadre_posts(
+        &self,
+        now: i64,
+    ) -> Result<Vec<(gongkai_protocol::cadre::CadreNotice, String)>, OutboxError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT payload, token FROM cadre_posts
+             WHERE sent_at IS NULL AND refused IS NULL AND token_expires > ?1 ORDER BY created_at",
+        )?;
+        let rows = stmt.query_map([now], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (payload, token) = row?;
+            let notice =
+                serde_json::from_str(&payload).map_err(|e| OutboxError::Corrupt(e.to_string()))?;
+            out.push((notice, token));
+        }
+        Ok(out)
+    }
+
+    pub fn cadre_post_sent(&self, client_id: &str, now: i64) -> Result<(), OutboxError> {
+        self.lock().execute(
+            "UPDATE cadre_posts SET sent_at = ?2, payload = '', token = '' WHERE client_id = ?1",
+            params![client_id, now],
+        )?;
+        Ok(())
+    }
+
+    pub fn cadre_post_refused(
+        &self,
+        client_id: &str,
+        why: &str,
+        now: i64,
+    ) -> Result<(), OutboxError> {
+        self.lock().execute(
+            "UPDATE cadre_posts SET refused = ?2, sent_at = ?3, payload = '', token = ''
+             WHERE client_id = ?1",
+            params![client_id, why, now],
+        )?;
+        Ok(())
+    }
+
+    /// Titles and times of postings still waiting to be sent.
+    pub fn waiting_cadre_titles(&self) -> Result<Vec<(String, i64)>, OutboxError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT title, created_at FROM cadre_posts WHERE sent_at IS NULL ORDER BY created_at DESC",
+        )?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(rows)
     }
 }

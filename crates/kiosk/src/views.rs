@@ -132,6 +132,10 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     ComplaintLookup::export_all(&cfg)?;
     crate::ime::Candidate::export_all(&cfg)?;
     gongkai_model::ContentKind::export_all(&cfg)?;
+    CadreView::export_all(&cfg)?;
+    UsbPhoto::export_all(&cfg)?;
+    CadreNoticeDraft::export_all(&cfg)?;
+    CadreDraftView::export_all(&cfg)?;
     Ok(())
 }
 
@@ -274,4 +278,45 @@ pub struct ComplaintLookup {
     pub answer: Option<String>,
     /// A sentence for the resident about where things stand.
     pub message: String,
+}
+
+/// A cadre who unlocked this kiosk.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CadreView {
+    pub display_name: String,
+    pub village_name: String,
+    /// ISO time in Beijing when the unlock lapses.
+    pub expires_at: String,
+}
+
+/// A photo found on a USB stick.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct UsbPhoto {
+    /// What to send back to attach it.
+    pub path: String,
+    pub name: String,
+    /// A small JPEG as a data: URL (allowed by the webview's CSP for images).
+    pub thumbnail: String,
+}
+
+/// What a cadre composed on the kiosk.
+#[derive(Debug, Clone, serde::Deserialize, TS)]
+pub struct CadreNoticeDraft {
+    pub title: String,
+    pub body: String,
+    /// Shown for this many days; none for no end date.
+    pub days: Option<u32>,
+    /// Paths from [`UsbPhoto::path`].
+    pub photos: Vec<String>,
+}
+
+/// One of the cadre's postings and where it stands.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct CadreDraftView {
+    pub title: String,
+    /// 待审核, 已通过并发布, 已退回, 等待上传
+    pub status_label: String,
+    pub status: String,
+    pub reason: String,
+    pub created_at: String,
 }

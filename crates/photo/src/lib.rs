@@ -96,19 +96,16 @@ pub fn thumbnail(bytes: &[u8]) -> Result<Vec<u8>, PhotoError> {
     encode(&img, 75)
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
+/// Test fixtures shared with the cross-crate tests.
+pub mod sample {
     /// A JPEG as a phone writes it: an APP1 EXIF segment (orientation 6 = rotate 90°
-    /// clockwise, and a GPS tag) right after the start marker.
-    fn phone_jpeg(w: u32, h: u32) -> Vec<u8> {
+    /// clockwise, and a GPS IFD with GPSLatitudeRef "N") right after the start marker.
+    pub fn phone_jpeg(w: u32, h: u32) -> Vec<u8> {
         let img = image::RgbImage::from_fn(w, h, |x, _| image::Rgb([(x % 256) as u8, 80, 160]));
         let mut plain = Vec::new();
-        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90)
-            .encode_image(&img)
-            .unwrap();
+        // Encoding an in-memory RGB buffer into a Vec cannot fail.
+        let _ =
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut plain, 90).encode_image(&img);
         // TIFF (little endian) with IFD0: Orientation=6 and a GPS IFD pointer, then a
         // GPS IFD with GPSLatitudeRef = "N".
         let mut tiff: Vec<u8> = b"II*\0".to_vec();
@@ -135,6 +132,13 @@ mod tests {
         out.extend(&plain[2..]);
         out
     }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use sample::phone_jpeg;
 
     #[test]
     fn exif_is_applied_then_gone() {
