@@ -17,6 +17,12 @@ const COMMANDS: &[&str] = &[
     "complaint_status",
     "pinyin_candidates",
     "stop_reading",
+    "cadre_unlock",
+    "cadre_status",
+    "cadre_lock",
+    "usb_photos",
+    "cadre_submit",
+    "cadre_drafts",
 ];
 
 fn main() {

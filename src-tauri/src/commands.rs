@@ -4,9 +4,9 @@
 use crate::EngineState;
 use base64::Engine as _;
 use gongkai_kiosk::views::{
-    CategoryCount, ComplaintDraft, ComplaintLookup, ComplaintReceipt, DisclosureView, FinanceView,
-    GuideView, HomeView, IpcError, ItemPage, NoticeView, RelocationView, SubsidyListView,
-    SubsidyRowsPage,
+    CadreDraftView, CadreNoticeDraft, CadreView, CategoryCount, ComplaintDraft, ComplaintLookup,
+    ComplaintReceipt, DisclosureView, FinanceView, GuideView, HomeView, IpcError, ItemPage,
+    NoticeView, RelocationView, SubsidyListView, SubsidyRowsPage, UsbPhoto,
 };
 use gongkai_kiosk::{Kiosk, KioskError};
 use gongkai_model::ContentKind;
@@ -222,4 +222,54 @@ pub fn pinyin_candidates(
     engine(&state)?
         .pinyin_candidates(&input, 12)
         .map_err(from_engine)
+}
+
+/// Runs an engine call that reaches the network or decodes photos on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    state: State<'_, EngineState>,
+    f: impl FnOnce(&Kiosk) -> Result<T, KioskError> + Send + 'static,
+) -> Result<T, IpcError> {
+    let kiosk = engine(&state)?;
+    tauri::async_runtime::spawn_blocking(move || f(&kiosk))
+        .await
+        .map_err(|_| ipc("internal", "操作失败，请稍后再试"))?
+        .map_err(from_engine)
+}
+
+#[tauri::command]
+pub async fn cadre_unlock(
+    state: State<'_, EngineState>,
+    code: String,
+) -> Result<CadreView, IpcError> {
+    blocking(state, move |k| k.cadre_unlock(&code, chrono::Utc::now())).await
+}
+
+/// The unlocked cadre, or null once the unlock lapsed or idled out.
+#[tauri::command]
+pub fn cadre_status(state: State<'_, EngineState>) -> Result<Option<CadreView>, IpcError> {
+    Ok(engine(&state)?.cadre_status(chrono::Utc::now()))
+}
+
+#[tauri::command]
+pub fn cadre_lock(state: State<'_, EngineState>) -> Result<(), IpcError> {
+    engine(&state)?.cadre_lock();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn usb_photos(state: State<'_, EngineState>) -> Result<Vec<UsbPhoto>, IpcError> {
+    blocking(state, |k| k.usb_photos(chrono::Utc::now())).await
+}
+
+#[tauri::command]
+pub async fn cadre_submit(
+    state: State<'_, EngineState>,
+    draft: CadreNoticeDraft,
+) -> Result<CadreDraftView, IpcError> {
+    blocking(state, move |k| k.cadre_submit(&draft, chrono::Utc::now())).await
+}
+
+#[tauri::command]
+pub async fn cadre_drafts(state: State<'_, EngineState>) -> Result<Vec<CadreDraftView>, IpcError> {
+    blocking(state, |k| k.cadre_drafts(chrono::Utc::now())).await
 }

@@ -86,6 +86,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::complaint_status,
         commands::pinyin_candidates,
         commands::stop_reading,
+        commands::cadre_unlock,
+        commands::cadre_status,
+        commands::cadre_lock,
+        commands::usb_photos,
+        commands::cadre_submit,
+        commands::cadre_drafts,
     ])
 }
 

@@ -441,3 +441,111 @@ fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
     w.shot("e2e-complaint-lookup")?;
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn a_cadre_posts_a_notice_with_a_photo_at_the_kiosk_and_it_shows_after_review() -> Result<()> {
+    use gongkai_tests::console::ConsoleClient;
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let usb = tmp.path().join("media/KINGSTON/DCIM");
+    std::fs::create_dir_all(&usb)?;
+    std::fs::write(
+        usb.join("IMG_2041.JPG"),
+        gongkai_photo::sample::phone_jpeg(1600, 1200),
+    )?;
+    let config = tmp.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "usb_roots = [\"{}\"]\n{}",
+            tmp.path().join("media").display(),
+            gongkai_tests::village_config_text(
+                &server.url(),
+                &server.public_key_b64()?,
+                None,
+                "419901102201"
+            )
+        ),
+    )?;
+    let w = KioskWindow::launch(&config, &tmp.path().join("kiosk-data"))?;
+    w.app
+        .wait_for_text("[data-testid=place-name]", WAIT, |t| t == "石桥村")?;
+
+    // The cadre takes a code in the console and types it on the kiosk.
+    let code = ConsoleClient::logged_in(&server.url(), "shiqiaocun").cadre_code("419901102201", "");
+    w.tap("[data-testid=open-cadre]")?;
+    w.wait_for("[data-testid=cadre-code-input]")?;
+    w.shot("e2e-cadre-unlock")?;
+    for d in code.chars() {
+        w.tap(&format!("[data-testid=cadre-digit-{d}]"))?;
+    }
+    w.tap("[data-testid=cadre-unlock]")?;
+
+    // Title and body on the pinyin keyboard.
+    w.tap("[data-testid=cadre-title]")?;
+    for (pinyin, word) in [("tingshui", "停水"), ("tongzhi", "通知")] {
+        for ch in pinyin.chars() {
+            w.tap(&format!("[data-testid=py-{ch}]"))?;
+        }
+        w.app
+            .click(&w.find_text("[data-testid=candidate]", word)?)?;
+    }
+    w.tap("[data-testid=cadre-body]")?;
+    for (pinyin, word) in [("mingtian", "明天"), ("tingshui", "停水")] {
+        for ch in pinyin.chars() {
+            w.tap(&format!("[data-testid=py-{ch}]"))?;
+        }
+        w.app
+            .click(&w.find_text("[data-testid=candidate]", word)?)?;
+    }
+    // A photo from the stick, a week on the board.
+    w.tap("[data-testid=usb-photo]")?;
+    w.tap("[data-testid=cadre-days-7]")?;
+    w.find_text("[data-testid=cadre-title]", "停水通知")?;
+    w.shot("e2e-cadre-compose")?;
+    w.tap("[data-testid=cadre-submit]")?;
+    w.find_text("[data-testid=cadre-sent]", "已提交")?;
+    w.shot("e2e-cadre-sent")?;
+
+    // The township approves it in the console.
+    let conn = rusqlite::Connection::open(server.data.db_path())?;
+    let draft_id: i64 = conn.query_row(
+        "SELECT id FROM drafts WHERE title = '停水通知'",
+        [],
+        |r| r.get(0),
+    )?;
+    let reviewer = ConsoleClient::logged_in(&server.url(), "shiqiao");
+    let a = reviewer.post(
+        &format!("/review/{draft_id}"),
+        &[("decision", "approve"), ("reason", "")],
+    );
+    assert_eq!(a.status, 303, "{a:?}");
+
+    // On the kiosk after its next poll: the notice, with the photo.
+    w.tap("[data-testid=cadre-leave]")?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        w.tap("[data-testid=tile-notice]")?;
+        w.wait_for("[data-testid=entry]")?;
+        if w.page_text()?.contains("停水通知") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "approved notice not on the kiosk"
+        );
+        w.tap("[data-testid=back]")?;
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    w.app
+        .click(&w.find_text("[data-testid=entry]", "停水通知")?)?;
+    w.wait_for("[data-testid=notice-photo]")?;
+    let text = w.page_text()?;
+    assert!(
+        text.contains("明天停水") && text.contains("石桥村村民委员会"),
+        "{text}"
+    );
+    w.shot("e2e-cadre-notice")?;
+    Ok(())
+}

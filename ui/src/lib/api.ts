@@ -1,6 +1,9 @@
 // The only way the screens get data: Tauri commands answered from the kiosk's local cache.
 // Types come from ./bindings, generated from the Rust types.
 import { invoke } from "@tauri-apps/api/core";
+import type { CadreDraftView } from "./bindings/CadreDraftView";
+import type { CadreNoticeDraft } from "./bindings/CadreNoticeDraft";
+import type { CadreView } from "./bindings/CadreView";
 import type { CategoryCount } from "./bindings/CategoryCount";
 import type { ContentKind } from "./bindings/ContentKind";
 import type { Candidate } from "./bindings/Candidate";
@@ -17,6 +20,7 @@ import type { SubsidyRowsPage } from "./bindings/SubsidyRowsPage";
 import type { HomeView } from "./bindings/HomeView";
 import type { IpcError } from "./bindings/IpcError";
 import type { ItemPage } from "./bindings/ItemPage";
+import type { UsbPhoto } from "./bindings/UsbPhoto";
 
 export function isIpcError(e: unknown): e is IpcError {
   return typeof e === "object" && e !== null && "code" in e && "message" in e;
@@ -46,4 +50,10 @@ export const api = {
   readAloud: (text: string) => invoke<void>("read_aloud", { text }),
   stopReading: () => invoke<void>("stop_reading"),
   attachmentUrl: (sha256: string) => invoke<string>("attachment_url", { sha256 }),
+  cadreUnlock: (code: string) => invoke<CadreView>("cadre_unlock", { code }),
+  cadreStatus: () => invoke<CadreView | null>("cadre_status"),
+  cadreLock: () => invoke<void>("cadre_lock"),
+  usbPhotos: () => invoke<UsbPhoto[]>("usb_photos"),
+  cadreSubmit: (draft: CadreNoticeDraft) => invoke<CadreDraftView>("cadre_submit", { draft }),
+  cadreDrafts: () => invoke<CadreDraftView[]>("cadre_drafts"),
 };

@@ -9,7 +9,8 @@ export type Screen =
   | { name: "list"; kind: ContentKind; tile: TileKey }
   | { name: "detail"; kind: ContentKind; scope: string; id: string; back: Screen }
   | { name: "complaint"; kind?: ComplaintKind; subject?: string }
-  | { name: "lookup" };
+  | { name: "lookup" }
+  | { name: "cadre" };
 
 /** The content kind a tile lists, or null for tiles that are actions. */
 export function kindOfTile(key: TileKey): ContentKind | null {

@@ -3,4 +3,9 @@
 /**
  * 通知公告.
  */
-export type Notice = { title: string, publisher: string, body_html: string, publish_at: string, expire_at: string | null, };
+export type Notice = { title: string, publisher: string, body_html: string, publish_at: string, expire_at: string | null, 
+/**
+ * Photos (blob sha256 names, JPEG), e.g. a cadre's pictures of the site. Older
+ * notices have none.
+ */
+images: Array<string>, };
