@@ -46,3 +46,8 @@ if [ ! -d "$ROOT/ui/node_modules" ] || [ "$ROOT/ui/package-lock.json" -nt "$ROOT
   echo "==> npm ci (ui)"
   (cd "$ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error)
 fi
+
+if [ ! -d "$ROOT/console-e2e/node_modules" ] || [ "$ROOT/console-e2e/package-lock.json" -nt "$ROOT/console-e2e/node_modules/.package-lock.json" ]; then
+  echo "==> npm ci (console-e2e)"
+  (cd "$ROOT/console-e2e" && npm ci --no-audit --no-fund --loglevel=error)
+fi

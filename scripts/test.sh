@@ -30,6 +30,9 @@ cargo test --workspace --quiet
 step "benchmarks, smoke mode (proves they run; no thresholds, nothing written)"
 cargo run --quiet -p gongkai-bench -- --quick > "$GONGKAI_ARTIFACTS/bench-smoke.md"
 
+step "web console in headless Chromium through Playwright"
+cargo test -p gongkai-tests --test console_browser --quiet -- --ignored
+
 step "kiosk app under Xvfb through WebDriver"
 cargo test -p gongkai-tests --test e2e --quiet -- --ignored --test-threads=1
 

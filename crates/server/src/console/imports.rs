@@ -307,6 +307,9 @@ pub async fn preview(
                 }
             }
         }
+        @if let Some(c) = &ex.checked {
+            @if !c.errors.is_empty() { (error_table(c)) }
+        }
         @if status == "preview" {
             @if let Some(m) = &ex.mapping { (mapping_form(&session, id, m, &meta)) }
             @if let Some(c) = &ex.checked {
@@ -325,7 +328,6 @@ pub async fn preview(
             }
         }
         @if let Some(c) = &ex.checked {
-            @if !c.errors.is_empty() { (error_table(c)) }
             @if !c.rows.is_empty() { (sample_table(c)) }
         }
     };
@@ -345,7 +347,7 @@ fn status_label(s: &str) -> &'static str {
 
 fn mapping_form(session: &Session, id: i64, m: &Mapping, meta: &ImportMeta) -> Markup {
     html! {
-        details.card open[m.columns.iter().any(|(_, c)| c.is_none())] {
+        details.card open[meta.kind().fields().iter().any(|(f, required)| *required && m.column(*f).is_none())] {
             summary { "列对应（表头在第 " (m.header_line) " 行）" }
             form method="post" action=(format!("/imports/{id}/mapping")) {
                 (csrf_field(session))

@@ -1,0 +1,59 @@
+//! The console in a real browser: Playwright drives Debian's headless Chromium through
+//! `console-e2e/flow.mjs` (log in, an Excel list with errors rejected row by row, the
+//! fixed file published), then a kiosk engine syncs and finds the list. Run by
+//! scripts/test.sh (needs chromium and `npm ci` in console-e2e), hence `#[ignore]`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use anyhow::Result;
+use chrono::Utc;
+use gongkai_kiosk::Kiosk;
+use gongkai_model::ContentKind;
+use gongkai_tests::console::{subsidy_workbook, valid_id};
+use gongkai_tests::{artifacts_dir, kiosk_config, repo_root, TestServer};
+
+#[test]
+#[ignore = "needs chromium and console-e2e/node_modules: run scripts/test.sh"]
+fn a_clerk_imports_a_list_in_the_browser_and_a_kiosk_gets_it() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let names = ["张建国", "李秀英", "王桂兰", "赵德胜"];
+    let good: Vec<(String, String, f64)> = (0..24)
+        .map(|i| (names[i % 4].to_string(), valid_id(i as u32 + 500), 57.04))
+        .collect();
+    let mut bad = good.clone();
+    bad[1].0 = String::new();
+    let last = bad[2].1.pop().unwrap();
+    bad[2].1.push(if last == '1' { '2' } else { '1' });
+    let (bad_path, good_path) = (
+        tmp.path().join("名单（有错）.xlsx"),
+        tmp.path().join("名单.xlsx"),
+    );
+    std::fs::write(&bad_path, subsidy_workbook(&bad))?;
+    std::fs::write(&good_path, subsidy_workbook(&good))?;
+
+    let out = std::process::Command::new("node")
+        .arg(repo_root().join("console-e2e/flow.mjs"))
+        .arg(server.url().trim_end_matches('/'))
+        .arg(&bad_path)
+        .arg(&good_path)
+        .arg(artifacts_dir())
+        .output()?;
+    assert!(
+        out.status.success(),
+        "browser flow failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let kiosk = Kiosk::open(
+        kiosk_config(&server.url(), &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let lists = kiosk.list(ContentKind::SubsidyList, None, 0, 50, Utc::now())?;
+    assert!(lists
+        .entries
+        .iter()
+        .any(|e| e.title.contains("耕地地力保护补贴")));
+    Ok(())
+}
