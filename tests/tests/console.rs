@@ -502,3 +502,121 @@ fn repeated_wrong_passwords_lock_the_account_for_a_while() {
         303
     );
 }
+
+#[test]
+fn corrections_and_withdrawals_are_reviewed_and_kiosks_show_what_changed() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let kiosk = Kiosk::open(
+        kiosk_config(&url, &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let notice_id = |title: &str| {
+        kiosk
+            .list(ContentKind::Notice, None, 0, 100, Utc::now())
+            .unwrap()
+            .entries
+            .into_iter()
+            .find(|e| e.title == title)
+            .map(|e| (e.scope, e.id))
+    };
+    let (scope, id) = notice_id("关于召开村民代表会议的通知").unwrap();
+    assert_eq!(scope, VILLAGE);
+
+    // The township reviewer corrects the village's notice: it goes to review like any
+    // change, and the author may not approve it.
+    let reviewer = ConsoleClient::logged_in(&url, "shiqiao");
+    let form = reviewer.get(&format!("/notices/{scope}/{id}/edit")).body;
+    assert!(form.contains("定于本月28日上午9时"), "{form}");
+    let a = reviewer.post(
+        &format!("/notices/{scope}/{id}"),
+        &[
+            ("title", "关于召开村民代表会议的通知"),
+            (
+                "body",
+                "定于本月28日下午3时在村委会会议室召开村民代表会议。\n请各村民代表准时参加。",
+            ),
+            ("publish_on", "2026-11-24"),
+            ("expire_on", ""),
+            ("why", "会议改到下午"),
+        ],
+    );
+    assert_eq!(a.status, 303, "{a:?}");
+    let review_path = a.location.unwrap();
+    let page = reviewer.get(&review_path).body;
+    assert!(
+        page.contains("与现在公开的内容相比") && page.contains("－ 定于本月28日上午9时"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("通过并发布"),
+        "the author is offered approval"
+    );
+    assert_eq!(
+        reviewer
+            .post(&review_path, &[("decision", "approve")])
+            .status,
+        422
+    );
+
+    // The county approves; the kiosk shows the new text and what changed.
+    let county = ConsoleClient::logged_in(&url, "county");
+    assert_eq!(
+        county
+            .post(&review_path, &[("decision", "approve"), ("reason", "同意")])
+            .status,
+        303
+    );
+    kiosk.sync_once(Utc::now())?;
+    let view = kiosk.notice(&scope, &id, Utc::now())?;
+    assert!(view.notice.body_html.contains("下午3时"));
+    assert_eq!(view.versions.len(), 1);
+    let changes = &view.versions[0].changes;
+    use gongkai_model::history::LineChange;
+    assert!(changes
+        .iter()
+        .any(|c| c.change == LineChange::Removed && c.text.contains("上午9时")));
+    assert!(changes
+        .iter()
+        .any(|c| c.change == LineChange::Added && c.text.contains("下午3时")));
+
+    // A cadre asks to withdraw a notice; after review it is gone from the kiosk, and the
+    // record keeps publish, correction and withdrawal, still verifying.
+    let cadre = ConsoleClient::logged_in(&url, "shiqiaocun");
+    let a = cadre.post(
+        &format!("/withdraw/{scope}/notice/{id}"),
+        &[("why", "会议已召开")],
+    );
+    assert_eq!(a.status, 303, "{a:?}");
+    let review_path = a.location.unwrap();
+    assert_eq!(
+        reviewer
+            .post(&review_path, &[("decision", "approve")])
+            .status,
+        303
+    );
+    kiosk.sync_once(Utc::now())?;
+    assert!(notice_id("关于召开村民代表会议的通知").is_none());
+    let store = server.store()?;
+    let actions: Vec<LogAction> = store
+        .item_history(&ScopeId::parse(VILLAGE)?, ContentKind::Notice, &id)?
+        .iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        actions,
+        [LogAction::Publish, LogAction::Correct, LogAction::Withdraw]
+    );
+    let report = store.verify_changelog()?;
+    assert!(
+        report.broken.is_none() && report.unlogged.is_empty(),
+        "{report:?}"
+    );
+    // Another village's cadre cannot ask to withdraw it.
+    let other = ConsoleClient::logged_in(&url, "yangzhuang");
+    let a = other.post(&format!("/withdraw/{scope}/notice/{id}"), &[("why", "x")]);
+    assert_eq!(a.status, 404);
+    Ok(())
+}

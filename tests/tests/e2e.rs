@@ -547,5 +547,50 @@ fn a_cadre_posts_a_notice_with_a_photo_at_the_kiosk_and_it_shows_after_review() 
         "{text}"
     );
     w.shot("e2e-cadre-notice")?;
+
+    // The township corrects it (the county approves): the kiosk says it was corrected and
+    // shows what changed.
+    let id: String = conn.query_row(
+        "SELECT item_id FROM draft_edits WHERE draft_id = ?1",
+        [draft_id],
+        |r| r.get(0),
+    )?;
+    let a = reviewer.post(
+        &format!("/notices/419901102201/{id}"),
+        &[
+            ("title", "停水通知"),
+            ("body", "后天停水"),
+            (
+                "publish_on",
+                &(chrono::Utc::now() + chrono::Duration::hours(8))
+                    .date_naive()
+                    .to_string(),
+            ),
+            ("expire_on", ""),
+            ("why", "停水改到后天"),
+        ],
+    );
+    let review = a.location.unwrap();
+    let county = ConsoleClient::logged_in(&server.url(), "county");
+    assert_eq!(county.post(&review, &[("decision", "approve")]).status, 303);
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        w.tap("[data-testid=back]")?;
+        w.app
+            .click(&w.find_text("[data-testid=entry]", "停水通知")?)?;
+        w.wait_for("[data-testid=detail-title]")?;
+        if !w.app.find_all("[data-testid=versions-toggle]")?.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "correction not on the kiosk"
+        );
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    w.tap("[data-testid=versions-toggle]")?;
+    w.find_text("[data-testid=version-removed]", "明天停水")?;
+    w.find_text("[data-testid=version-added]", "后天停水")?;
+    w.shot("e2e-notice-versions")?;
     Ok(())
 }

@@ -2,10 +2,11 @@
 
 use crate::views::{
     CategoryAmount, FinanceView, GuideView, NoticeView, PeriodRef, QueryKind, RelocationView,
-    RoundRef, SubsidyListView, SubsidyRowView, SubsidyRowsPage,
+    RoundRef, SubsidyListView, SubsidyRowView, SubsidyRowsPage, VersionView,
 };
 use crate::{beijing, Kiosk, KioskError};
 use chrono::{DateTime, Utc};
+use gongkai_model::history::{diff_lines, history_id, text_lines, ItemHistory};
 use gongkai_model::names::{self, NameQuery};
 use gongkai_model::{boards, ContentKind, Fen, FinanceLineKind, ScopeId};
 use serde::de::DeserializeOwned;
@@ -30,6 +31,41 @@ impl Kiosk {
             .ok_or(KioskError::NotFound)?;
         let item = serde_json::from_str(&body).map_err(|e| KioskError::Corrupt(e.to_string()))?;
         Ok((scope, item))
+    }
+
+    /// The corrections of an item, newest first, each with what it changed. Read from the
+    /// history item the server publishes with every correction; empty when there is none.
+    pub(crate) fn versions(
+        &self,
+        kind: ContentKind,
+        scope: &ScopeId,
+        id: &str,
+    ) -> Vec<VersionView> {
+        let scopes = std::slice::from_ref(scope);
+        let body = |k: ContentKind, i: &str| self.cache().body(k, i, scopes).ok().flatten();
+        let Some((_, current)) = body(kind, id) else {
+            return Vec::new();
+        };
+        let Some(history) = body(ContentKind::History, &history_id(kind, id))
+            .and_then(|(_, b)| serde_json::from_str::<ItemHistory>(&b).ok())
+        else {
+            return Vec::new();
+        };
+        let mut bodies: Vec<&str> = history.versions.iter().map(|v| v.body.as_str()).collect();
+        bodies.push(&current);
+        let lines: Vec<Vec<String>> = bodies.iter().map(|b| text_lines(kind, b)).collect();
+        let mut out: Vec<VersionView> = history
+            .versions
+            .iter()
+            .enumerate()
+            .map(|(i, v)| VersionView {
+                published_at: v.published_at.clone(),
+                replaced_at: v.replaced_at.clone(),
+                changes: diff_lines(&lines[i], &lines[i + 1]),
+            })
+            .collect();
+        out.reverse();
+        out
     }
 
     /// All items of a kind in one scope, parsed, for navigation between siblings.
@@ -80,6 +116,7 @@ impl Kiosk {
             200,
         )?;
         Ok(FinanceView {
+            versions: self.versions(ContentKind::Finance, &scope, id),
             id: id.to_string(),
             scope_name: self.scope_name(scope.as_str()),
             balanced: statement.check().is_ok(),
@@ -100,6 +137,7 @@ impl Kiosk {
     pub fn guide(&self, scope: &str, id: &str) -> Result<GuideView, KioskError> {
         let (scope, guide) = self.item(ContentKind::Guide, scope, id)?;
         Ok(GuideView {
+            versions: self.versions(ContentKind::Guide, &scope, id),
             id: id.to_string(),
             scope_name: self.scope_name(scope.as_str()),
             guide,
@@ -119,6 +157,7 @@ impl Kiosk {
             return Err(KioskError::NotFound);
         }
         Ok(NoticeView {
+            versions: self.versions(ContentKind::Notice, &scope, id),
             id: id.to_string(),
             scope_name: self.scope_name(scope.as_str()),
             notice,
@@ -149,6 +188,7 @@ impl Kiosk {
         let today = now.with_timezone(&beijing()).date_naive();
         let (status, days_left) = boards::posting(&board, today);
         Ok(RelocationView {
+            versions: self.versions(ContentKind::RelocationBoard, &scope, id),
             id: id.to_string(),
             scope_name: self.scope_name(scope.as_str()),
             rounds: siblings

@@ -401,6 +401,7 @@ impl Kiosk {
     pub fn disclosure(&self, scope: &str, id: &str) -> Result<DisclosureView, KioskError> {
         let (scope, item): (_, Disclosure) = self.item(ContentKind::Disclosure, scope, id)?;
         Ok(DisclosureView {
+            versions: self.versions(ContentKind::Disclosure, &scope, id),
             id: id.to_string(),
             scope_name: self.scope_name(scope.as_str()),
             item,

@@ -100,6 +100,8 @@ pub struct DisclosureView {
     pub id: String,
     pub scope_name: String,
     pub item: Disclosure,
+    /// Earlier versions, newest correction first (empty if never corrected).
+    pub versions: Vec<VersionView>,
 }
 
 /// How an error reaches the screens: a stable code to branch on and a Chinese message
@@ -136,6 +138,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     UsbPhoto::export_all(&cfg)?;
     CadreNoticeDraft::export_all(&cfg)?;
     CadreDraftView::export_all(&cfg)?;
+    VersionView::export_all(&cfg)?;
     Ok(())
 }
 
@@ -145,6 +148,8 @@ pub struct FinanceView {
     pub id: String,
     pub scope_name: String,
     pub statement: gongkai_model::FinanceStatement,
+    /// Earlier versions, newest correction first (empty if never corrected).
+    pub versions: Vec<VersionView>,
     pub income: gongkai_model::Fen,
     pub expense: gongkai_model::Fen,
     /// Opening + income − expense = closing.
@@ -172,6 +177,8 @@ pub struct GuideView {
     pub id: String,
     pub scope_name: String,
     pub guide: gongkai_model::Guide,
+    /// Earlier versions, newest correction first (empty if never corrected).
+    pub versions: Vec<VersionView>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -179,6 +186,8 @@ pub struct NoticeView {
     pub id: String,
     pub scope_name: String,
     pub notice: gongkai_model::Notice,
+    /// Earlier versions, newest correction first (empty if never corrected).
+    pub versions: Vec<VersionView>,
 }
 
 /// One 三榜 board with its posting status and what changed since the board before it.
@@ -187,6 +196,8 @@ pub struct RelocationView {
     pub id: String,
     pub scope_name: String,
     pub board: gongkai_model::RelocationBoard,
+    /// Earlier versions, newest correction first (empty if never corrected).
+    pub versions: Vec<VersionView>,
     pub status: gongkai_model::boards::PostingStatus,
     /// Days of the posting period left, today included (0 once ended).
     pub days_left: i64,
@@ -319,4 +330,13 @@ pub struct CadreDraftView {
     pub status: String,
     pub reason: String,
     pub created_at: String,
+}
+
+/// One correction of an item: when the replaced version was published and replaced, and
+/// what changed, line by line, from it to the version after it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct VersionView {
+    pub published_at: String,
+    pub replaced_at: String,
+    pub changes: Vec<gongkai_model::history::DiffLine>,
 }

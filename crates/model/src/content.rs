@@ -29,10 +29,13 @@ pub enum ContentKind {
     /// The public answer to a filing, so any kiosk in its scope can show it by code, even
     /// offline. Never carries who filed it or what they wrote.
     Answer,
+    /// The earlier versions of a corrected item (`history::ItemHistory`), published with
+    /// the correction. Not listed on its own.
+    History,
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 8] = [
+    pub const ALL: [ContentKind; 9] = [
         ContentKind::Disclosure,
         ContentKind::Finance,
         ContentKind::SubsidyList,
@@ -41,6 +44,7 @@ impl ContentKind {
         ContentKind::Guide,
         ContentKind::Notice,
         ContentKind::Answer,
+        ContentKind::History,
     ];
 
     pub fn key(self) -> &'static str {
@@ -53,6 +57,7 @@ impl ContentKind {
             ContentKind::Guide => "guide",
             ContentKind::Notice => "notice",
             ContentKind::Answer => "answer",
+            ContentKind::History => "history",
         }
     }
 
@@ -70,6 +75,7 @@ impl ContentKind {
             ContentKind::Guide => "办事指南",
             ContentKind::Notice => "通知公告",
             ContentKind::Answer => "办理答复",
+            ContentKind::History => "修改记录",
         }
     }
 }
@@ -428,6 +434,20 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 title: a.subject,
                 category: a.kind.label().to_string(),
                 date: a.received_on,
+                expires_at: None,
+                blobs: vec![],
+            }
+        }
+        ContentKind::History => {
+            let h: crate::history::ItemHistory = parse(kind, body)?;
+            ItemSummary {
+                title: format!("{} 的修改记录", h.id),
+                category: h.kind.key().to_string(),
+                date: h
+                    .versions
+                    .last()
+                    .map(|v| v.replaced_at.clone())
+                    .unwrap_or_default(),
                 expires_at: None,
                 blobs: vec![],
             }

@@ -9,6 +9,7 @@ pub mod boards;
 pub mod calendar;
 pub mod complaint;
 pub mod content;
+pub mod history;
 pub mod idcard;
 pub mod money;
 pub mod names;

@@ -114,11 +114,35 @@ pub async fn item(
     let (sc, i) = (scope.clone(), id.clone());
     let entries = super::blocking(&st.store, move |s| s.item_history(&sc, kind, &i)).await?;
     let names = scope_names(&st).await?;
+    let (sc, i) = (scope.clone(), id.clone());
+    let live = super::blocking(&st.store, move |s| s.item_body(&sc, kind, &i))
+        .await?
+        .is_some();
+    let may_change = session.as_ref().is_some_and(|s| s.user.covers(&scope)) && live;
+    let title = entries
+        .iter()
+        .rev()
+        .find(|e| !e.title.is_empty())
+        .map(|e| e.title.clone())
+        .unwrap_or_else(|| id.clone());
     Ok(page(
-        &format!("{} · {} 的记录", kind.label(), id),
+        &format!("{} · {}", kind.label(), title),
         session.as_ref().map(|s| &s.user),
         html! {
+            @if !live { p.hint { "此项已撤回，公开屏上不再显示。" } }
             @if entries.is_empty() { p.empty { "没有记录。" } } @else { (entries_table(&entries, &names)) }
+            @if let (true, Some(s)) = (may_change, &session) {
+                h2 { "更正或撤回" }
+                p.hint { "更正、撤回都要经另一位审核人审核后才生效，并记入公开记录。" }
+                @if kind == ContentKind::Notice {
+                    p { a.button href=(format!("/notices/{}/{}/edit", scope, id)) { "更正这条通知" } }
+                }
+                form.card method="post" action=(format!("/withdraw/{}/{}/{}", scope, kind.key(), id)) {
+                    (super::csrf_field(s))
+                    label { "撤回原因（公开记录中可见）" input name="why" required; }
+                    button.secondary type="submit" { "申请撤回" }
+                }
+            }
         },
     ))
 }

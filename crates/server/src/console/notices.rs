@@ -137,3 +137,187 @@ pub async fn create(
         Ok(Redirect::to("/drafts").into_response())
     }
 }
+
+/// The live notice, if the user covers its scope.
+async fn live_notice(
+    st: &AppState,
+    user: &crate::store::User,
+    scope: &str,
+    id: &str,
+) -> Result<(ScopeId, Notice)> {
+    let scope = ScopeId::parse(scope)
+        .ok()
+        .filter(|s| user.covers(s))
+        .ok_or_else(|| ConsoleError::not_found().for_user(user))?;
+    let (sc, i) = (scope.clone(), id.to_string());
+    let body = super::blocking(&st.store, move |s| {
+        s.item_body(&sc, ContentKind::Notice, &i)
+    })
+    .await?
+    .ok_or_else(|| ConsoleError::not_found().for_user(user))?;
+    let notice =
+        serde_json::from_str(&body).map_err(|_| ConsoleError::not_found().for_user(user))?;
+    Ok((scope, notice))
+}
+
+/// Paragraphs of sanitized HTML back to the plain text the form edits.
+fn plain_text(html: &str) -> String {
+    gongkai_model::history::text_lines(
+        ContentKind::Notice,
+        &serde_json::json!({
+            "title": "", "publisher": "", "body_html": html,
+            "publish_at": "2000-01-01T00:00:00Z", "expire_at": null
+        })
+        .to_string(),
+    )
+    .into_iter()
+    .skip(1) // the empty title line
+    .collect::<Vec<_>>()
+    .join("\n")
+}
+
+/// 更正: the notice in the form, to be changed and sent for review.
+pub async fn edit_page(
+    session: Session,
+    State(st): State<AppState>,
+    axum::extract::Path((scope, id)): axum::extract::Path<(String, String)>,
+) -> Result<Response> {
+    let user = &session.user;
+    let (scope, n) = live_notice(&st, user, &scope, &id).await?;
+    let to_date =
+        |t: chrono::DateTime<Utc>| (t + chrono::Duration::hours(8)).date_naive().to_string();
+    Ok(page(
+        "更正通知",
+        Some(user),
+        html! {
+            p.hint { "更正会先送审核（保密审查），审核通过后替换公开屏上的内容。原来的版本会保留在修改记录里，群众可以看到改了什么。" }
+            form.card method="post" action=(format!("/notices/{}/{}", scope, id)) {
+                (csrf_field(&session))
+                label { "标题" input name="title" maxlength="60" required value=(n.title); }
+                label { "正文（每段一行）" textarea name="body" rows="8" required { (plain_text(&n.body_html)) } }
+                div.row {
+                    label { "公开日期" input type="date" name="publish_on" value=(to_date(n.publish_at)) required; }
+                    label { "截止日期（可不填）" input type="date" name="expire_on" value=(n.expire_at.map(to_date).unwrap_or_default()); }
+                }
+                label { "更正说明（审核人会看到）" input name="why" required placeholder="例：会议时间改为28日下午"; }
+                button type="submit" { "提交审核" }
+            }
+        },
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CorrectionForm {
+    csrf: String,
+    title: String,
+    body: String,
+    publish_on: String,
+    #[serde(default)]
+    expire_on: String,
+    #[serde(default)]
+    why: String,
+}
+
+pub async fn correct(
+    session: Session,
+    State(st): State<AppState>,
+    axum::extract::Path((scope, id)): axum::extract::Path<(String, String)>,
+    Form(f): Form<CorrectionForm>,
+) -> Result<Response> {
+    session.check_csrf(&f.csrf)?;
+    let user = session.user.clone();
+    let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
+    let (scope, old) = live_notice(&st, &user, &scope, &id).await?;
+    if f.title.trim().is_empty() || f.body.trim().is_empty() {
+        return Err(bad("标题和正文都要填写"));
+    }
+    if f.why.trim().is_empty() {
+        return Err(bad("请写明更正说明"));
+    }
+    let publish_on: NaiveDate = f.publish_on.parse().map_err(|_| bad("公开日期格式不对"))?;
+    let expire_at = match f.expire_on.trim() {
+        "" => None,
+        d => Some(
+            morning(d.parse().map_err(|_| bad("截止日期格式不对"))?) + chrono::Duration::hours(15),
+        ),
+    };
+    let notice = Notice {
+        title: f.title.trim().to_string(),
+        publisher: old.publisher.clone(),
+        body_html: paragraphs(&f.body),
+        publish_at: morning(publish_on),
+        expire_at,
+        images: old.images.clone(),
+    };
+    let draft = NewDraft {
+        scope,
+        title: format!("更正：{}", notice.title),
+        summary: format!("更正 · {}", f.why.trim()),
+        source: "console".into(),
+        author_id: user.id,
+        edits: vec![Edit::put(ContentKind::Notice, id, &notice)],
+        client_id: None,
+    };
+    let draft_id = super::blocking(&st.store, move |s| s.submit_draft(&draft))
+        .await
+        .map_err(|e| e.for_user(&user))?;
+    Ok(Redirect::to(&format!("/review/{draft_id}")).into_response())
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WithdrawForm {
+    csrf: String,
+    #[serde(default)]
+    why: String,
+}
+
+/// Kinds a console user may withdraw one by one.
+const WITHDRAWABLE: &[ContentKind] = &[
+    ContentKind::Notice,
+    ContentKind::Disclosure,
+    ContentKind::Guide,
+    ContentKind::RelocationBoard,
+    ContentKind::Finance,
+];
+
+/// 撤回: a draft that removes an item, reviewed like any other change.
+pub async fn withdraw(
+    session: Session,
+    State(st): State<AppState>,
+    axum::extract::Path((scope, kind, id)): axum::extract::Path<(String, String, String)>,
+    Form(f): Form<WithdrawForm>,
+) -> Result<Response> {
+    session.check_csrf(&f.csrf)?;
+    let user = session.user.clone();
+    let not_found = || ConsoleError::not_found().for_user(&user);
+    let scope = ScopeId::parse(&scope)
+        .ok()
+        .filter(|s| user.covers(s))
+        .ok_or_else(not_found)?;
+    let kind = ContentKind::from_key(&kind)
+        .filter(|k| WITHDRAWABLE.contains(k))
+        .ok_or_else(not_found)?;
+    if f.why.trim().is_empty() {
+        return Err(ConsoleError::bad("请写明撤回原因").for_user(&user));
+    }
+    let (sc, i) = (scope.clone(), id.clone());
+    let body = super::blocking(&st.store, move |s| s.item_body(&sc, kind, &i))
+        .await?
+        .ok_or_else(not_found)?;
+    let title = gongkai_model::summarize(kind, &body)
+        .map(|s| s.title)
+        .unwrap_or_else(|_| id.clone());
+    let draft = NewDraft {
+        scope,
+        title: format!("撤回：{title}"),
+        summary: format!("撤回 · {}", f.why.trim()),
+        source: "console".into(),
+        author_id: user.id,
+        edits: vec![Edit::delete(kind, id)],
+        client_id: None,
+    };
+    let draft_id = super::blocking(&st.store, move |s| s.submit_draft(&draft))
+        .await
+        .map_err(|e| e.for_user(&user))?;
+    Ok(Redirect::to(&format!("/review/{draft_id}")).into_response())
+}

@@ -156,6 +156,29 @@ pub async fn detail(
             d.author_id == user.id || ScopeId::parse(&d.scope).is_ok_and(|s| user.may_review(&s))
         })
         .ok_or_else(|| ConsoleError::not_found().for_user(&session.user))?;
+    // What the draft changes, line by line, against what is public now.
+    let changes = match edits.as_slice() {
+        [e] if row.status == "pending" => {
+            let (kind, id) = (e.kind, e.id.clone());
+            let scope = ScopeId::parse(&row.scope).ok();
+            let current = match scope {
+                Some(sc) => {
+                    super::blocking(&st.store, move |s| s.item_body(&sc, kind, &id)).await?
+                }
+                None => None,
+            };
+            current.map(|cur| {
+                let old = gongkai_model::history::text_lines(kind, &cur);
+                let new = e
+                    .body
+                    .as_deref()
+                    .map(|b| gongkai_model::history::text_lines(kind, b))
+                    .unwrap_or_default();
+                gongkai_model::history::diff_lines(&old, &new)
+            })
+        }
+        _ => None,
+    };
     let user = &session.user;
     let may_decide = row.status == "pending"
         && row.author_id != user.id
@@ -171,7 +194,22 @@ pub async fn detail(
                 dt { "状态" } dd { (status_label(&row.status)) @if let Some(r) = &row.reviewer { " · 审核人 " (r) } }
                 @if !row.reason.is_empty() { dt { "审核意见" } dd { (row.reason) } }
             }
-            section.preview { (preview(&edits)) }
+            @if let Some(lines) = &changes {
+                h2 { "与现在公开的内容相比" }
+                div.diff {
+                    @for l in lines {
+                        @match l.change {
+                            gongkai_model::history::LineChange::Same => p.same { (l.text) },
+                            gongkai_model::history::LineChange::Added => p.added { "＋ " (l.text) },
+                            gongkai_model::history::LineChange::Removed => p.removed { "－ " (l.text) },
+                        }
+                    }
+                }
+            }
+            @if edits.iter().any(|e| e.body.is_some()) {
+                h2 { "审核通过后公开的内容" }
+                section.preview { (preview(&edits)) }
+            }
             @if may_decide {
                 form.card method="post" action=(format!("/review/{}", row.id)) {
                     (csrf_field(&session))

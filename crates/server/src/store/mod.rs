@@ -148,6 +148,13 @@ pub trait Store: Send + Sync + 'static {
     fn publish(&self, scope: &ScopeId, edits: &[Edit]) -> Result<ScopeHead, StoreError> {
         self.publish_as(scope, edits, &Provenance::system())
     }
+    /// The live body of one item.
+    fn item_body(
+        &self,
+        scope: &ScopeId,
+        kind: ContentKind,
+        id: &str,
+    ) -> Result<Option<String>, StoreError>;
     /// Change-log entries after `after`, oldest first.
     fn changelog(&self, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError>;
     /// The newest change-log entries under a scope-code prefix (subsidy rows left out).

@@ -3,6 +3,7 @@
 
 use super::{ChainReport, ChangesRead, Edit, Provenance, ScopeHead, Store, StoreError};
 use gongkai_db::Durability;
+use gongkai_model::history::{history_id, ItemHistory, PastVersion, VERSIONED};
 use gongkai_model::{content::summarize, idcard, ContentKind, ScopeId};
 use gongkai_protocol::changelog::{LogAction, LogEntry};
 use gongkai_protocol::{item_hash, Change, ChangeOp, StateHash};
@@ -203,7 +204,7 @@ fn publish_in(
             "INSERT OR REPLACE INTO private_ids(kind, id, id_number) VALUES (?1, ?2, ?3)",
         )?;
         let mut old_stmt = tx.prepare_cached(
-            "SELECT body, item_hash FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
+            "SELECT body, item_hash, updated_at FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
         )?;
         let mut put_stmt = tx.prepare_cached(
             "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
@@ -212,16 +213,18 @@ fn publish_in(
                    seq = excluded.seq, body = excluded.body,
                    item_hash = excluded.item_hash, updated_at = excluded.updated_at",
         )?;
-        for edit in edits {
-            let old: Option<(Option<String>, Option<Vec<u8>>)> = old_stmt
+        // Applies one edit; returns what it replaced when that was a live version of a
+        // versioned kind (so its history item can be updated after the loop).
+        let mut apply = |edit: &Edit| -> Result<Option<(String, i64)>, StoreError> {
+            let old: Option<(Option<String>, Option<Vec<u8>>, i64)> = old_stmt
                 .query_row(params![scope.as_str(), edit.kind.key(), edit.id], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
                 })
                 .optional()?;
-            let (old_body, old_hash) = old.unwrap_or((None, None));
+            let (old_body, old_hash, old_at) = old.unwrap_or((None, None, 0));
             let old_live = old_body.is_some();
             if old_body == edit.body {
-                continue; // Same content again, or deleting what is gone: no change.
+                return Ok(None); // Same content again, or deleting what is gone: no change.
             }
             if let Some(h) = old_hash.as_deref().and_then(StateHash::from_slice) {
                 if old_live {
@@ -275,6 +278,48 @@ fn publish_in(
                 new_hash.map(|h| h.to_vec()),
                 now
             ])?;
+            Ok(match old_body {
+                Some(b) if action == LogAction::Correct && VERSIONED.contains(&edit.kind) => {
+                    Some((b, old_at))
+                }
+                _ => None,
+            })
+        };
+        let mut replaced = Vec::new();
+        for edit in edits {
+            if let Some((body, at)) = apply(edit)? {
+                replaced.push((edit.kind, edit.id.clone(), body, at));
+            }
+        }
+        // A corrected item's earlier versions, published with the correction so every
+        // kiosk can show what changed, offline too.
+        for (kind, id, body, at) in replaced {
+            let hid = history_id(kind, &id);
+            let mut history = tx
+                .query_row(
+                    "SELECT body FROM items WHERE scope = ?1 AND kind = 'history' AND id = ?2",
+                    params![scope.as_str(), hid],
+                    |r| r.get::<_, Option<String>>(0),
+                )
+                .optional()?
+                .flatten()
+                .and_then(|b| serde_json::from_str::<ItemHistory>(&b).ok())
+                .unwrap_or(ItemHistory {
+                    kind,
+                    id: id.clone(),
+                    versions: Vec::new(),
+                });
+            let rfc = |t: i64| {
+                chrono::DateTime::from_timestamp(t.max(0), 0)
+                    .unwrap_or_default()
+                    .to_rfc3339()
+            };
+            history.versions.push(PastVersion {
+                published_at: rfc(at),
+                replaced_at: rfc(now),
+                body,
+            });
+            apply(&Edit::put(ContentKind::History, hid, &history))?;
         }
     }
     tx.execute(
@@ -328,6 +373,23 @@ impl Store for SqliteStore {
     ) -> Result<ScopeHead, StoreError> {
         let prepared = prepare(edits)?;
         self.with_writer(|c| publish_locked(c, scope, &prepared, by))
+    }
+
+    fn item_body(
+        &self,
+        scope: &ScopeId,
+        kind: ContentKind,
+        id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.with_reader(|c| {
+            Ok(c.query_row(
+                "SELECT body FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
+                params![scope.as_str(), kind.key(), id],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
+        })
     }
 
     fn changelog(&self, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {

@@ -3,11 +3,16 @@ import type { CategoryAmount } from "./CategoryAmount";
 import type { Fen } from "./Fen";
 import type { FinanceStatement } from "./FinanceStatement";
 import type { PeriodRef } from "./PeriodRef";
+import type { VersionView } from "./VersionView";
 
 /**
  * One period's 村务财务 statement, with what the screen draws from it.
  */
-export type FinanceView = { id: string, scope_name: string, statement: FinanceStatement, income: Fen, expense: Fen, 
+export type FinanceView = { id: string, scope_name: string, statement: FinanceStatement, 
+/**
+ * Earlier versions, newest correction first (empty if never corrected).
+ */
+versions: Array<VersionView>, income: Fen, expense: Fen, 
 /**
  * Opening + income − expense = closing.
  */

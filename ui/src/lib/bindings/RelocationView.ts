@@ -3,11 +3,16 @@ import type { PostingStatus } from "./PostingStatus";
 import type { RelocationBoard } from "./RelocationBoard";
 import type { RoundRef } from "./RoundRef";
 import type { RowChange } from "./RowChange";
+import type { VersionView } from "./VersionView";
 
 /**
  * One 三榜 board with its posting status and what changed since the board before it.
  */
-export type RelocationView = { id: string, scope_name: string, board: RelocationBoard, status: PostingStatus, 
+export type RelocationView = { id: string, scope_name: string, board: RelocationBoard, 
+/**
+ * Earlier versions, newest correction first (empty if never corrected).
+ */
+versions: Array<VersionView>, status: PostingStatus, 
 /**
  * Days of the posting period left, today included (0 once ended).
  */
