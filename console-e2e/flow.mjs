@@ -66,6 +66,19 @@ try {
   must((await page.textContent("p.ok")).includes("核验通过"), "chain does not verify");
   await page.screenshot({ path: `${shots}/console-history.png` });
 
+  // A catalog item written in the rich-text editor (script-enhanced textarea).
+  await page.goto(`${url}/disclosures/new`);
+  await page.selectOption("select[name=scope]", "419901102");
+  await page.fill("input[name=title]", "石桥镇2026年秋冬季农田水利建设项目公示");
+  await page.fill("input[name=publisher]", "石桥镇人民政府");
+  await page.click("div.richtext");
+  await page.keyboard.type("项目总投资");
+  await page.click("text=加粗");
+  await page.keyboard.type("46.8万元");
+  await page.screenshot({ path: `${shots}/console-disclosure-editor.png`, fullPage: true });
+  await Promise.all([page.waitForURL(`${url}/history`), page.click("form.card button[type=submit]")]);
+  must((await page.textContent("table.log")).includes("农田水利建设项目公示"), "catalog item not in the record");
+
   // The dashboard and the review queue render for the reviewer.
   await page.goto(`${url}/`);
   must((await page.textContent("main")).includes("工作台"), "no dashboard");

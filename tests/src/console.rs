@@ -129,17 +129,29 @@ impl ConsoleClient {
 
     /// Uploads a file with form fields (the import form), CSRF token added.
     pub fn upload(&self, fields: &[(&str, &str)], filename: &str, bytes: Vec<u8>) -> Answer {
+        self.upload_to("/imports", fields, &[("file", filename, bytes)])
+    }
+
+    /// Posts a multipart form with files `(field, file name, bytes)`, CSRF token added.
+    pub fn upload_to(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> Answer {
         let mut form = multipart::Form::new().text("csrf", self.csrf());
         for (k, v) in fields {
             form = form.text(k.to_string(), v.to_string());
         }
-        form = form.part(
-            "file",
-            multipart::Part::bytes(bytes).file_name(filename.to_string()),
-        );
+        for (field, name, bytes) in files {
+            form = form.part(
+                field.to_string(),
+                multipart::Part::bytes(bytes.clone()).file_name(name.to_string()),
+            );
+        }
         let req = self
             .http
-            .post(format!("{}/imports", self.base))
+            .post(format!("{}{path}", self.base))
             .multipart(form);
         Answer::from(self.with_cookie(req).send().expect("upload"))
     }

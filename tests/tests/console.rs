@@ -620,3 +620,97 @@ fn corrections_and_withdrawals_are_reviewed_and_kiosks_show_what_changed() -> Re
     assert_eq!(a.status, 404);
     Ok(())
 }
+
+#[test]
+fn a_catalog_item_with_a_pdf_and_a_photo_reaches_the_kiosk_sanitized() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let county = ConsoleClient::logged_in(&url, "county");
+    let pdf = gongkai_server::pdf::simple_pdf(&[vec![(
+        14.0,
+        "云溪县2026年财政预算公开说明".to_string(),
+    )]]);
+    let a = county.upload_to(
+        "/disclosures",
+        &[
+            ("scope", "419901"),
+            ("category", "财政资金"),
+            ("title", "云溪县2026年财政预算公开"),
+            ("publisher", "云溪县财政局"),
+            ("doc_no", "云财〔2026〕15号"),
+            ("index_no", ""),
+            ("published_on", "2026-11-20"),
+            (
+                "body",
+                "<h3>一、预算总体情况</h3><p onclick=\"steal()\">全县一般公共预算收入<b>8.6亿元</b>。</p><script>alert(1)</script><img src=\"http://evil.example/x.png\">",
+            ),
+        ],
+        &[
+            ("attachments", "预算说明.pdf", pdf),
+            ("attachments", "现场.jpg", gongkai_photo::sample::phone_jpeg(800, 600)),
+        ],
+    );
+    assert_eq!(a.status, 303, "{a:?}");
+
+    let kiosk = Kiosk::open(
+        kiosk_config(&url, &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let entry = kiosk
+        .list(ContentKind::Disclosure, None, 0, 100, Utc::now())?
+        .entries
+        .into_iter()
+        .find(|e| e.title == "云溪县2026年财政预算公开")
+        .expect("published item on the kiosk");
+    let view = kiosk.disclosure(&entry.scope, &entry.id)?;
+    let item = view.item;
+    assert_eq!(item.doc_no, "云财〔2026〕15号");
+    assert!(
+        item.index_no.starts_with("419901/2026-"),
+        "{}",
+        item.index_no
+    );
+    assert!(
+        item.body_html.contains("<b>8.6亿元</b>"),
+        "{}",
+        item.body_html
+    );
+    for bad in ["onclick", "<script", "alert(1)", "evil.example"] {
+        assert!(
+            !item.body_html.contains(bad),
+            "{bad} survived: {}",
+            item.body_html
+        );
+    }
+    let pdf = &item.attachments[0];
+    assert_eq!(pdf.mime, "application/pdf");
+    assert_eq!(pdf.pages.len(), 1);
+    assert!(kiosk.blobs().has(&pdf.pages[0]));
+    let photo = &item.attachments[1];
+    assert_eq!(photo.mime, "image/jpeg");
+    let bytes = std::fs::read(kiosk.blobs().path(&photo.sha256).unwrap())?;
+    assert!(!bytes.windows(4).any(|w| w == b"Exif"));
+
+    // Not a PDF or photo: refused in Chinese, nothing published.
+    let a = county.upload_to(
+        "/disclosures",
+        &[
+            ("scope", "419901"),
+            ("category", "财政资金"),
+            ("title", "坏附件"),
+            ("publisher", "县财政局"),
+            ("published_on", "2026-11-20"),
+            ("body", "正文"),
+        ],
+        &[(
+            "attachments",
+            "宏病毒.docm",
+            b"PK\x03\x04 not really".to_vec(),
+        )],
+    );
+    assert_eq!(a.status, 422);
+    assert!(a.body.contains("附件只支持 PDF、JPG、PNG"), "{}", a.body);
+    Ok(())
+}

@@ -39,3 +39,45 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// A small rich-text editor for textareas marked data-richtext: bold, headings, lists,
+// paste from Word. It writes HTML into the textarea on submit; the server sanitizes it
+// (ammonia allow-list) like every body. Without script the textarea takes plain text.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("textarea[data-richtext]").forEach(function (area) {
+    var editor = document.createElement("div");
+    editor.className = "richtext";
+    editor.contentEditable = "true";
+    editor.setAttribute("role", "textbox");
+    editor.setAttribute("aria-multiline", "true");
+    editor.innerHTML = area.value;
+    var bar = document.createElement("div");
+    bar.className = "richtext-bar";
+    [
+      ["bold", "加粗"],
+      ["formatBlock:h3", "小标题"],
+      ["formatBlock:p", "正文段落"],
+      ["insertOrderedList", "编号列表"],
+      ["insertUnorderedList", "项目列表"],
+      ["removeFormat", "清除格式"],
+    ].forEach(function (b) {
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.textContent = b[1];
+      btn.className = "secondary";
+      btn.addEventListener("click", function () {
+        var parts = b[0].split(":");
+        document.execCommand(parts[0], false, parts[1] || null);
+        editor.focus();
+      });
+      bar.appendChild(btn);
+    });
+    area.hidden = true;
+    area.required = false;
+    area.parentNode.insertBefore(bar, area);
+    area.parentNode.insertBefore(editor, area);
+    area.form.addEventListener("submit", function () {
+      area.value = editor.innerHTML;
+    }, true);
+  });
+});

@@ -8,6 +8,7 @@
 
 pub mod auth;
 mod complaints;
+mod disclosures;
 mod exports;
 mod history;
 mod home;
@@ -55,6 +56,8 @@ pub fn routes() -> Router<AppState> {
         .route("/notices/{scope}/{id}/edit", get(notices::edit_page))
         .route("/notices/{scope}/{id}", post(notices::correct))
         .route("/withdraw/{scope}/{kind}/{id}", post(notices::withdraw))
+        .route("/disclosures/new", get(disclosures::new_page))
+        .route("/disclosures", post(disclosures::create))
         .route("/imports/new", get(imports::new_page))
         .route("/imports", post(imports::upload))
         .route("/imports/{id}", get(imports::preview))
@@ -115,6 +118,7 @@ pub fn page(title: &str, user: Option<&User>, body: Markup) -> Response {
                                 a href="/drafts" { "我的稿件" }
                             }
                             a href="/notices/new" { "发通知" }
+                            a href="/disclosures/new" { "公开目录" }
                             a href="/imports/new" { "导入名单" }
                             @if !u.office.is_empty() {
                                 a href="/complaints" { "诉求办理" }

@@ -507,6 +507,17 @@ fn work_plan_pdf(year: &str) -> Vec<u8> {
     ])
 }
 
+/// The catalog's categories, in the order the seeds list them.
+pub fn categories() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for seed in SEEDS {
+        if !out.contains(&seed.0) {
+            out.push(seed.0);
+        }
+    }
+    out
+}
+
 pub fn disclosures(today: NaiveDate, blobs: &BlobStore) -> Result<Vec<Edit>, StoreError> {
     let svg = org_chart_svg();
     let sha = blobs.put(svg.as_bytes())?;

@@ -1008,7 +1008,12 @@ mod changelog_tests {
         );
         assert_eq!(history[0].actor, "村干部张");
         let report = store.verify_changelog().unwrap();
-        assert_eq!(report.entries, 4);
+        // n1 published, corrected (with its history item), withdrawn; n2 published.
+        assert_eq!(report.entries, 5);
+        let history = store
+            .item_history(&scope, ContentKind::History, "notice:n1")
+            .unwrap();
+        assert_eq!(history.len(), 1);
         assert!(
             report.broken.is_none() && report.unlogged.is_empty(),
             "{report:?}"

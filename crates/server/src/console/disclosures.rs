@@ -1,0 +1,211 @@
+//! 公开目录 items from the console: catalog fields (索引号, 发布机构, 文号, 分类, date),
+//! a rich-text body (a small editor in console.js; without script a plain text box), and
+//! attachments — PDFs are rendered to page images (kiosks never open PDFs), photos are
+//! re-encoded without metadata. A cadre's item becomes a draft; others publish.
+
+use super::{auth::Session, csrf_field, page, paragraphs, scopes_for, ConsoleError, Result};
+use crate::api::AppState;
+use crate::blobs::BlobStore;
+use crate::store::{Edit, NewDraft, Provenance};
+use axum::extract::{Multipart, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use gongkai_model::{Attachment, ContentKind, Disclosure, ScopeId};
+use maud::html;
+use std::collections::HashMap;
+
+/// Most attachments on one item.
+const MAX_ATTACHMENTS: usize = 10;
+/// Page images are rendered at this resolution: sharp on a 1080p screen.
+const PDF_DPI: u32 = 110;
+
+pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Response> {
+    let user = &session.user;
+    let scopes = scopes_for(&st, user).await?;
+    let today = crate::demo::today();
+    Ok(page(
+        "发布公开目录信息",
+        Some(user),
+        html! {
+            @if !user.publishes_directly() {
+                p.hint { "提交后由乡镇审核员审核（保密审查），通过后出现在公开屏上。" }
+            }
+            form.card.wide method="post" action="/disclosures" enctype="multipart/form-data" data-progress="disclosure-progress" {
+                (csrf_field(&session))
+                label { "公开到"
+                    select name="scope" required {
+                        @for (code, name) in &scopes {
+                            option value=(code.as_str()) { (name) "（" (super::level_label(code)) "）" }
+                        }
+                    }
+                }
+                label { "分类"
+                    select name="category" required {
+                        @for c in crate::demo::catalog_categories() { option value=(c) { (c) } }
+                    }
+                }
+                label { "标题" input name="title" maxlength="100" required; }
+                div.row {
+                    label { "发布机构" input name="publisher" required placeholder="例：云溪县财政局"; }
+                    label { "文号（可不填）" input name="doc_no" placeholder="例：云财〔2026〕15号"; }
+                }
+                div.row {
+                    label { "索引号（可不填，系统自动编号）" input name="index_no"; }
+                    label { "成文/发布日期" input type="date" name="published_on" value=(today.to_string()) required; }
+                }
+                p.field-label { "正文" }
+                textarea name="body" rows="12" data-richtext required aria-label="正文" {}
+                p.hint { "可以直接从 Word 复制粘贴；格式会被整理，脚本、外部链接的图片等不安全内容会被去除。" }
+                label { "附件（PDF、JPG、PNG，可多选，最多 10 个）" input type="file" name="attachments" multiple accept=".pdf,.jpg,.jpeg,.png"; }
+                progress id="disclosure-progress" max="100" value="0" hidden {}
+                p id="disclosure-progress-text" class="hint" hidden {}
+                button type="submit" { @if user.publishes_directly() { "发布" } @else { "提交审核" } }
+            }
+        },
+    ))
+}
+
+/// An uploaded file as an attachment: PDFs with their rendered pages, photos re-encoded.
+pub fn attachment(
+    blobs: &BlobStore,
+    name: &str,
+    bytes: &[u8],
+) -> std::result::Result<Attachment, String> {
+    let store = |b: &[u8]| blobs.put(b).map_err(|_| "附件保存失败，请重试".to_string());
+    if crate::pdf::looks_like_pdf(bytes) {
+        let pages = crate::pdf::render_pages(bytes, PDF_DPI)
+            .map_err(|_| format!("“{name}”无法打开，请确认是未加密的 PDF"))?;
+        let pages = pages
+            .iter()
+            .map(|p| store(p))
+            .collect::<std::result::Result<Vec<_>, _>>()?;
+        return Ok(Attachment {
+            name: name.to_string(),
+            sha256: store(bytes)?,
+            size: bytes.len() as u64,
+            mime: "application/pdf".into(),
+            pages,
+        });
+    }
+    let photo = gongkai_photo::prepare(bytes)
+        .map_err(|e| format!("“{name}”：{e}。附件只支持 PDF、JPG、PNG"))?;
+    Ok(Attachment {
+        name: name.to_string(),
+        sha256: store(&photo.jpeg)?,
+        size: photo.jpeg.len() as u64,
+        mime: "image/jpeg".into(),
+        pages: vec![],
+    })
+}
+
+/// Rich text from the editor is HTML (sanitized at publish); plain text becomes paragraphs.
+fn body_html(text: &str) -> String {
+    if text.contains('<') && text.contains('>') {
+        crate::sanitize::clean(text)
+    } else {
+        paragraphs(text)
+    }
+}
+
+pub async fn create(
+    session: Session,
+    State(st): State<AppState>,
+    mut multipart: Multipart,
+) -> Result<Response> {
+    let user = session.user.clone();
+    let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
+    let mut fields: HashMap<String, String> = HashMap::new();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| bad("上传中断或文件过大，请重试"))?
+    {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "attachments" {
+            let filename = field.file_name().unwrap_or("附件").to_string();
+            let bytes = field
+                .bytes()
+                .await
+                .map_err(|_| bad("上传中断或文件过大，请重试"))?;
+            if !bytes.is_empty() {
+                files.push((filename, bytes.to_vec()));
+            }
+        } else {
+            fields.insert(name, field.text().await.unwrap_or_default());
+        }
+    }
+    session.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let get = |k: &str| {
+        fields
+            .get(k)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    let scope = ScopeId::parse(&get("scope")).map_err(|_| bad("请选择公开到哪里"))?;
+    if !user.covers(&scope) {
+        return Err(ConsoleError::not_found().for_user(&user));
+    }
+    if files.len() > MAX_ATTACHMENTS {
+        return Err(bad("附件最多 10 个"));
+    }
+    let (title, publisher, category) = (get("title"), get("publisher"), get("category"));
+    if title.is_empty() || publisher.is_empty() || category.is_empty() || get("body").is_empty() {
+        return Err(bad("标题、发布机构、分类和正文都要填写"));
+    }
+    let published_on: NaiveDate = get("published_on")
+        .parse()
+        .map_err(|_| bad("日期格式不对"))?;
+    let blobs = st.blobs.clone();
+    let attachments = tokio::task::spawn_blocking(move || {
+        files
+            .iter()
+            .map(|(n, b)| attachment(&blobs, n, b))
+            .collect::<std::result::Result<Vec<_>, String>>()
+    })
+    .await
+    .map_err(|_| bad("附件处理失败，请重试"))?
+    .map_err(|m| bad(&m))?;
+    let id = super::notices::new_item_id("disclosure");
+    let index_no = match get("index_no") {
+        n if n.is_empty() => format!(
+            "{}/{}-{}",
+            scope,
+            published_on.format("%Y"),
+            &id[id.len() - 8..]
+        ),
+        n => n,
+    };
+    let item = Disclosure {
+        index_no,
+        publisher,
+        doc_no: get("doc_no"),
+        published_on,
+        category,
+        title: title.clone(),
+        body_html: body_html(&get("body")),
+        attachments,
+    };
+    let edit = Edit::put(ContentKind::Disclosure, id, &item);
+    if user.publishes_directly() {
+        let by = Provenance::user(&user.display_name);
+        super::blocking(&st.store, move |s| s.publish_as(&scope, &[edit], &by))
+            .await
+            .map_err(|e| e.for_user(&user))?;
+        Ok(Redirect::to("/history").into_response())
+    } else {
+        let draft = NewDraft {
+            scope,
+            title,
+            summary: format!("公开目录 · {} 个附件", item.attachments.len()),
+            source: "console".into(),
+            author_id: user.id,
+            edits: vec![edit],
+            client_id: None,
+        };
+        super::blocking(&st.store, move |s| s.submit_draft(&draft))
+            .await
+            .map_err(|e| e.for_user(&user))?;
+        Ok(Redirect::to("/drafts").into_response())
+    }
+}
