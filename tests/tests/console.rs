@@ -255,7 +255,10 @@ fn a_cadres_notice_is_reviewed_then_reaches_the_village_kiosk_with_its_record() 
         )
     };
     let a = post("关于发放冬季取暖煤的通知");
-    assert_eq!(a.location.as_deref(), Some("/drafts"), "{a:?}");
+    assert!(
+        a.location.as_deref().unwrap_or("").starts_with("/review/"),
+        "{a:?}"
+    );
     // Not public yet.
     assert_eq!(village_items(&server, ContentKind::Notice), notices_before);
     let drafts = cadre.get("/drafts").body;
@@ -712,5 +715,89 @@ fn a_catalog_item_with_a_pdf_and_a_photo_reaches_the_kiosk_sanitized() -> Result
     );
     assert_eq!(a.status, 422);
     assert!(a.body.contains("附件只支持 PDF、JPG、PNG"), "{}", a.body);
+    Ok(())
+}
+
+#[test]
+fn a_months_village_finance_from_the_ledger_or_typed_rows_must_balance() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let clerk = ConsoleClient::logged_in(&url, "shiqiao");
+    let ledger = "石桥村2026年11月村级财务收支明细\n日期,凭证号,科目,摘要,收入,支出\n11月1日,,,上月结转,,\n2026-11-03,记-01,上级补助,村级组织运转经费,\"20,000.00\",\n11月9日,记-02,办公费,购打印纸墨盒,,356.50\n11月12日,记-03,道路维修,村东便民桥维修,,8000\n,,,本月合计,20000,8356.5\n";
+    let fields = |closing: &'static str| {
+        vec![
+            ("scope", VILLAGE),
+            ("period", "2026-11"),
+            ("opening", "35,120.00"),
+            ("closing", closing),
+        ]
+    };
+    // Does not balance: refused, naming the gap, nothing published.
+    let a = clerk.upload_to(
+        "/finance",
+        &fields("46,000.00"),
+        &[("ledger", "11月明细.csv", ledger.as_bytes().to_vec())],
+    );
+    assert_eq!(a.status, 422, "{a:?}");
+    assert!(a.body.contains("收支不平衡"), "{}", a.body);
+    // A row dated outside the month is refused row by row.
+    let wrong = ledger.replace("11月9日", "10月30日");
+    let a = clerk.upload_to(
+        "/finance",
+        &fields("46,763.50"),
+        &[("ledger", "11月明细.csv", wrong.into_bytes())],
+    );
+    assert_eq!(a.status, 422);
+    assert!(
+        a.body.contains("第 5 行") && a.body.contains("日期不在本期（2026年11月）内"),
+        "{}",
+        a.body
+    );
+    // Balanced: published straight away by the township (a new month).
+    let a = clerk.upload_to(
+        "/finance",
+        &fields("46,763.50"),
+        &[("ledger", "11月明细.csv", ledger.as_bytes().to_vec())],
+    );
+    assert_eq!(a.location.as_deref(), Some("/history"), "{a:?}");
+    let kiosk = Kiosk::open(
+        kiosk_config(&url, &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let view = kiosk.finance(VILLAGE, "finance-2026-11")?;
+    assert!(view.balanced);
+    assert_eq!(view.statement.lines.len(), 3);
+    assert_eq!(view.income, gongkai_model::Fen(2_000_000));
+
+    // Typed rows for a month that is already public: a correction, so it goes to review
+    // even from the township, and the kiosk keeps the old one until approved.
+    let before = kiosk.finance(VILLAGE, "finance-2026-10")?.statement;
+    let opening = before.opening.0 as f64 / 100.0;
+    let income: i64 = 50_000;
+    let closing = format!("{:.2}", opening + income as f64 / 100.0);
+    let opening = format!("{opening:.2}");
+    let a = clerk.upload_to(
+        "/finance",
+        &[
+            ("scope", VILLAGE),
+            ("period", "2026-10"),
+            ("opening", &opening),
+            ("closing", &closing),
+            ("date0", "2026-10-08"),
+            ("dir0", "收入"),
+            ("category0", "上级补助"),
+            ("description0", "一事一议奖补资金"),
+            ("amount0", "500"),
+        ],
+        &[("ledger", "", Vec::new())],
+    );
+    assert!(
+        a.location.as_deref().unwrap_or("").starts_with("/review/"),
+        "{a:?}"
+    );
+    kiosk.sync_once(Utc::now())?;
+    assert_eq!(kiosk.finance(VILLAGE, "finance-2026-10")?.statement, before);
     Ok(())
 }

@@ -18,6 +18,14 @@ pub enum Field {
     Area,
     Detail,
     Amount,
+    // Ledger (村级财务收支明细) columns.
+    Date,
+    Voucher,
+    Category,
+    Description,
+    Income,
+    Expense,
+    Direction,
 }
 
 impl Field {
@@ -31,6 +39,13 @@ impl Field {
             Field::Area => "面积（亩）",
             Field::Detail => "实物指标及说明",
             Field::Amount => "金额（元）",
+            Field::Date => "日期",
+            Field::Voucher => "凭证号",
+            Field::Category => "科目",
+            Field::Description => "摘要",
+            Field::Income => "收入（元）",
+            Field::Expense => "支出（元）",
+            Field::Direction => "收支",
         }
     }
 
@@ -44,6 +59,13 @@ impl Field {
             Field::Area => "area",
             Field::Detail => "detail",
             Field::Amount => "amount",
+            Field::Date => "date",
+            Field::Voucher => "voucher",
+            Field::Category => "category",
+            Field::Description => "description",
+            Field::Income => "income",
+            Field::Expense => "expense",
+            Field::Direction => "direction",
         }
     }
 
@@ -94,6 +116,13 @@ impl Field {
                 "合计金额",
                 "应发金额",
             ],
+            Field::Date => &["日期", "记账日期", "发生日期", "凭证日期"],
+            Field::Voucher => &["凭证号", "凭证编号", "凭证字号", "凭证"],
+            Field::Category => &["科目", "会计科目", "收支科目", "项目", "类别"],
+            Field::Description => &["摘要", "事由", "内容", "用途"],
+            Field::Income => &["收入", "收入金额", "借方", "借方金额"],
+            Field::Expense => &["支出", "支出金额", "贷方", "贷方金额"],
+            Field::Direction => &["收支", "收支类型", "类型", "方向"],
         }
     }
 }
@@ -107,6 +136,13 @@ pub const ALL_FIELDS: &[Field] = &[
     Field::Area,
     Field::Detail,
     Field::Amount,
+    Field::Date,
+    Field::Voucher,
+    Field::Category,
+    Field::Description,
+    Field::Income,
+    Field::Expense,
+    Field::Direction,
 ];
 
 /// What is being imported.
@@ -117,6 +153,8 @@ pub enum ListKind {
     Subsidy,
     /// One of a relocation village's 三榜.
     Board,
+    /// A village's monthly ledger (村务财务), checked by `ledger::check_ledger`.
+    Ledger,
 }
 
 impl ListKind {
@@ -138,6 +176,17 @@ impl ListKind {
                 (Field::HouseholdSize, true),
                 (Field::Detail, false),
                 (Field::Amount, true),
+            ],
+            // Which amount columns are required depends on the layout; check_ledger says.
+            ListKind::Ledger => &[
+                (Field::Date, true),
+                (Field::Voucher, false),
+                (Field::Category, false),
+                (Field::Description, true),
+                (Field::Income, false),
+                (Field::Expense, false),
+                (Field::Direction, false),
+                (Field::Amount, false),
             ],
         }
     }
@@ -481,7 +530,7 @@ fn title(table: &Table, header_line: u32) -> Option<String> {
         })
 }
 
-fn is_total_row(row: &Row) -> bool {
+pub(crate) fn is_total_row(row: &Row) -> bool {
     row.cells.iter().take(3).any(|c| {
         let t: String = c.display().chars().filter(|c| !c.is_whitespace()).collect();
         TOTAL_WORDS.iter().any(|w| t.starts_with(w))
@@ -537,7 +586,7 @@ fn id(cell: &Cell) -> Result<String, String> {
     Ok(id)
 }
 
-fn amount(cell: &Cell) -> Result<Fen, String> {
+pub(crate) fn amount(cell: &Cell) -> Result<Fen, String> {
     match cell {
         Cell::Empty => Err("缺少金额".into()),
         Cell::Number(n) => {

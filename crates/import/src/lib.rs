@@ -7,7 +7,9 @@
 #![forbid(unsafe_code)]
 
 pub mod check;
+pub mod ledger;
 pub mod table;
 
 pub use check::{check, guess, Checked, Field, ImportRow, ListKind, MapError, Mapping, RowError};
+pub use ledger::{check_ledger, parse_date, CheckedLedger, LedgerLine};
 pub use table::{read, Cell, ReadError, Row, Table};

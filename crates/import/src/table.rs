@@ -158,10 +158,11 @@ pub fn decode(bytes: &[u8]) -> (String, &'static str) {
 
 fn read_csv(bytes: &[u8]) -> Result<Table, ReadError> {
     let (text, encoding) = decode(bytes);
-    let first_line = text.lines().next().unwrap_or("");
-    let delimiter = [b',', b'\t', b';']
+    // A title line above the header has no delimiters; look at the first few lines.
+    let head: String = text.lines().take(5).collect();
+    let delimiter = [b';', b'\t', b',']
         .into_iter()
-        .max_by_key(|d| first_line.bytes().filter(|b| b == d).count())
+        .max_by_key(|d| head.bytes().filter(|b| b == d).count())
         .unwrap_or(b',');
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)

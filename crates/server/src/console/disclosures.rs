@@ -6,9 +6,9 @@
 use super::{auth::Session, csrf_field, page, paragraphs, scopes_for, ConsoleError, Result};
 use crate::api::AppState;
 use crate::blobs::BlobStore;
-use crate::store::{Edit, NewDraft, Provenance};
+use crate::store::Edit;
 use axum::extract::{Multipart, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use chrono::NaiveDate;
 use gongkai_model::{Attachment, ContentKind, Disclosure, ScopeId};
 use maud::html;
@@ -186,26 +186,7 @@ pub async fn create(
         body_html: body_html(&get("body")),
         attachments,
     };
+    let summary = format!("公开目录 · {} 个附件", item.attachments.len());
     let edit = Edit::put(ContentKind::Disclosure, id, &item);
-    if user.publishes_directly() {
-        let by = Provenance::user(&user.display_name);
-        super::blocking(&st.store, move |s| s.publish_as(&scope, &[edit], &by))
-            .await
-            .map_err(|e| e.for_user(&user))?;
-        Ok(Redirect::to("/history").into_response())
-    } else {
-        let draft = NewDraft {
-            scope,
-            title,
-            summary: format!("公开目录 · {} 个附件", item.attachments.len()),
-            source: "console".into(),
-            author_id: user.id,
-            edits: vec![edit],
-            client_id: None,
-        };
-        super::blocking(&st.store, move |s| s.submit_draft(&draft))
-            .await
-            .map_err(|e| e.for_user(&user))?;
-        Ok(Redirect::to("/drafts").into_response())
-    }
+    super::publish_or_submit(&st, &user, scope, vec![edit], title, summary).await
 }

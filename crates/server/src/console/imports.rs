@@ -37,6 +37,8 @@ pub struct ImportMeta {
 }
 
 impl ImportMeta {
+    /// Subsidy or Board; ledgers have their own page (finance.rs), so matches below
+    /// treat Ledger with Board only to be exhaustive.
     fn kind(&self) -> ListKind {
         if self.list_kind == "board" {
             ListKind::Board
@@ -193,7 +195,7 @@ fn check_meta(meta: &ImportMeta) -> std::result::Result<(), String> {
                 return Err("请填写发放单位".into());
             }
         }
-        ListKind::Board => {
+        ListKind::Board | ListKind::Ledger => {
             if !(1..=3).contains(&meta.round) {
                 return Err("请选择第几榜".into());
             }
@@ -519,7 +521,7 @@ fn edits(
             }
             out
         }
-        ListKind::Board => {
+        ListKind::Board | ListKind::Ledger => {
             let title = match meta.round {
                 1 => "移民身份确认第一榜",
                 2 => "实物指标及补偿第二榜",
@@ -587,7 +589,12 @@ pub async fn publish(
             .filter(Checked::is_clean)
             .ok_or_else(|| ConsoleError::bad("名单还有错误，不能发布。请改正后重新上传。"))?;
         let edits = edits(&record, &meta, &checked, &scope_name);
-        if u.publishes_directly() {
+        // Re-importing a board that is up is a correction: reviewed, whoever sends it.
+        let replaces = match edits.first() {
+            Some(e) => store.item_body(&record.scope, e.kind, &e.id)?.is_some(),
+            None => false,
+        };
+        if u.publishes_directly() && !replaces {
             store.publish_as(&record.scope, &edits, &Provenance::user(&u.display_name))?;
             store.finish_import(record.id, "published", None)?;
             return Ok(true);
@@ -601,7 +608,7 @@ pub async fn publish(
                     checked.total
                 ),
             ),
-            ListKind::Board => (
+            ListKind::Board | ListKind::Ledger => (
                 format!("{}移民三榜第{}榜", scope_name, meta.round),
                 format!("移民三榜 · {} 户", checked.rows.len()),
             ),

@@ -10,6 +10,7 @@ pub mod auth;
 mod complaints;
 mod disclosures;
 mod exports;
+mod finance;
 mod history;
 mod home;
 mod imports;
@@ -58,6 +59,8 @@ pub fn routes() -> Router<AppState> {
         .route("/withdraw/{scope}/{kind}/{id}", post(notices::withdraw))
         .route("/disclosures/new", get(disclosures::new_page))
         .route("/disclosures", post(disclosures::create))
+        .route("/finance/new", get(finance::new_page))
+        .route("/finance", post(finance::create))
         .route("/imports/new", get(imports::new_page))
         .route("/imports", post(imports::upload))
         .route("/imports/{id}", get(imports::preview))
@@ -119,6 +122,7 @@ pub fn page(title: &str, user: Option<&User>, body: Markup) -> Response {
                             }
                             a href="/notices/new" { "发通知" }
                             a href="/disclosures/new" { "公开目录" }
+                            a href="/finance/new" { "村务财务" }
                             a href="/imports/new" { "导入名单" }
                             @if !u.office.is_empty() {
                                 a href="/complaints" { "诉求办理" }
@@ -284,6 +288,50 @@ pub fn beijing(at: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+/// Publishes directly when the user may and nothing in `edits` replaces public content;
+/// otherwise queues a draft for 保密审查 — every correction is reviewed, whoever sends it.
+/// Answers with where to go next: the public record, or the draft.
+pub async fn publish_or_submit(
+    st: &AppState,
+    user: &User,
+    scope: ScopeId,
+    edits: Vec<crate::store::Edit>,
+    title: String,
+    summary: String,
+) -> Result<Response> {
+    let u = user.clone();
+    let draft = blocking(&st.store, move |s| {
+        let replaces = edits
+            .iter()
+            .any(|e| s.item_body(&scope, e.kind, &e.id).ok().flatten().is_some());
+        if u.publishes_directly() && !replaces {
+            s.publish_as(
+                &scope,
+                &edits,
+                &crate::store::Provenance::user(&u.display_name),
+            )?;
+            return Ok(None);
+        }
+        let draft = crate::store::NewDraft {
+            scope,
+            title,
+            summary,
+            source: "console".into(),
+            author_id: u.id,
+            edits,
+            client_id: None,
+        };
+        s.submit_draft(&draft).map(Some)
+    })
+    .await
+    .map_err(|e| e.for_user(user))?;
+    let to = match draft {
+        None => "/history".to_string(),
+        Some(id) => format!("/review/{id}"),
+    };
+    Ok(axum::response::Redirect::to(&to).into_response())
 }
 
 /// The CSRF field every form carries.

@@ -4,7 +4,7 @@
 
 use super::{auth::Session, csrf_field, page, paragraphs, scopes_for, ConsoleError, Result};
 use crate::api::AppState;
-use crate::store::{Edit, NewDraft, Provenance};
+use crate::store::{Edit, NewDraft};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -115,27 +115,8 @@ pub async fn create(
         images: vec![],
     };
     let edit = Edit::put(ContentKind::Notice, new_item_id("notice"), &notice);
-    if user.publishes_directly() {
-        let by = Provenance::user(&user.display_name);
-        super::blocking(&st.store, move |s| s.publish_as(&scope, &[edit], &by))
-            .await
-            .map_err(|e| e.for_user(&user))?;
-        Ok(Redirect::to("/history").into_response())
-    } else {
-        let draft = NewDraft {
-            scope,
-            title: notice.title.clone(),
-            summary: "通知公告".into(),
-            source: "console".into(),
-            author_id: user.id,
-            edits: vec![edit],
-            client_id: None,
-        };
-        super::blocking(&st.store, move |s| s.submit_draft(&draft))
-            .await
-            .map_err(|e| e.for_user(&user))?;
-        Ok(Redirect::to("/drafts").into_response())
-    }
+    let title = notice.title.clone();
+    super::publish_or_submit(&st, &user, scope, vec![edit], title, "通知公告".into()).await
 }
 
 /// The live notice, if the user covers its scope.
