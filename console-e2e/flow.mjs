@@ -79,6 +79,11 @@ try {
   await Promise.all([page.waitForURL(`${url}/history`), page.click("form.card button[type=submit]")]);
   must((await page.textContent("table.log")).includes("农田水利建设项目公示"), "catalog item not in the record");
 
+  // The quarter's review of the township and its villages.
+  await page.goto(`${url}/reports`);
+  must((await page.textContent("table")).includes("石桥村"), "report lacks the villages");
+  await page.screenshot({ path: `${shots}/console-report.png`, fullPage: true });
+
   // The dashboard and the review queue render for the reviewer.
   await page.goto(`${url}/`);
   must((await page.textContent("main")).includes("工作台"), "no dashboard");

@@ -801,3 +801,32 @@ fn a_months_village_finance_from_the_ledger_or_typed_rows_must_balance() -> Resu
     assert_eq!(kiosk.finance(VILLAGE, "finance-2026-10")?.statement, before);
     Ok(())
 }
+
+#[test]
+fn the_quarterly_review_counts_each_units_work_and_exports() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let county = ConsoleClient::logged_in(&url, "county");
+    let today = (Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let quarter = gongkai_server::report::Quarter::containing(today);
+    let page = county
+        .get(&format!("/reports?quarter={}", quarter.key()))
+        .body;
+    for unit in ["云溪县", "石桥镇", "石桥村", "河口村"] {
+        assert!(page.contains(unit), "{unit} missing");
+    }
+    let (status, bytes) = county.get_bytes(&format!("/reports/{}.xlsx", quarter.key()));
+    assert_eq!(status, 200);
+    let table = gongkai_import::read(&bytes).unwrap();
+    // Title, header, one row per scope of the county (1 + 3 + 6).
+    assert_eq!(table.rows.len(), 2 + 10);
+    // A village cadre sees only their own village's line; a township its own units.
+    let cadre = ConsoleClient::logged_in(&url, "shiqiaocun");
+    let (_, bytes) = cadre.get_bytes(&format!("/reports/{}.xlsx", quarter.key()));
+    assert_eq!(gongkai_import::read(&bytes).unwrap().rows.len(), 2 + 1);
+    let township = ConsoleClient::logged_in(&url, "shiqiao");
+    let page = township.get("/reports").body;
+    assert!(page.contains("杨庄村") && !page.contains("河口村"));
+    Ok(())
+}

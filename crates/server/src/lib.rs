@@ -11,6 +11,7 @@ pub mod datadir;
 pub mod demo;
 pub mod intake;
 pub mod pdf;
+pub mod report;
 pub mod sanitize;
 pub mod signer;
 pub mod staff;

@@ -42,10 +42,7 @@ fn sheet_error(e: XlsxError) -> ConsoleError {
 pub async fn complaints(session: Session, State(st): State<AppState>) -> Result<Response> {
     let user = &session.user;
     let rows = crate::staff::listed(&st, super::complaints::staff_of(user), "all").await?;
-    let mut book = Workbook::new();
-    let bold = Format::new().set_bold();
-    let sheet = book.add_worksheet();
-    let heads = [
+    let header = [
         "查询码",
         "类型",
         "事由",
@@ -55,30 +52,27 @@ pub async fn complaints(session: Session, State(st): State<AppState>) -> Result<
         "状态",
         "是否超期",
     ];
-    for (c, h) in heads.iter().enumerate() {
-        sheet
-            .write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(sheet_error)?;
-    }
-    for (i, r) in rows.iter().enumerate() {
-        let row = i as u32 + 1;
-        let cells = [
-            r.code.as_str(),
-            r.kind.as_str(),
-            r.subject.as_str(),
-            r.office.as_str(),
-            r.received_on.as_str(),
-            r.due_on.as_deref().unwrap_or("补正中"),
-            r.status.as_str(),
-            if r.overdue { "已超期" } else { "" },
-        ];
-        for (c, v) in cells.iter().enumerate() {
-            sheet.write_string(row, c as u16, *v).map_err(sheet_error)?;
-        }
-    }
-    sheet.autofit();
-    let bytes = book.save_to_buffer().map_err(sheet_error)?;
-    Ok(xlsx("诉求办理台账.xlsx", bytes))
+    let body: Vec<Vec<CellValue>> = rows
+        .into_iter()
+        .map(|r| {
+            let due = r.due_on.unwrap_or_else(|| "补正中".into());
+            let overdue = if r.overdue { "已超期" } else { "" };
+            [
+                r.code,
+                r.kind,
+                r.subject,
+                r.office,
+                r.received_on,
+                due,
+                r.status,
+                overdue.into(),
+            ]
+            .into_iter()
+            .map(CellValue::Text)
+            .collect()
+        })
+        .collect();
+    table_xlsx("诉求办理台账", &header, &body)
 }
 
 pub async fn subsidy_list(
@@ -183,6 +177,40 @@ pub async fn subsidy_list(
     sheet
         .write_number_with_format(total_row, 6, total as f64 / 100.0, &money)
         .map_err(sheet_error)?;
+    sheet.autofit();
+    let bytes = book.save_to_buffer().map_err(sheet_error)?;
+    Ok(xlsx(&format!("{title}.xlsx"), bytes))
+}
+
+/// A cell of a simple exported table.
+pub enum CellValue {
+    Text(String),
+    Num(f64),
+}
+
+/// A titled table as an .xlsx download: title in A1, bold header in row 3, data below.
+pub fn table_xlsx(title: &str, header: &[&str], rows: &[Vec<CellValue>]) -> Result<Response> {
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet
+        .write_string_with_format(0, 0, title, &bold)
+        .map_err(sheet_error)?;
+    for (c, h) in header.iter().enumerate() {
+        sheet
+            .write_string_with_format(2, c as u16, *h, &bold)
+            .map_err(sheet_error)?;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let (r, c) = (3 + i as u32, c as u16);
+            match v {
+                CellValue::Text(t) => sheet.write_string(r, c, t),
+                CellValue::Num(n) => sheet.write_number(r, c, *n),
+            }
+            .map_err(sheet_error)?;
+        }
+    }
     sheet.autofit();
     let bytes = book.save_to_buffer().map_err(sheet_error)?;
     Ok(xlsx(&format!("{title}.xlsx"), bytes))

@@ -16,6 +16,7 @@ mod home;
 mod imports;
 mod notices;
 mod overview;
+mod reports;
 mod review;
 
 use crate::api::AppState;
@@ -76,6 +77,8 @@ pub fn routes() -> Router<AppState> {
             get(complaints::detail).post(complaints::act),
         )
         .route("/exports/complaints.xlsx", get(exports::complaints))
+        .route("/reports", get(reports::index))
+        .route("/reports/{file}", get(reports::xlsx))
         .route(
             "/kiosk-code",
             get(crate::cadre::code_page).post(crate::cadre::issue_code),
@@ -128,6 +131,7 @@ pub fn page(title: &str, user: Option<&User>, body: Markup) -> Response {
                                 a href="/complaints" { "诉求办理" }
                             }
                             a href="/kiosk-code" { "在公开屏上发布" }
+                            @if u.publishes_directly() { a href="/reports" { "考核" } }
                             a href="/history" { "公开记录" }
                             span.who { (u.display_name) " · " (u.role.label()) }
                             form.inline method="post" action="/logout" {

@@ -224,3 +224,17 @@ pub fn verify(c: &Connection) -> Result<ChainReport, StoreError> {
         unlogged,
     })
 }
+
+/// Entries between two instants (unix seconds, inclusive start, exclusive end), list rows
+/// and history items left out: what a quarterly report counts.
+pub fn between(c: &Connection, from: i64, to: i64) -> Result<Vec<LogEntry>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM changelog WHERE at >= ?1 AND at < ?2
+           AND kind NOT IN ('subsidy_row', 'history', 'answer') ORDER BY n"
+    );
+    let rows = c
+        .prepare_cached(&sql)?
+        .query_map(params![from, to], entry)?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(rows)
+}

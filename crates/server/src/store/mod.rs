@@ -159,6 +159,8 @@ pub trait Store: Send + Sync + 'static {
     fn changelog(&self, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError>;
     /// The newest change-log entries under a scope-code prefix (subsidy rows left out).
     fn recent_changes(&self, scope_prefix: &str, limit: u32) -> Result<Vec<LogEntry>, StoreError>;
+    /// Entries in `[from, to)` (unix seconds) without list rows, history and answers.
+    fn changes_between(&self, from: i64, to: i64) -> Result<Vec<LogEntry>, StoreError>;
     /// Every version of one item, oldest first.
     fn item_history(
         &self,

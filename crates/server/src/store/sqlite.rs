@@ -400,6 +400,10 @@ impl Store for SqliteStore {
         self.with_reader(|c| super::changelog::recent(c, scope_prefix, limit))
     }
 
+    fn changes_between(&self, from: i64, to: i64) -> Result<Vec<LogEntry>, StoreError> {
+        self.with_reader(|c| super::changelog::between(c, from, to))
+    }
+
     fn item_history(
         &self,
         scope: &ScopeId,
