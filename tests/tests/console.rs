@@ -830,3 +830,93 @@ fn the_quarterly_review_counts_each_units_work_and_exports() -> Result<()> {
     assert!(page.contains("杨庄村") && !page.contains("河口村"));
     Ok(())
 }
+
+#[test]
+fn an_objection_to_a_board_is_registered_answered_and_its_outcome_public() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let hekou = ScopeId::parse("419901201202")?;
+    let board: gongkai_model::RelocationBoard = serde_json::from_str(
+        &server
+            .store()?
+            .item_body(&hekou, ContentKind::RelocationBoard, "relocation-河口村-2")?
+            .unwrap(),
+    )?;
+    let household = board.rows[0].household_id.clone();
+    let station = ConsoleClient::logged_in(&url, "liuwan");
+    let page = station.get("/boards").body;
+    assert!(
+        page.contains(&board.title) && page.contains("没有收到异议"),
+        "{page}"
+    );
+
+    // Another village's cadre cannot register one for 河口村.
+    let cadre = ConsoleClient::logged_in(&url, "shiqiaocun");
+    let fields = [
+        ("scope", "419901201202"),
+        ("board", "relocation-河口村-2"),
+        ("household", household.as_str()),
+        ("text", "我家偏房面积应为 32 平方米，榜上少算了 8 平方米。"),
+        ("name", "周大山"),
+        ("phone", "13839800000"),
+    ];
+    assert_eq!(cadre.post("/boards/objections", &fields).status, 404);
+
+    // The relocation station registers it from the window; it is a 三榜异议 filing with a
+    // deadline, listed under its board.
+    let a = station.post("/boards/objections", &fields);
+    assert_eq!(a.status, 303, "{a:?}");
+    let filing = a.location.unwrap();
+    assert!(filing.starts_with("/complaints/"));
+    let detail = station.get(&filing).body;
+    assert!(
+        detail.contains("三榜异议") && detail.contains("柳湾乡人民政府（移民工作站）"),
+        "{detail}"
+    );
+    assert!(detail.contains("13839800000"), "staff see the phone number");
+    let page = station.get("/boards").body;
+    assert!(
+        page.contains(&household) && page.contains("已受理"),
+        "{page}"
+    );
+
+    // The outcome: answered, and public by its code on the village's kiosks.
+    let a = station.post(
+        &filing,
+        &[
+            ("to", "answered"),
+            ("note", "现场复核"),
+            (
+                "answer",
+                "经现场复核，偏房面积为 32 平方米，已在第三榜更正。",
+            ),
+        ],
+    );
+    assert_eq!(a.status, 303, "{a:?}");
+    assert!(station.get("/boards").body.contains("已答复"));
+    let code = filing.trim_start_matches("/complaints/").to_string();
+    let text = village_config_text_for(&server, "419901201202");
+    let kiosk = Kiosk::open(
+        gongkai_kiosk::KioskConfig::parse(&text, "t")?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let status = kiosk.complaint_status(&code)?;
+    assert!(
+        format!("{status:?}").contains("已在第三榜更正"),
+        "{status:?}"
+    );
+    // The public answer never carries the objector's phone.
+    assert!(!format!("{status:?}").contains("13839800000"));
+    Ok(())
+}
+
+fn village_config_text_for(server: &TestServer, village: &str) -> String {
+    gongkai_tests::village_config_text(
+        &server.url(),
+        &server.public_key_b64().unwrap(),
+        None,
+        village,
+    )
+}

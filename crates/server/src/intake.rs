@@ -87,11 +87,27 @@ pub async fn upload(
     Json(u): Json<ComplaintUpload>,
 ) -> Result<Response, ApiError> {
     let contact = check(&u, st.signer.key())?;
+    let code = u.code.clone();
+    let created = record(&st, u, contact).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(UploadReceipt { code, created })).into_response())
+}
+
+/// Records a checked filing: routed to its office, dated on the working-day calendar
+/// with the county's limit for its kind. False if it was already recorded.
+pub async fn record(
+    st: &AppState,
+    u: ComplaintUpload,
+    contact: Option<gongkai_protocol::complaints::Contact>,
+) -> Result<bool, crate::store::StoreError> {
     let store = st.store.clone();
     let calendar: Arc<Calendar> = st.calendar.clone();
     let limit_days = st.limits.get(u.kind);
-    let code = u.code.clone();
-    let created = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let now = chrono::Utc::now();
         let received_on = (now + chrono::Duration::hours(8)).date_naive();
         let due = calendar.add_working_days(received_on, limit_days, &[]);
@@ -107,13 +123,7 @@ pub async fn upload(
         store.file_complaint(&filing)
     })
     .await
-    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "任务失败"))??;
-    let status = if created {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(UploadReceipt { code, created })).into_response())
+    .map_err(|_| crate::store::StoreError::Refused("任务失败".into()))?
 }
 
 pub async fn lookup(

@@ -63,8 +63,16 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Res
                         strong { (f.iter().filter(|x| x.due_soon).count()) } span { "件 3 个工作日内到期" }
                     }
                 }
-                a.tile href="/notices/new" { strong { "＋" } span { "发通知公告" } }
-                a.tile href="/imports/new" { strong { "⇪" } span { "导入补贴名单或三榜" } }
+            }
+            h2 { "发布" }
+            div.tiles {
+                a.tile href="/notices/new" { strong { "告" } span { "通知公告" } }
+                a.tile href="/disclosures/new" { strong { "公" } span { "公开目录信息" } }
+                a.tile href="/finance/new" { strong { "财" } span { "村务财务（月度收支）" } }
+                a.tile href="/imports/new" { strong { "补" } span { "导入补贴名单或三榜" } }
+                a.tile href="/guides/new" { strong { "办" } span { "办事指南" } }
+                a.tile href="/boards" { strong { "迁" } span { "移民三榜与异议" } }
+                a.tile href="/kiosk-code" { strong { "屏" } span { "在公开屏上发布（取授权码）" } }
             }
             @if user.role == Role::VillageCadre {
                 p.hint { "村干部提交的内容须经乡镇审核（保密审查）后才会出现在村里的公开屏上。" }

@@ -7,10 +7,12 @@
 //! what a user may not touch looks exactly like something that does not exist.
 
 pub mod auth;
+mod boards;
 mod complaints;
 mod disclosures;
 mod exports;
 mod finance;
+mod guides;
 mod history;
 mod home;
 mod imports;
@@ -60,6 +62,10 @@ pub fn routes() -> Router<AppState> {
         .route("/withdraw/{scope}/{kind}/{id}", post(notices::withdraw))
         .route("/disclosures/new", get(disclosures::new_page))
         .route("/disclosures", post(disclosures::create))
+        .route("/boards", get(boards::index))
+        .route("/boards/objections", post(boards::register))
+        .route("/guides/new", get(guides::new_page))
+        .route("/guides", post(guides::create))
         .route("/finance/new", get(finance::new_page))
         .route("/finance", post(finance::create))
         .route("/imports/new", get(imports::new_page))
@@ -118,19 +124,15 @@ pub fn page(title: &str, user: Option<&User>, body: Markup) -> Response {
                     a.brand href="/" { "公开 · 政务村务公开管理平台" }
                     nav {
                         @if let Some(u) = user {
+                            a href="/" { "工作台" }
                             @if u.publishes_directly() {
                                 a href="/review" { "审核" }
                             } @else {
                                 a href="/drafts" { "我的稿件" }
                             }
-                            a href="/notices/new" { "发通知" }
-                            a href="/disclosures/new" { "公开目录" }
-                            a href="/finance/new" { "村务财务" }
-                            a href="/imports/new" { "导入名单" }
                             @if !u.office.is_empty() {
                                 a href="/complaints" { "诉求办理" }
                             }
-                            a href="/kiosk-code" { "在公开屏上发布" }
                             @if u.publishes_directly() { a href="/reports" { "考核" } }
                             a href="/history" { "公开记录" }
                             span.who { (u.display_name) " · " (u.role.label()) }

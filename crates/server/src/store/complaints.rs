@@ -103,6 +103,8 @@ pub struct Transition {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StaffRow {
     pub code: TrackingCode,
+    /// The village, township or county it concerns.
+    pub scope: String,
     pub kind: ComplaintKind,
     pub subject: String,
     pub status: ComplaintStatus,
@@ -318,7 +320,7 @@ pub(super) fn transition(
 
 pub(super) fn list(conn: &Connection, office: Option<&str>) -> Result<Vec<StaffRow>, StoreError> {
     let mut stmt = conn.prepare(
-        "SELECT code, kind, subject, status, office, received_on, due_on FROM complaints
+        "SELECT code, kind, subject, status, office, received_on, due_on, scope FROM complaints
          WHERE (?1 IS NULL OR office = ?1) ORDER BY due_on IS NULL, due_on, id",
     )?;
     let rows = stmt.query_map([office], |r| {
@@ -330,11 +332,12 @@ pub(super) fn list(conn: &Connection, office: Option<&str>) -> Result<Vec<StaffR
             r.get::<_, String>(4)?,
             r.get::<_, String>(5)?,
             r.get::<_, Option<String>>(6)?,
+            r.get::<_, String>(7)?,
         ))
     })?;
     let mut out = Vec::new();
     for r in rows {
-        let (code, kind, subject, status, office, received_on, due_on) = r?;
+        let (code, kind, subject, status, office, received_on, due_on, scope) = r?;
         let (Ok(code), Some(kind), Some(status)) = (
             TrackingCode::parse(&code),
             from_key(&kind),
@@ -344,6 +347,7 @@ pub(super) fn list(conn: &Connection, office: Option<&str>) -> Result<Vec<StaffR
         };
         out.push(StaffRow {
             code,
+            scope,
             kind,
             subject,
             status,

@@ -148,6 +148,12 @@ pub trait Store: Send + Sync + 'static {
     fn publish(&self, scope: &ScopeId, edits: &[Edit]) -> Result<ScopeHead, StoreError> {
         self.publish_as(scope, edits, &Provenance::system())
     }
+    /// Every live item of one kind in a scope, as (id, body), by id.
+    fn items_of_kind(
+        &self,
+        scope: &ScopeId,
+        kind: ContentKind,
+    ) -> Result<Vec<(String, String)>, StoreError>;
     /// The live body of one item.
     fn item_body(
         &self,

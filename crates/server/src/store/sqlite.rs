@@ -375,6 +375,25 @@ impl Store for SqliteStore {
         self.with_writer(|c| publish_locked(c, scope, &prepared, by))
     }
 
+    fn items_of_kind(
+        &self,
+        scope: &ScopeId,
+        kind: ContentKind,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        self.with_reader(|c| {
+            let rows = c
+                .prepare_cached(
+                    "SELECT id, body FROM items WHERE scope = ?1 AND kind = ?2
+                       AND body IS NOT NULL ORDER BY id",
+                )?
+                .query_map(params![scope.as_str(), kind.key()], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+    }
+
     fn item_body(
         &self,
         scope: &ScopeId,
