@@ -920,3 +920,76 @@ fn village_config_text_for(server: &TestServer, village: &str) -> String {
         village,
     )
 }
+
+#[test]
+fn a_hundred_thousand_row_list_imports_whole_or_not_at_all() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let clerk = ConsoleClient::logged_in(&url, "shiqiao");
+    let rows = 100_000u32;
+    let csv = |bad_line: Option<u32>| {
+        let mut out = String::from(
+            "石桥镇2026年耕地地力保护补贴发放花名册\n村组,户主姓名,身份证号码,补贴金额（元）\n",
+        );
+        for i in 0..rows {
+            let id = if Some(i + 3) == bad_line {
+                "41990119800101000".to_string()
+            } else {
+                valid_id(i)
+            };
+            out.push_str(&format!(
+                "石桥村{}组,{},{id},{}.{:02}\n",
+                1 + i % 9,
+                NAMES[i as usize % NAMES.len()],
+                40 + i % 200,
+                i % 100
+            ));
+        }
+        out.into_bytes()
+    };
+    let fields = [
+        ("list_kind", "subsidy"),
+        ("scope", "419901102"),
+        ("programme", "耕地地力保护补贴"),
+        ("year", "2026"),
+        ("issuer", "石桥镇人民政府、云溪县财政局"),
+    ];
+    let count = || -> i64 {
+        let conn = rusqlite::Connection::open(server.data.db_path()).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM items WHERE id LIKE 'import-%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+
+    // One bad row at the very end: the whole file is refused and nothing is published.
+    let started = std::time::Instant::now();
+    let a = clerk.upload(&fields, "花名册.csv", csv(Some(rows + 2)));
+    let preview = a.location.unwrap();
+    let page = clerk.get(&preview).body;
+    assert!(
+        page.contains("有 1 处问题") && page.contains(&format!("第 {} 行", rows + 2)),
+        "{}",
+        &page[..page.len().min(3000)]
+    );
+    assert_eq!(clerk.post(&format!("{preview}/publish"), &[]).status, 422);
+    assert_eq!(count(), 0);
+
+    // The corrected file publishes all 100,000 rows in one transaction.
+    let a = clerk.upload(&fields, "花名册（改）.csv", csv(None));
+    let preview = a.location.unwrap();
+    assert!(clerk
+        .get(&preview)
+        .body
+        .contains(&format!("检查通过：共 {rows} 行")));
+    assert_eq!(clerk.post(&format!("{preview}/publish"), &[]).status, 303);
+    assert_eq!(count(), i64::from(rows) + 1);
+    eprintln!(
+        "two 10^5-row uploads, checks and one publish: {:?}",
+        started.elapsed()
+    );
+    Ok(())
+}
