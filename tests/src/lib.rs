@@ -6,6 +6,7 @@
 pub mod bigdata;
 pub mod console;
 pub mod webdriver;
+pub mod xss;
 
 use anyhow::Context;
 use gongkai_kiosk::KioskConfig;

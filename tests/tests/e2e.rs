@@ -594,3 +594,55 @@ fn a_cadre_posts_a_notice_with_a_photo_at_the_kiosk_and_it_shows_after_review() 
     w.shot("e2e-notice-versions")?;
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn hostile_rich_text_does_not_run_in_the_kiosk() -> Result<()> {
+    use gongkai_server::{Edit, Store};
+    let (_tmp, server, w) = launch("419901102201")?;
+    // Every payload of the corpus in one notice body, published through the store
+    // (which sanitizes on publish, whatever path the content came by).
+    let notice = gongkai_model::Notice {
+        title: "XSS样本合集".into(),
+        publisher: "云溪县人民政府办公室".into(),
+        body_html: format!(
+            "<p>正文开始</p>{}<p>正文结束</p>",
+            gongkai_tests::xss::CORPUS.join("")
+        ),
+        publish_at: chrono::Utc::now() - chrono::Duration::hours(1),
+        expire_at: None,
+        images: vec![],
+    };
+    server.store()?.publish(
+        &gongkai_model::ScopeId::parse("419901")?,
+        &[Edit::put(
+            gongkai_model::ContentKind::Notice,
+            "xss-all",
+            &notice,
+        )],
+    )?;
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        w.tap("[data-testid=tile-notice]")?;
+        w.wait_for("[data-testid=entry]")?;
+        if w.page_text()?.contains("XSS样本合集") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "notice not synced");
+        w.tap("[data-testid=back]")?;
+        std::thread::sleep(Duration::from_secs(2));
+    }
+    w.app
+        .click(&w.find_text("[data-testid=entry]", "XSS样本合集")?)?;
+    w.find_text("[data-testid=detail-title]", "XSS样本合集")?;
+    assert!(w.page_text()?.contains("正文结束"));
+    std::thread::sleep(Duration::from_secs(1)); // onerror/onload would have fired by now
+    let pwned = w.app.execute("return typeof window.__pwned")?;
+    assert_eq!(
+        pwned.as_str(),
+        Some("undefined"),
+        "a payload ran in the kiosk"
+    );
+    w.shot("e2e-xss-notice")?;
+    Ok(())
+}
