@@ -10,6 +10,7 @@ pub mod xss;
 
 use anyhow::Context;
 use gongkai_kiosk::KioskConfig;
+use gongkai_server::api::RateLimits;
 use gongkai_server::blobs::BlobStore;
 use gongkai_server::signer::Signer;
 use gongkai_server::{demo, router, AppState, DataDir, SqliteStore};
@@ -43,6 +44,16 @@ impl TestServer {
         addr: SocketAddr,
         ttl_secs: i64,
     ) -> anyhow::Result<TestServer> {
+        TestServer::start_with(data, addr, ttl_secs, RateLimits::default())
+    }
+
+    /// Serves with the given request rate limits (stress tests lift them).
+    pub fn start_with(
+        data: DataDir,
+        addr: SocketAddr,
+        ttl_secs: i64,
+        rate: RateLimits,
+    ) -> anyhow::Result<TestServer> {
         let key = data.load_key()?;
         let store = SqliteStore::open(&data.db_path())?;
         let state = AppState {
@@ -52,6 +63,7 @@ impl TestServer {
             max_page: 500,
             calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
             limits: Arc::new(gongkai_model::complaint::Limits::default()),
+            rate,
         };
         let std_listener = std::net::TcpListener::bind(addr).context("binding test server")?;
         std_listener.set_nonblocking(true)?;
@@ -65,12 +77,15 @@ impl TestServer {
                 .expect("runtime");
             rt.block_on(async move {
                 let listener = tokio::net::TcpListener::from_std(std_listener).expect("listener");
-                axum::serve(listener, router(state))
-                    .with_graceful_shutdown(async {
-                        let _ = rx.await;
-                    })
-                    .await
-                    .expect("serve");
+                axum::serve(
+                    listener,
+                    router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                )
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("serve");
             });
         });
         Ok(TestServer {

@@ -27,6 +27,31 @@ pub struct AppState {
     pub calendar: Arc<gongkai_model::calendar::Calendar>,
     /// The county's time limits by kind of filing.
     pub limits: Arc<gongkai_model::complaint::Limits>,
+    /// Request rate limits on the public endpoints.
+    pub rate: RateLimits,
+}
+
+/// How many requests the public endpoints take before answering 429.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// Filing uploads per kiosk id per hour: far above what a busy kiosk sends even when
+    /// catching up after a week offline (a refused upload stays in the kiosk's outbox
+    /// and is retried later, so nothing is lost either way).
+    pub uploads_per_hour_kiosk: u32,
+    /// Filing uploads per client address per hour.
+    pub uploads_per_hour_address: u32,
+    /// Code lookups per client address per ten minutes.
+    pub lookups_per_10_min: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> RateLimits {
+        RateLimits {
+            uploads_per_hour_kiosk: 300,
+            uploads_per_hour_address: 1000,
+            lookups_per_10_min: 120,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -74,6 +99,54 @@ impl IntoResponse for ApiError {
         let body = serde_json::json!({ "code": self.code, "message": self.message });
         (self.status, Json(body)).into_response()
     }
+}
+
+/// The client's address for rate limits: the connection's peer (present when served with
+/// `into_make_service_with_connect_info`), else "unknown".
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<ClientIp, std::convert::Infallible> {
+        Ok(ClientIp(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+/// Counts one request under each key and refuses with 429 once any is over its limit in
+/// the window. Counted in the database, so the limit holds across server instances.
+pub async fn rate_limit(
+    st: &AppState,
+    keys: Vec<(String, u32)>,
+    window_secs: i64,
+) -> Result<(), ApiError> {
+    let store = st.store.clone();
+    let over = tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
+        let mut over = false;
+        for (key, limit) in keys {
+            over |= store.login_failed(&key, window_secs)? > limit;
+        }
+        Ok(over)
+    })
+    .await
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "任务失败"))??;
+    if over {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "请求过于频繁，请稍后再试",
+        ));
+    }
+    Ok(())
 }
 
 fn parse_scope(code: &str) -> Result<ScopeId, ApiError> {

@@ -84,8 +84,24 @@ pub fn route(store: &dyn Store, kind: ComplaintKind, scope: &ScopeId) -> String 
 
 pub async fn upload(
     State(st): State<AppState>,
+    ip: crate::api::ClientIp,
     Json(u): Json<ComplaintUpload>,
 ) -> Result<Response, ApiError> {
+    crate::api::rate_limit(
+        &st,
+        vec![
+            (
+                format!("upload:kiosk:{}", u.kiosk_id),
+                st.rate.uploads_per_hour_kiosk,
+            ),
+            (
+                format!("upload:ip:{}", ip.0),
+                st.rate.uploads_per_hour_address,
+            ),
+        ],
+        3600,
+    )
+    .await?;
     let contact = check(&u, st.signer.key())?;
     let code = u.code.clone();
     let created = record(&st, u, contact).await?;
@@ -128,8 +144,15 @@ pub async fn record(
 
 pub async fn lookup(
     State(st): State<AppState>,
+    ip: crate::api::ClientIp,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
+    crate::api::rate_limit(
+        &st,
+        vec![(format!("lookup:ip:{}", ip.0), st.rate.lookups_per_10_min)],
+        600,
+    )
+    .await?;
     let code = TrackingCode::parse(&code)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_code", e.to_string()))?;
     let store = st.store.clone();

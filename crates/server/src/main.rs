@@ -332,6 +332,7 @@ fn serve(dir: DataDir, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
         max_page: opts.max_page,
         calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
         limits: Arc::new(gongkai_model::complaint::Limits::parse(&opts.limits)?),
+        rate: gongkai_server::api::RateLimits::default(),
     };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
@@ -340,11 +341,14 @@ fn serve(dir: DataDir, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
             .with_context(|| format!("binding {listen}"))?;
         let addr = listener.local_addr()?;
         println!("gongkai-server listening on http://{addr}  (console: http://{addr}/)");
-        axum::serve(listener, router(state))
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await?;
+        axum::serve(
+            listener,
+            router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
         Ok(())
     })
 }

@@ -25,6 +25,8 @@ const SESSION_SECS: i64 = 8 * 3600;
 /// of the window.
 const MAX_FAILURES: u32 = 5;
 const WINDOW_SECS: i64 = 15 * 60;
+/// Failed logins allowed from one address across all accounts (password spraying).
+const MAX_FAILURES_PER_ADDRESS: u32 = 30;
 
 pub fn hash_password(password: &str) -> std::result::Result<String, String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -199,17 +201,21 @@ pub struct LoginForm {
 
 pub async fn login(
     State(st): State<AppState>,
+    ip: crate::api::ClientIp,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(f.next.as_deref());
     let username = f.username.trim().to_string();
     let key = format!("user:{username}");
+    let ip_key = format!("login:ip:{}", ip.0);
     let store = st.store.clone();
     let password = f.password;
     let outcome = tokio::task::spawn_blocking(
         move || -> std::result::Result<LoginOutcome, crate::store::StoreError> {
-            if store.login_failures(&key, WINDOW_SECS)? >= MAX_FAILURES {
+            if store.login_failures(&key, WINDOW_SECS)? >= MAX_FAILURES
+                || store.login_failures(&ip_key, WINDOW_SECS)? >= MAX_FAILURES_PER_ADDRESS
+            {
                 return Ok(LoginOutcome::Locked);
             }
             let found = store.user_for_login(&username)?;
@@ -236,6 +242,7 @@ pub async fn login(
                     Ok(LoginOutcome::In(token))
                 }
                 _ => {
+                    store.login_failed(&ip_key, WINDOW_SECS)?;
                     let n = store.login_failed(&key, WINDOW_SECS)?;
                     Ok(if n >= MAX_FAILURES {
                         LoginOutcome::Locked
