@@ -226,3 +226,19 @@ pub fn valid_id(n: u32) -> String {
     let check = gongkai_model::idcard::check_char(&first17).unwrap();
     format!("{first17}{check}")
 }
+
+/// A valid ID number that masks to `masked` (same first 4 and last 4 characters): what a
+/// clerk's file holds behind a published row.
+pub fn id_masking_to(masked: &str) -> String {
+    let (head, tail) = (&masked[..4], &masked[masked.len() - 4..]);
+    for region in 0..100 {
+        for day in 1..=28 {
+            let first17 = format!("{head}{region:02}198003{day:02}{}", &tail[..3]);
+            let check = gongkai_model::idcard::check_char(&first17).unwrap();
+            if tail.ends_with(check) {
+                return format!("{first17}{check}");
+            }
+        }
+    }
+    panic!("no ID masks to {masked}");
+}

@@ -9,7 +9,7 @@ use gongkai_kiosk::Kiosk;
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_protocol::changelog::LogAction;
 use gongkai_server::Store;
-use gongkai_tests::console::{subsidy_workbook, valid_id, ConsoleClient};
+use gongkai_tests::console::{id_masking_to, subsidy_workbook, valid_id, ConsoleClient};
 use gongkai_tests::{kiosk_config, TestServer};
 
 const VILLAGE: &str = "419901102201";
@@ -407,6 +407,13 @@ fn every_console_route_refuses_who_may_not_use_it() -> Result<()> {
         import_path.clone(),
         "/complaints".into(),
         "/exports/complaints.xlsx".into(),
+        "/disclosures/new".into(),
+        "/finance/new".into(),
+        "/guides/new".into(),
+        "/boards".into(),
+        "/reports".into(),
+        "/reports/2026-Q4.xlsx".into(),
+        "/kiosk-code".into(),
         format!("/exports/subsidy/{VILLAGE}/dibao-2026-石桥村.xlsx"),
     ];
     for who in [&anonymous, &forged] {
@@ -454,7 +461,61 @@ fn every_console_route_refuses_who_may_not_use_it() -> Result<()> {
             ],
         );
         assert_eq!(a.status, 404, "posting to another village: {a:?}");
+        // Every other way of posting to 石桥村 from outside it.
+        let a = who.upload_to(
+            "/disclosures",
+            &[
+                ("scope", VILLAGE),
+                ("category", "财政资金"),
+                ("title", "冒名"),
+                ("publisher", "x"),
+                ("published_on", "2026-11-26"),
+                ("body", "x"),
+            ],
+            &[],
+        );
+        assert_eq!(a.status, 404, "disclosure: {a:?}");
+        let a = who.upload_to(
+            "/finance",
+            &[
+                ("scope", VILLAGE),
+                ("period", "2026-11"),
+                ("opening", "0"),
+                ("closing", "0"),
+            ],
+            &[],
+        );
+        assert_eq!(a.status, 404, "finance: {a:?}");
+        let a = who.post(
+            "/guides",
+            &[
+                ("scope", VILLAGE),
+                ("title", "x"),
+                ("department", "x"),
+                ("basis", "x"),
+                ("materials", "x"),
+                ("steps", "x"),
+                ("time_limit", "x"),
+                ("fees", "x"),
+                ("place", "x"),
+                ("phone", "x"),
+            ],
+        );
+        assert_eq!(a.status, 404, "guide: {a:?}");
+        assert_eq!(who.post("/kiosk-code", &[("scope", VILLAGE)]).status, 404);
+        assert_eq!(
+            who.get(&format!("/exports/subsidy/{VILLAGE}/x.xlsx"))
+                .status,
+            404
+        );
     }
+    // Nothing of theirs was published or queued in 石桥村.
+    let foreign: i64 = conn.query_row(
+        "SELECT count(*) FROM drafts WHERE scope = ?1 AND title IN ('冒名', 'x', '冒名通知')",
+        [VILLAGE],
+        |r| r.get(0),
+    )?;
+    assert_eq!(foreign, 0);
     // Cadres have no complaint inbox and cannot review.
     assert_eq!(other_cadre.get("/complaints").status, 404);
     assert!(other_cadre.get("/review").location.as_deref() == Some("/drafts"));
@@ -754,11 +815,27 @@ fn a_months_village_finance_from_the_ledger_or_typed_rows_must_balance() -> Resu
         "{}",
         a.body
     );
-    // Balanced: published straight away by the township (a new month).
+    // A voucher photo named after no voucher number is refused.
+    let photo = gongkai_photo::sample::phone_jpeg(640, 480);
     let a = clerk.upload_to(
         "/finance",
         &fields("46,763.50"),
-        &[("ledger", "11月明细.csv", ledger.as_bytes().to_vec())],
+        &[
+            ("ledger", "11月明细.csv", ledger.as_bytes().to_vec()),
+            ("vouchers", "IMG_0001.jpg", photo.clone()),
+        ],
+    );
+    assert_eq!(a.status, 422);
+    assert!(a.body.contains("对不上任何凭证号"), "{}", a.body);
+    // Balanced, with the photo of voucher 记-02: published straight away by the township
+    // (a new month).
+    let a = clerk.upload_to(
+        "/finance",
+        &fields("46,763.50"),
+        &[
+            ("ledger", "11月明细.csv", ledger.as_bytes().to_vec()),
+            ("vouchers", "记-02.jpg", photo),
+        ],
     );
     assert_eq!(a.location.as_deref(), Some("/history"), "{a:?}");
     let kiosk = Kiosk::open(
@@ -770,6 +847,10 @@ fn a_months_village_finance_from_the_ledger_or_typed_rows_must_balance() -> Resu
     assert!(view.balanced);
     assert_eq!(view.statement.lines.len(), 3);
     assert_eq!(view.income, gongkai_model::Fen(2_000_000));
+    let paper = &view.statement.lines[1];
+    assert_eq!(paper.description, "购打印纸墨盒");
+    assert_eq!(paper.vouchers.len(), 1);
+    assert!(kiosk.blobs().has(&paper.vouchers[0]));
 
     // Typed rows for a month that is already public: a correction, so it goes to review
     // even from the township, and the kiosk keeps the old one until approved.
@@ -990,6 +1071,66 @@ fn a_hundred_thousand_row_list_imports_whole_or_not_at_all() -> Result<()> {
     eprintln!(
         "two 10^5-row uploads, checks and one publish: {:?}",
         started.elapsed()
+    );
+    Ok(())
+}
+
+#[test]
+fn a_later_board_import_shows_what_changed_and_replacing_a_board_is_reviewed() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let hekou = ScopeId::parse("419901201202")?;
+    let second: gongkai_model::RelocationBoard = serde_json::from_str(
+        &server
+            .store()?
+            .item_body(&hekou, ContentKind::RelocationBoard, "relocation-河口村-2")?
+            .unwrap(),
+    )?;
+    // Board 3 as the station's clerk keeps it: one household struck off, one with a
+    // different head count, the rest as on board 2.
+    let mut csv = String::from("户编号,户主姓名,身份证号,人口,实物指标,补偿金额\n");
+    for (i, r) in second.rows.iter().enumerate().skip(1) {
+        let persons = if i == 2 { r.persons + 1 } else { r.persons };
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            r.household_id,
+            r.head_name,
+            id_masking_to(&r.id_masked),
+            persons,
+            r.detail,
+            r.compensation.0 as f64 / 100.0
+        ));
+    }
+    let station = ConsoleClient::logged_in(&url, "liuwan");
+    let a = station.upload(
+        &[
+            ("list_kind", "board"),
+            ("scope", "419901201202"),
+            ("round", "3"),
+            ("posting_from", "2026-11-20"),
+            ("posting_until", "2026-11-27"),
+            ("objection_place", "柳湾乡移民工作站"),
+            ("objection_phone", "0398-6125066"),
+        ],
+        "第三榜.csv",
+        csv.into_bytes(),
+    );
+    let preview = a.location.unwrap();
+    let page = station.get(&preview).body;
+    assert!(page.contains("与第2榜相比"), "{page}");
+    assert!(
+        page.contains("核减 1 户") && page.contains("变更 1 户"),
+        "{page}"
+    );
+    assert!(page.contains(&second.rows[0].household_id));
+    // Board 3 is already up (the demo's): the new one replaces it, so it is reviewed.
+    let a = station.post(&format!("{preview}/publish"), &[]);
+    assert_eq!(a.location.as_deref(), Some("/drafts"), "{a:?}");
+    let mine = station.get("/drafts").body;
+    assert!(
+        mine.contains("河口村移民三榜第3榜") && mine.contains("待审核"),
+        "{mine}"
     );
     Ok(())
 }

@@ -12,7 +12,6 @@ use axum::response::Response;
 use chrono::NaiveDate;
 use gongkai_model::{Attachment, ContentKind, Disclosure, ScopeId};
 use maud::html;
-use std::collections::HashMap;
 
 /// Most attachments on one item.
 const MAX_ATTACHMENTS: usize = 10;
@@ -110,38 +109,14 @@ fn body_html(text: &str) -> String {
 pub async fn create(
     session: Session,
     State(st): State<AppState>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response> {
     let user = session.user.clone();
     let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
-    let mut fields: HashMap<String, String> = HashMap::new();
-    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| bad("上传中断或文件过大，请重试"))?
-    {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "attachments" {
-            let filename = field.file_name().unwrap_or("附件").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|_| bad("上传中断或文件过大，请重试"))?;
-            if !bytes.is_empty() {
-                files.push((filename, bytes.to_vec()));
-            }
-        } else {
-            fields.insert(name, field.text().await.unwrap_or_default());
-        }
-    }
-    session.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
-    let get = |k: &str| {
-        fields
-            .get(k)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    };
+    let mut upload = super::Upload::read(multipart, &["attachments"], &user).await?;
+    session.check_csrf(&upload.get("csrf"))?;
+    let files = upload.take("attachments");
+    let get = |k: &str| upload.get(k);
     let scope = ScopeId::parse(&get("scope")).map_err(|_| bad("请选择公开到哪里"))?;
     if !user.covers(&scope) {
         return Err(ConsoleError::not_found().for_user(&user));

@@ -46,6 +46,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
                     label { "期末余额（元）" input name="closing" required inputmode="decimal"; }
                 }
                 label { "收支明细表（可不选，改为在下面填写）" input type="file" name="ledger" accept=".xlsx,.xls,.csv"; }
+                label { "凭证照片（可多选；文件名用凭证号，如“记-02.jpg”，会配到该笔支出）" input type="file" name="vouchers" multiple accept=".jpg,.jpeg,.png"; }
                 details {
                     summary { "逐行填写（没有明细表时）" }
                     table.entry {
@@ -136,34 +137,16 @@ fn errors_page(session: &Session, errors: &[RowError], typed: bool) -> Response 
 pub async fn create(
     session: Session,
     State(st): State<AppState>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response> {
     let user = session.user.clone();
     let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
-    let mut fields: HashMap<String, String> = HashMap::new();
-    let mut ledger: Option<Vec<u8>> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| bad("上传中断，请重试"))?
-    {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "ledger" {
-            let bytes = field.bytes().await.map_err(|_| bad("上传中断，请重试"))?;
-            if !bytes.is_empty() {
-                ledger = Some(bytes.to_vec());
-            }
-        } else {
-            fields.insert(name, field.text().await.unwrap_or_default());
-        }
-    }
-    session.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
-    let get = |k: &str| {
-        fields
-            .get(k)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    };
+    let mut upload = super::Upload::read(multipart, &["ledger", "vouchers"], &user).await?;
+    session.check_csrf(&upload.get("csrf"))?;
+    let ledger = upload.take("ledger").into_iter().next().map(|(_, b)| b);
+    let vouchers = upload.take("vouchers");
+    let fields = upload.fields.clone();
+    let get = |k: &str| upload.get(k);
     let scope = ScopeId::parse(&get("scope"))
         .ok()
         .filter(|s| s.level() == ScopeLevel::Village && user.covers(s))
@@ -191,11 +174,45 @@ pub async fn create(
         let sc = scope.clone();
         super::blocking(&st.store, move |s| s.head(&sc)).await?.name
     };
+    // Voucher photos by file name = voucher number; one that matches no line is an error
+    // (a photo silently dropped would look like a missing voucher to residents).
+    let mut lines: Vec<FinanceLine> = checked.lines.iter().map(line).collect();
+    let blobs = st.blobs.clone();
+    let stems: Vec<Option<String>> = checked.lines.iter().map(|l| l.voucher.clone()).collect();
+    let attached = tokio::task::spawn_blocking(
+        move || -> std::result::Result<Vec<(usize, String)>, String> {
+            let mut out = Vec::new();
+            for (file, bytes) in &vouchers {
+                let stem = std::path::Path::new(file)
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().trim().to_string())
+                    .unwrap_or_default();
+                let Some(i) = stems
+                    .iter()
+                    .position(|v| v.as_deref() == Some(stem.as_str()))
+                else {
+                    return Err(format!("凭证照片“{file}”对不上任何凭证号，请按凭证号命名"));
+                };
+                let photo = gongkai_photo::prepare(bytes).map_err(|e| format!("“{file}”：{e}"))?;
+                let sha = blobs
+                    .put(&photo.jpeg)
+                    .map_err(|_| "凭证照片保存失败，请重试".to_string())?;
+                out.push((i, sha));
+            }
+            Ok(out)
+        },
+    )
+    .await
+    .map_err(|_| bad("凭证照片处理失败"))?
+    .map_err(|m| bad(&m))?;
+    for (i, sha) in attached {
+        lines[i].vouchers.push(sha);
+    }
     let statement = FinanceStatement {
         village_name: village.clone(),
         period: format!("{year}-{month:02}"),
         opening,
-        lines: checked.lines.iter().map(line).collect(),
+        lines,
         closing,
     };
     if let Err(e) = statement.check() {

@@ -107,37 +107,14 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
 pub async fn upload(
     session: Session,
     State(st): State<AppState>,
-    mut multipart: Multipart,
+    multipart: Multipart,
 ) -> Result<Response> {
     let user = session.user.clone();
     let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
-    let mut fields: HashMap<String, String> = HashMap::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = multipart
-        .next_field()
-        .await
-        .map_err(|_| bad("上传中断或文件过大（最大 32 MB），请重试"))?
-    {
-        let name = field.name().unwrap_or_default().to_string();
-        if name == "file" {
-            let filename = field.file_name().unwrap_or("名单").to_string();
-            let bytes = field
-                .bytes()
-                .await
-                .map_err(|_| bad("上传中断或文件过大（最大 32 MB），请重试"))?;
-            file = Some((filename, bytes.to_vec()));
-        } else {
-            let text = field.text().await.unwrap_or_default();
-            fields.insert(name, text);
-        }
-    }
-    session.check_csrf(fields.get("csrf").map(String::as_str).unwrap_or(""))?;
-    let get = |k: &str| {
-        fields
-            .get(k)
-            .map(|s| s.trim().to_string())
-            .unwrap_or_default()
-    };
+    let mut upload = super::Upload::read(multipart, &["file"], &user).await?;
+    session.check_csrf(&upload.get("csrf"))?;
+    let file = upload.take("file").into_iter().next();
+    let get = |k: &str| upload.get(k);
     let scope = ScopeId::parse(&get("scope")).map_err(|_| bad("请选择公开到哪里"))?;
     if !user.covers(&scope) {
         return Err(ConsoleError::not_found().for_user(&user));
@@ -288,10 +265,15 @@ pub async fn preview(
     let (record, meta) = load(&st, &user, id).await?;
     let status = record.status.clone();
     let filename = record.filename.clone();
+    let scope = record.scope.clone();
     let ex = tokio::task::spawn_blocking(move || examine(&record, &meta))
         .await
         .map_err(|_| ConsoleError::bad("检查失败").for_user(&user))?;
     let meta: ImportMeta = load(&st, &user, id).await?.1;
+    let changes = match &ex.checked {
+        Some(c) => board_changes(&st, &scope, &meta, c).await?,
+        None => None,
+    };
     let body = html! {
         dl.facts {
             dt { "文件" } dd { (filename) @if !ex.format.is_empty() { "（" (ex.format) "）" } }
@@ -299,6 +281,31 @@ pub async fn preview(
             dt { "状态" } dd { (status_label(&status)) }
         }
         @if let Some(p) = &ex.problem { p.error role="alert" { (p) } }
+        @if let Some(changes) = &changes {
+            @let count = |k: gongkai_model::boards::RowChangeKind| changes.iter().filter(|c| c.change == k).count();
+            h2 { "与第" (meta.round - 1) "榜相比" }
+            p {
+                "新增 " (count(gongkai_model::boards::RowChangeKind::Added)) " 户，核减 "
+                (count(gongkai_model::boards::RowChangeKind::Removed)) " 户，变更 "
+                (count(gongkai_model::boards::RowChangeKind::Changed)) " 户（按户编号对应）。"
+            }
+            table {
+                thead { tr { th { "户编号" } th { "变化" } th { "变更的项目" } } }
+                tbody {
+                    @for c in changes.iter().filter(|c| c.change != gongkai_model::boards::RowChangeKind::Same) {
+                        tr {
+                            td { (c.household_id) }
+                            td { (match c.change {
+                                gongkai_model::boards::RowChangeKind::Added => "新增",
+                                gongkai_model::boards::RowChangeKind::Removed => "核减",
+                                _ => "变更",
+                            }) }
+                            td { (c.fields.join("、")) }
+                        }
+                    }
+                }
+            }
+        }
         @if let Some(c) = &ex.checked {
             @if let Some(t) = &c.title { p { "表格标题：" strong { (t) } } }
             @if c.is_clean() {
@@ -477,6 +484,48 @@ pub async fn discard(
     Ok(Redirect::to("/imports/new").into_response())
 }
 
+/// A checked board file's rows as published (IDs masked).
+fn board_rows(checked: &Checked) -> Vec<RelocationRow> {
+    checked
+        .rows
+        .iter()
+        .map(|r| RelocationRow {
+            household_id: r.household_id.clone().unwrap_or_default(),
+            head_name: r.name.clone(),
+            id_masked: idcard::mask(&r.id_number),
+            persons: r.household_size.unwrap_or(1),
+            detail: r.detail.clone().unwrap_or_default(),
+            compensation: r.amount,
+        })
+        .collect()
+}
+
+/// For a board after the first: how it differs from the board before it, household by
+/// household (the same comparison kiosks show residents).
+async fn board_changes(
+    st: &AppState,
+    scope: &gongkai_model::ScopeId,
+    meta: &ImportMeta,
+    checked: &Checked,
+) -> Result<Option<Vec<gongkai_model::boards::RowChange>>> {
+    if meta.kind() != ListKind::Board || meta.round < 2 || !checked.is_clean() {
+        return Ok(None);
+    }
+    let sc = scope.clone();
+    let round = meta.round - 1;
+    let previous = super::blocking(&st.store, move |s| {
+        let name = s.head(&sc)?.name;
+        s.item_body(
+            &sc,
+            ContentKind::RelocationBoard,
+            &format!("relocation-{name}-{round}"),
+        )
+    })
+    .await?
+    .and_then(|b| serde_json::from_str::<RelocationBoard>(&b).ok());
+    Ok(previous.map(|p| gongkai_model::boards::diff(&p.rows, &board_rows(checked))))
+}
+
 /// Builds the items a checked list publishes as.
 fn edits(
     record: &ImportRecord,
@@ -535,18 +584,7 @@ fn edits(
                 posting_until: meta.posting_until.parse().unwrap_or_default(),
                 objection_place: meta.objection_place.clone(),
                 objection_phone: meta.objection_phone.clone(),
-                rows: checked
-                    .rows
-                    .iter()
-                    .map(|r| RelocationRow {
-                        household_id: r.household_id.clone().unwrap_or_default(),
-                        head_name: r.name.clone(),
-                        id_masked: idcard::mask(&r.id_number),
-                        persons: r.household_size.unwrap_or(1),
-                        detail: r.detail.clone().unwrap_or_default(),
-                        compensation: r.amount,
-                    })
-                    .collect(),
+                rows: board_rows(checked),
             };
             // The same id per village and round as the demo's boards, so a re-import of a
             // corrected board is a correction (更正) of that board, logged as such.

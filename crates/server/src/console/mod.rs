@@ -340,6 +340,59 @@ pub async fn publish_or_submit(
     Ok(axum::response::Redirect::to(&to).into_response())
 }
 
+/// A multipart form read whole: text fields, and files `(field, file name, bytes)` for the
+/// named file fields (empty file inputs left out). A broken or oversized upload is a
+/// Chinese error, never a half-read form.
+pub struct Upload {
+    pub fields: std::collections::HashMap<String, String>,
+    pub files: Vec<(String, String, Vec<u8>)>,
+}
+
+impl Upload {
+    pub async fn read(
+        mut multipart: axum::extract::Multipart,
+        file_fields: &[&str],
+        user: &User,
+    ) -> Result<Upload> {
+        let broken = || ConsoleError::bad("上传中断或文件过大，请重试").for_user(user);
+        let mut out = Upload {
+            fields: Default::default(),
+            files: Vec::new(),
+        };
+        while let Some(field) = multipart.next_field().await.map_err(|_| broken())? {
+            let name = field.name().unwrap_or_default().to_string();
+            if file_fields.contains(&name.as_str()) {
+                let file = field.file_name().unwrap_or_default().to_string();
+                let bytes = field.bytes().await.map_err(|_| broken())?;
+                if !bytes.is_empty() {
+                    out.files.push((name, file, bytes.to_vec()));
+                }
+            } else {
+                out.fields
+                    .insert(name, field.text().await.map_err(|_| broken())?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// A text field, trimmed ("" when absent).
+    pub fn get(&self, key: &str) -> String {
+        self.fields
+            .get(key)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The files sent in one field.
+    pub fn take(&mut self, field: &str) -> Vec<(String, Vec<u8>)> {
+        let (mine, rest) = std::mem::take(&mut self.files)
+            .into_iter()
+            .partition(|(f, _, _)| f == field);
+        self.files = rest;
+        mine.into_iter().map(|(_, n, b)| (n, b)).collect()
+    }
+}
+
 /// The CSRF field every form carries.
 pub fn csrf_field(session: &Session) -> Markup {
     html! { input type="hidden" name="csrf" value=(session.csrf); }
