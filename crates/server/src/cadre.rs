@@ -108,6 +108,14 @@ pub async fn issue_code(
     ))
 }
 
+fn internal() -> ApiError {
+    refused(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "服务器内部错误",
+    )
+}
+
 // --- Kiosk API --------------------------------------------------------------------------
 
 fn refused(status: StatusCode, code: &'static str, message: &str) -> ApiError {
@@ -169,7 +177,7 @@ pub async fn unlock(
         }
     })
     .await
-    .map_err(|_| refused(StatusCode::INTERNAL_SERVER_ERROR, "internal", "服务器内部错误"))??;
+    .map_err(|_| internal())??;
     outcome.map(Json)
 }
 
@@ -290,13 +298,7 @@ pub async fn post_notice(
         })
     })
     .await
-    .map_err(|_| {
-        refused(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "服务器内部错误",
-        )
-    })??;
+    .map_err(|_| internal())??;
     Ok(Json(status))
 }
 
@@ -309,13 +311,7 @@ pub async fn my_drafts(
     let id = cadre.user.id;
     let rows = tokio::task::spawn_blocking(move || store.drafts_by(id, 20))
         .await
-        .map_err(|_| {
-            refused(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "服务器内部错误",
-            )
-        })??;
+        .map_err(|_| internal())??;
     Ok(Json(
         rows.into_iter()
             .map(|d| CadreDraftStatus {

@@ -113,8 +113,7 @@ pub async fn create(
 ) -> Result<Response> {
     let user = session.user.clone();
     let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
-    let mut upload = super::Upload::read(multipart, &["attachments"], &user).await?;
-    session.check_csrf(&upload.get("csrf"))?;
+    let mut upload = super::Upload::read(multipart, &["attachments"], &session).await?;
     let files = upload.take("attachments");
     let get = |k: &str| upload.get(k);
     let scope = ScopeId::parse(&get("scope")).map_err(|_| bad("请选择公开到哪里"))?;

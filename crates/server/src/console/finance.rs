@@ -141,8 +141,7 @@ pub async fn create(
 ) -> Result<Response> {
     let user = session.user.clone();
     let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
-    let mut upload = super::Upload::read(multipart, &["ledger", "vouchers"], &user).await?;
-    session.check_csrf(&upload.get("csrf"))?;
+    let mut upload = super::Upload::read(multipart, &["ledger", "vouchers"], &session).await?;
     let ledger = upload.take("ledger").into_iter().next().map(|(_, b)| b);
     let vouchers = upload.take("vouchers");
     let fields = upload.fields.clone();

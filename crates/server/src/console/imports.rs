@@ -111,8 +111,7 @@ pub async fn upload(
 ) -> Result<Response> {
     let user = session.user.clone();
     let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
-    let mut upload = super::Upload::read(multipart, &["file"], &user).await?;
-    session.check_csrf(&upload.get("csrf"))?;
+    let mut upload = super::Upload::read(multipart, &["file"], &session).await?;
     let file = upload.take("file").into_iter().next();
     let get = |k: &str| upload.get(k);
     let scope = ScopeId::parse(&get("scope")).map_err(|_| bad("请选择公开到哪里"))?;

@@ -349,11 +349,13 @@ pub struct Upload {
 }
 
 impl Upload {
+    /// Reads the form and checks its CSRF token against the session.
     pub async fn read(
         mut multipart: axum::extract::Multipart,
         file_fields: &[&str],
-        user: &User,
+        session: &Session,
     ) -> Result<Upload> {
+        let user = &session.user;
         let broken = || ConsoleError::bad("上传中断或文件过大，请重试").for_user(user);
         let mut out = Upload {
             fields: Default::default(),
@@ -372,6 +374,7 @@ impl Upload {
                     .insert(name, field.text().await.map_err(|_| broken())?);
             }
         }
+        session.check_csrf(&out.get("csrf"))?;
         Ok(out)
     }
 
