@@ -3,9 +3,10 @@
 //! machine, because these machines are shared and noisy; the ratio is what to read.
 //!
 //! Usage: `cargo run --release -p gongkai-bench -- [--rows N] [--only search,submit,poll]
-//! [--quick] [--write]` (`--only` takes search, submit, poll, sync). `--quick` is the CI smoke mode: tiny sizes, nothing written.
+//! [--quick] [--write]` (`--only` takes search, submit, poll, sync, kiosk). `--quick` is the CI smoke mode: tiny sizes, nothing written.
 #![forbid(unsafe_code)]
 
+mod kiosk;
 mod poll;
 mod search;
 mod submit;
@@ -58,7 +59,7 @@ fn main() -> Result<()> {
     let rows: usize = value("--rows")
         .and_then(|v| v.parse().ok())
         .unwrap_or(if quick { 20_000 } else { 1_000_000 });
-    let only = value("--only").unwrap_or_else(|| "search,submit,poll,sync".into());
+    let only = value("--only").unwrap_or_else(|| "search,submit,poll,sync,kiosk".into());
     let mut sections = Vec::new();
     if only.contains("submit") {
         sections.push(("submit", submit::run(if quick { 50 } else { 500 })?));
@@ -76,6 +77,9 @@ fn main() -> Result<()> {
     }
     if only.contains("search") {
         sections.push(("search", search::run(rows)?));
+    }
+    if only.contains("kiosk") {
+        sections.push(("kiosk", kiosk::run(quick)?));
     }
     for (name, section) in sections {
         println!("{section}");

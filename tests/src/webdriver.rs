@@ -88,13 +88,13 @@ impl Drop for Xvfb {
     }
 }
 
-fn free_port() -> Result<u16> {
+pub fn free_port() -> Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?
         .local_addr()?
         .port())
 }
 
-fn find_program(name: &str, env: &str) -> Result<PathBuf> {
+pub fn find_program(name: &str, env: &str) -> Result<PathBuf> {
     if let Some(p) = std::env::var_os(env) {
         return Ok(PathBuf::from(p));
     }
@@ -170,14 +170,20 @@ pub struct Element(String);
 impl Session {
     /// Starts the app at `application` through the driver on `port`.
     pub fn start(port: u16, application: &Path, args: &[String]) -> Result<Session> {
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()?;
         let caps = json!({
             "capabilities": { "alwaysMatch": {
                 "tauri:options": { "application": application, "args": args }
             }}
         });
+        Session::with_capabilities(port, caps)
+    }
+
+    /// Starts a session with any capabilities (e.g. WebKitGTK's MiniBrowser for a
+    /// baseline).
+    pub fn with_capabilities(port: u16, caps: Value) -> Result<Session> {
+        let http = reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
         // tauri-driver accepts connections a moment before it can start sessions; a
         // transport error on the first tries is that, not a failure of the app.
         let mut attempt = 0;
@@ -294,6 +300,16 @@ impl Session {
     pub fn execute(&self, script: &str) -> Result<Value> {
         self.post("/execute/sync", json!({"script": script, "args": []}))
     }
+
+    /// Runs an asynchronous script: its last argument is the callback that ends it.
+    pub fn execute_async(&self, script: &str, args: Value) -> Result<Value> {
+        self.post("/execute/async", json!({"script": script, "args": args}))
+    }
+
+    pub fn navigate(&self, url: &str) -> Result<()> {
+        self.post("/url", json!({ "url": url }))?;
+        Ok(())
+    }
 }
 
 impl Drop for Session {
@@ -334,7 +350,19 @@ impl KioskWindow {
     }
 
     pub fn launch_on(display: Xvfb, config: &Path, data_dir: &Path) -> Result<KioskWindow> {
-        let driver = TauriDriver::start(
+        let driver = KioskWindow::driver(&display, config, data_dir)?;
+        let app = Session::start(driver.port, &app_binary()?, &[])?;
+        Ok(KioskWindow {
+            app,
+            _driver: driver,
+            display,
+        })
+    }
+
+    /// A tauri-driver on `display` whose app will use `config` and `data_dir`; the app
+    /// starts when a session is made (benchmarks time that).
+    pub fn driver(display: &Xvfb, config: &Path, data_dir: &Path) -> Result<TauriDriver> {
+        TauriDriver::start(
             &display.display,
             &[
                 ("GONGKAI_KIOSK_CONFIG", config.display().to_string()),
@@ -345,13 +373,7 @@ impl KioskWindow {
                     KioskWindow::speech_wav(data_dir).display().to_string(),
                 ),
             ],
-        )?;
-        let app = Session::start(driver.port, &app_binary()?, &[])?;
-        Ok(KioskWindow {
-            app,
-            _driver: driver,
-            display,
-        })
+        )
     }
 
     /// Where read-aloud audio of the app using `data_dir` ends up.
