@@ -194,7 +194,7 @@ fn gbk_csv_and_libreoffice_converted_files_import() -> Result<()> {
     let dir = tmp.path().join("soffice");
     std::fs::create_dir_all(&dir)?;
     std::fs::write(dir.join("list.csv"), &csv)?;
-    let convert = |filter: &str| {
+    let convert_to = |filter: &str, format: &str| {
         let out = std::process::Command::new("soffice")
             .args([
                 "--headless",
@@ -205,7 +205,7 @@ fn gbk_csv_and_libreoffice_converted_files_import() -> Result<()> {
                 ),
             ])
             .arg(format!("--infilter={filter}"))
-            .args(["--convert-to", "xlsx", "--outdir"])
+            .args(["--convert-to", format, "--outdir"])
             .arg(&dir)
             .arg(dir.join("list.csv"))
             .output()
@@ -215,8 +215,9 @@ fn gbk_csv_and_libreoffice_converted_files_import() -> Result<()> {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        std::fs::read(dir.join("list.xlsx")).unwrap()
+        std::fs::read(dir.join(format!("list.{format}"))).unwrap()
     };
+    let convert = |filter: &str| convert_to(filter, "xlsx");
     let numeric = convert("CSV:44,34,76,1");
     let a = clerk.upload(&import_fields(), "list.xlsx", numeric);
     let page = clerk.get(&a.location.unwrap()).body;
@@ -231,6 +232,19 @@ fn gbk_csv_and_libreoffice_converted_files_import() -> Result<()> {
     let page = clerk.get(&a.location.unwrap()).body;
     assert!(page.contains("xlsx"));
     assert!(page.contains("检查通过：共 12 行"), "{page}");
+
+    // And as an old .xls (BIFF8), which many township PCs still save.
+    let xls = convert_to("CSV:44,34,76,1,2/2", "xls");
+    assert!(
+        xls.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]),
+        "not an OLE .xls file"
+    );
+    let a = clerk.upload(&import_fields(), "list.xls", xls);
+    let page = clerk.get(&a.location.unwrap()).body;
+    assert!(
+        page.contains("（xls）") && page.contains("检查通过：共 12 行"),
+        "{page}"
+    );
     Ok(())
 }
 
