@@ -125,7 +125,9 @@ fn from_key<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
 }
 
 pub(super) fn insert(conn: &mut Connection, f: &NewComplaint) -> Result<bool, StoreError> {
-    let tx = conn.transaction()?;
+    // Immediate: take the write lock at once, so a concurrent writer makes this wait
+    // (busy timeout) instead of failing when a read would have to become a write.
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let u = &f.upload;
     let exists: Option<i64> = tx
         .query_row(
@@ -224,7 +226,7 @@ pub(super) fn transition(
     t: &Transition,
     calendar: &gongkai_model::calendar::Calendar,
 ) -> Result<PublicStatus, StoreError> {
-    let tx = conn.transaction()?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let row: Option<(i64, String, String, String, bool, Option<u32>)> = tx
         .query_row(
             "SELECT id, kind, status, received_on, extended, limit_days FROM complaints WHERE code = ?1",

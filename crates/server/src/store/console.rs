@@ -522,7 +522,7 @@ pub struct DraftRow {
 }
 
 pub fn insert_draft(c: &mut Connection, d: &NewDraft, now: i64) -> Result<i64, StoreError> {
-    let tx = c.transaction()?;
+    let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     if let Some(client_id) = &d.client_id {
         let existing: Option<i64> = tx
             .query_row(
