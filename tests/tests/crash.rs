@@ -136,3 +136,83 @@ fn killed_at_random_while_syncing_the_cache_is_always_at_a_signed_checkpoint() -
     eprintln!("{trials} kills during sync, {kills_mid_work} inside a round: cache always at a signed checkpoint");
     Ok(())
 }
+
+#[test]
+fn a_full_disk_stops_updates_cleanly_and_keeps_what_is_shown_and_filed() -> Result<()> {
+    use gongkai_kiosk::views::ComplaintDraft;
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let text = gongkai_tests::kiosk_config_text(&server.url(), &server.public_key_b64()?, None);
+    let kiosk_dir = tmp.path().join("kiosk");
+    let before = {
+        let kiosk = Kiosk::open(KioskConfig::parse(&text, "t")?, &kiosk_dir)?;
+        kiosk.sync_once(Utc::now())?;
+        kiosk.home(Utc::now())?
+    };
+    // The server publishes a large list; the kiosk's storage has about 1 MiB left.
+    let township = ScopeId::parse("419901102")?;
+    let edits: Vec<Edit> = (0..40_000)
+        .map(|i| {
+            let row = SubsidyRow {
+                list_id: "big".into(),
+                village_name: "石桥村".into(),
+                name: "王建国".into(),
+                id_masked: "4199**********1234".into(),
+                household_size: 3,
+                area_centimu: Some(250),
+                amount: Fen(33_950 + i),
+            };
+            Edit::put(ContentKind::SubsidyRow, format!("big-{i:06}"), &row)
+        })
+        .collect();
+    server.store()?.publish(&township, &edits)?;
+    let size_mib = std::fs::metadata(kiosk_dir.join("cache.sqlite"))?.len() / (1024 * 1024) + 1;
+    let limited = format!("cache_max_mib = {}\n{text}", size_mib + 1);
+    let kiosk = Kiosk::open(KioskConfig::parse(&limited, "t")?, &kiosk_dir)?;
+    let err = kiosk.sync_once(Utc::now()).unwrap_err();
+    assert!(format!("{err}").to_lowercase().contains("full"), "{err}");
+    let status = kiosk.status(Utc::now())?;
+    assert!(status.storage_full, "{status:?}");
+    assert!(status.problem.unwrap().contains("本机存储空间已满"));
+    // The screens read exactly what they did, from an intact cache at its checkpoints.
+    let after = kiosk.home(Utc::now())?;
+    assert_eq!(
+        serde_json::to_value(&after.tiles)?,
+        serde_json::to_value(&before.tiles)?
+    );
+    drop(kiosk);
+    std::fs::write(tmp.path().join("limited.toml"), &limited)?;
+    check_cache(&kiosk_dir, &tmp.path().join("limited.toml"), 0)?;
+    // A resident can still file (the outbox is its own file), and the code is kept.
+    let kiosk = Kiosk::open(KioskConfig::parse(&limited, "t")?, &kiosk_dir)?;
+    let receipt = kiosk.submit_complaint(
+        &ComplaintDraft {
+            kind: gongkai_model::complaint::ComplaintKind::Suggestion,
+            scope: String::new(),
+            subject: "路灯".into(),
+            text: "村口路灯不亮。".into(),
+            name: String::new(),
+            phone: String::new(),
+        },
+        Utc::now(),
+    )?;
+    drop(kiosk);
+    // Room again: the kiosk catches up and the filing goes out.
+    let kiosk = Kiosk::open(KioskConfig::parse(&text, "t")?, &kiosk_dir)?;
+    kiosk.sync_once(Utc::now())?;
+    assert!(!kiosk.status(Utc::now())?.storage_full);
+    let head = server.store()?.head(&township)?;
+    assert_eq!(
+        kiosk
+            .cache()
+            .scope_state(&township)?
+            .unwrap()
+            .checkpoint
+            .checkpoint
+            .state_hash,
+        head.state_hash
+    );
+    let lookup = kiosk.complaint_status(&receipt.code)?;
+    assert!(format!("{lookup:?}").contains("路灯"), "{lookup:?}");
+    Ok(())
+}

@@ -43,6 +43,9 @@ struct RawConfig {
     /// Where USB sticks are mounted (cadre mode picks photos there).
     #[serde(default = "default_usb_roots")]
     usb_roots: Vec<PathBuf>,
+    /// Largest the content cache may grow, in MiB.
+    #[serde(default)]
+    cache_max_mib: Option<u64>,
 }
 
 fn default_usb_roots() -> Vec<PathBuf> {
@@ -111,6 +114,7 @@ pub struct KioskConfig {
     pub orientation: Orientation,
     pub care_mode_default: bool,
     pub usb_roots: Vec<PathBuf>,
+    pub cache_max_mib: Option<u64>,
 }
 
 impl KioskConfig {
@@ -256,6 +260,7 @@ impl KioskConfig {
             orientation,
             care_mode_default: raw.display.care_mode_default,
             usb_roots: raw.usb_roots,
+            cache_max_mib: raw.cache_max_mib,
         })
     }
 

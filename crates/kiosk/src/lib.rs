@@ -54,7 +54,12 @@ struct RuntimeStatus {
     online: bool,
     last_sync_at: Option<i64>,
     problem: Option<String>,
+    storage_full: bool,
 }
+
+/// What staff see when the cache cannot grow.
+const STORAGE_FULL: &str =
+    "本机存储空间已满，内容暂停更新。已显示的内容和已提交的投诉不受影响，请联系维护人员清理。";
 
 /// One sync round over all followed scopes.
 #[derive(Debug, Clone)]
@@ -102,7 +107,7 @@ impl Kiosk {
             path: data_dir.display().to_string(),
             source,
         })?;
-        let cache = Cache::open(&data_dir.join("cache.sqlite"))?;
+        let cache = Cache::open_limited(&data_dir.join("cache.sqlite"), config.cache_max_mib)?;
         let client = SyncClient::new(config.server_url.clone(), config.server_public_key)?;
         let http = reqwest::blocking::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(5))
@@ -190,6 +195,13 @@ impl Kiosk {
                     self.set_status(false, None, Some(format!("无法连接服务器：{e}")));
                     return Err(e.into());
                 }
+                Err(e) if e.is_storage_full() => {
+                    // The merge was one transaction: it rolled back, the screen keeps
+                    // the last verified checkpoint. Filings live in another file.
+                    tracing::warn!(%scope, error = %e, "storage full");
+                    self.set_status(true, Some(now.timestamp()), Some(STORAGE_FULL.into()));
+                    return Err(e.into());
+                }
                 Err(e) => {
                     tracing::warn!(%scope, error = %e, "sync refused");
                     refused.get_or_insert(e);
@@ -235,12 +247,14 @@ impl Kiosk {
     }
 
     fn set_status(&self, online: bool, synced_at: Option<i64>, problem: Option<String>) {
+        let full = problem.as_deref() == Some(STORAGE_FULL);
         let mut s = self.status.lock().unwrap_or_else(|p| p.into_inner());
         s.online = online;
         if synced_at.is_some() {
             s.last_sync_at = synced_at;
         }
         s.problem = problem;
+        s.storage_full = full;
     }
 
     pub fn status(&self, now: DateTime<Utc>) -> Result<StatusView, KioskError> {
@@ -268,6 +282,7 @@ impl Kiosk {
             data_as_of: if complete { oldest.and_then(iso) } else { None },
             stale: stale || !complete,
             problem: rt.problem,
+            storage_full: rt.storage_full,
         })
     }
 

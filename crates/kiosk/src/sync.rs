@@ -30,6 +30,11 @@ impl SyncError {
     pub fn is_offline(&self) -> bool {
         matches!(self, SyncError::Network(_))
     }
+
+    /// The kiosk's storage is full; nothing is wrong with the data.
+    pub fn is_storage_full(&self) -> bool {
+        matches!(self, SyncError::Cache(c) if c.is_storage_full())
+    }
 }
 
 impl From<reqwest::Error> for SyncError {

@@ -43,6 +43,9 @@ pub struct StatusView {
     pub stale: bool,
     /// A problem to show staff, in Chinese (never shown as a resident's error).
     pub problem: Option<String>,
+    /// The kiosk's storage is full: content cannot be updated (what is shown stays
+    /// correct, and filings are kept in their own file).
+    pub storage_full: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { statusLine } from "./status";
 
-const base = { online: true, last_sync_at: null, data_as_of: "2026-11-26T11:40:00+08:00", stale: false, problem: null };
+const base = { online: true, last_sync_at: null, data_as_of: "2026-11-26T11:40:00+08:00", stale: false, problem: null, storage_full: false };
 
 describe("freshness line", () => {
   it("says when the data was updated", () => {
@@ -20,4 +20,11 @@ describe("freshness line", () => {
   it("says there is no data yet before the first sync", () => {
     expect(statusLine({ ...base, online: false, data_as_of: null }).text).toBe("尚未取得数据，请稍后再来查看");
   });
+});
+
+it("says updates are paused on a full disk, the data shown stays", () => {
+  const l = statusLine({ ...base, storage_full: true });
+  expect(l.tone).toBe("warn");
+  expect(l.text).toContain("本机存储已满");
+  expect(l.text).toContain("数据更新于");
 });

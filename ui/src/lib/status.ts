@@ -14,6 +14,9 @@ export function statusLine(s: StatusView): StatusLine {
   if (!s.data_as_of && !s.online) {
     return { text: "尚未取得数据，请稍后再来查看", tone: "offline", badge: "离线" };
   }
+  if (s.storage_full) {
+    return { text: `${asOf}（本机存储已满，暂停更新）`, tone: "warn", badge: null };
+  }
   if (s.stale) {
     return { text: `${asOf}（可能不是最新）`, tone: "warn", badge: s.online ? null : "离线" };
   }

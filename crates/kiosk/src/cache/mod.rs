@@ -87,6 +87,18 @@ pub enum CacheError {
     Corrupt(String),
 }
 
+impl CacheError {
+    /// The disk (or the cache's size limit) is full.
+    pub fn is_storage_full(&self) -> bool {
+        match self {
+            CacheError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            _ => false,
+        }
+    }
+}
+
 /// The verified position of one scope in the cache.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScopeState {
@@ -132,7 +144,18 @@ fn lock(m: &Mutex<Connection>) -> std::sync::MutexGuard<'_, Connection> {
 
 impl Cache {
     pub fn open(path: &Path) -> Result<Cache, CacheError> {
+        Cache::open_limited(path, None)
+    }
+
+    /// Opens the cache with a size limit in MiB (protects a small SD card shared with
+    /// the system): writes past it fail as "storage full", like a full disk.
+    pub fn open_limited(path: &Path, max_mib: Option<u64>) -> Result<Cache, CacheError> {
         let writer = gongkai_db::open(path, Durability::Normal, MIGRATIONS)?;
+        if let Some(mib) = max_mib {
+            let page: i64 = writer.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+            let pages = (mib as i64 * 1024 * 1024) / page.max(512);
+            writer.pragma_update(None, "max_page_count", pages)?;
+        }
         let reader = gongkai_db::open_reader(path)?;
         Ok(Cache {
             path: path.to_path_buf(),

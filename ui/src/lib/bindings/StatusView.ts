@@ -21,4 +21,9 @@ stale: boolean,
 /**
  * A problem to show staff, in Chinese (never shown as a resident's error).
  */
-problem: string | null, };
+problem: string | null, 
+/**
+ * The kiosk's storage is full: content cannot be updated (what is shown stays
+ * correct, and filings are kept in their own file).
+ */
+storage_full: boolean, };
