@@ -216,3 +216,91 @@ fn a_full_disk_stops_updates_cleanly_and_keeps_what_is_shown_and_filed() -> Resu
     assert!(format!("{lookup:?}").contains("路灯"), "{lookup:?}");
     Ok(())
 }
+
+/// A week without network, accelerated: checkpoints live 2 s, the outage lasts many of
+/// them (the "days"). Each day the kiosk tries, fails, keeps serving and says its data may
+/// be old; meanwhile the county withdraws items and prunes their tombstones, so when the
+/// network returns the kiosk is too far behind to catch up change by change — it starts
+/// its scope again and ends exactly at the server's content.
+#[test]
+fn a_week_offline_keeps_serving_then_resets_and_catches_up() -> Result<()> {
+    use gongkai_model::Notice;
+    let tmp = tempfile::tempdir()?;
+    let data = gongkai_tests::demo_data(tmp.path())?;
+    let server = TestServer::start_with_ttl(data, "127.0.0.1:0".parse()?, 2)?;
+    let config = KioskConfig::parse(
+        &gongkai_tests::kiosk_config_text(&server.url(), &server.public_key_b64()?, None),
+        "t",
+    )?;
+    let kiosk = Kiosk::open(config, &tmp.path().join("kiosk"))?;
+    kiosk.sync_once(Utc::now())?;
+    let disclosures = kiosk
+        .list(ContentKind::Disclosure, None, 0, 5, Utc::now())?
+        .total;
+    let (data, addr) = server.stop();
+
+    // While the kiosk is cut off, the county changes things and prunes tombstones.
+    let store = gongkai_server::SqliteStore::open(&data.db_path())?;
+    let village = ScopeId::parse("419901102201")?;
+    let county = ScopeId::parse("419901")?;
+    let head = store.publish(&village, &[Edit::delete(ContentKind::Notice, "notice-1")])?;
+    store.prune_tombstones(&village, head.seq)?;
+    let notice = Notice {
+        title: "寒潮蓝色预警".into(),
+        publisher: "云溪县人民政府办公室".into(),
+        body_html: "<p>未来三天气温下降8至10℃，请注意防寒。</p>".into(),
+        publish_at: Utc::now() - chrono::Duration::hours(1),
+        expire_at: None,
+        images: vec![],
+    };
+    store.publish(
+        &county,
+        &[Edit::put(ContentKind::Notice, "cold-wave", &notice)],
+    )?;
+    drop(store);
+
+    for day in 1..=7 {
+        let now = Utc::now() + chrono::Duration::seconds(day);
+        assert!(kiosk.sync_once(now).is_err(), "day {day}: no server");
+        let status = kiosk.status(now)?;
+        assert!(!status.online, "day {day}");
+        if day >= 3 {
+            assert!(
+                status.stale,
+                "day {day}: past the checkpoint's life, the screen must say so"
+            );
+        }
+        // Everything stays readable.
+        assert_eq!(
+            kiosk.list(ContentKind::Disclosure, None, 0, 5, now)?.total,
+            disclosures
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+
+    // The network returns.
+    let server = TestServer::start_with_ttl(data, addr, 2)?;
+    kiosk.sync_once(Utc::now())?;
+    let status = kiosk.status(Utc::now())?;
+    assert!(status.online && !status.stale, "{status:?}");
+    let titles: Vec<String> = kiosk
+        .list(ContentKind::Notice, None, 0, 100, Utc::now())?
+        .entries
+        .into_iter()
+        .map(|e| e.title)
+        .collect();
+    assert!(titles.contains(&"寒潮蓝色预警".to_string()));
+    assert!(
+        !titles.iter().any(|t| t.contains("村民代表会议")),
+        "{titles:?}"
+    );
+    let store = server.store()?;
+    for scope in kiosk.followed_scopes() {
+        let state = kiosk.cache().scope_state(&scope)?.unwrap();
+        assert_eq!(
+            state.checkpoint.checkpoint.state_hash,
+            store.head(&scope)?.state_hash
+        );
+    }
+    Ok(())
+}
