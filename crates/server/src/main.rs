@@ -185,6 +185,7 @@ fn main() -> anyhow::Result<()> {
                 summary.relocation_boards
             );
             let accounts = demo::accounts(&store)?;
+            demo::console_samples(&store)?;
             println!(
                 "console accounts: {accounts} ({}), password {}",
                 demo::ACCOUNTS

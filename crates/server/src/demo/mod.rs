@@ -470,3 +470,89 @@ fn guides() -> Vec<Edit> {
         .map(|(i, guide)| Edit::put(ContentKind::Guide, format!("guide-{:02}", i + 1), guide))
         .collect()
 }
+
+/// Work waiting in the demo console: a cadre's notice for review and a few filings, one
+/// of them past its deadline, so every console screen has something real on it.
+pub fn console_samples(store: &dyn Store) -> anyhow::Result<()> {
+    use gongkai_model::complaint::{ComplaintKind, TrackingCode};
+    use gongkai_protocol::complaints::{ComplaintUpload, Contact};
+    let village = ScopeId::parse(DEMO_VILLAGE)?;
+    let cadre = store
+        .user_for_login("shiqiaocun")?
+        .map(|(u, _)| u)
+        .ok_or_else(|| anyhow::anyhow!("run accounts() first"))?;
+    let now = Utc::now();
+    let notice = Notice {
+        title: "关于清理村内河道垃圾的通知".into(),
+        publisher: "石桥村村民委员会".into(),
+        body_html:
+            "<p>本周六上午8点组织清理村东小河两岸垃圾，请各户派一人参加，自带铁锹、扫帚。</p>"
+                .into(),
+        publish_at: now,
+        expire_at: Some(now + Duration::days(5)),
+        images: vec![],
+    };
+    store.submit_draft(&crate::store::NewDraft {
+        scope: village.clone(),
+        title: notice.title.clone(),
+        summary: "通知公告".into(),
+        source: "console".into(),
+        author_id: cadre.id,
+        edits: vec![Edit::put(ContentKind::Notice, "demo-draft-river", &notice)],
+        client_id: Some("demo-draft-river".into()),
+    })?;
+    let calendar = gongkai_model::calendar::Calendar::official();
+    let filings: [(ComplaintKind, &str, &str, &str, i64); 3] = [
+        (
+            ComplaintKind::Complaint,
+            "419901102201",
+            "村东头路灯不亮",
+            "村东头到学校路口的三盏路灯坏了一个多月，晚上孩子放学看不见路。",
+            30,
+        ),
+        (
+            ComplaintKind::DisclosureRequest,
+            "419901102201",
+            "申请公开村级道路硬化工程预算",
+            "请公开2026年村级道路硬化工程的预算、招标结果和验收情况。",
+            6,
+        ),
+        (
+            ComplaintKind::BoardObjection,
+            RELOCATION_VILLAGE,
+            "河口村移民身份确认第一榜 · HK-007户",
+            "我家儿媳今年迁入，户籍已落在本村，第一榜没有列入。",
+            2,
+        ),
+    ];
+    for (i, (kind, scope, subject, text, days_ago)) in filings.iter().enumerate() {
+        let scope = ScopeId::parse(scope)?;
+        let received = now - Duration::days(*days_ago);
+        let received_on = (received + Duration::hours(8)).date_naive();
+        let limit = gongkai_model::complaint::Limits::default().get(*kind);
+        let upload = ComplaintUpload {
+            client_uuid: format!("demo-filing-{i}"),
+            code: TrackingCode::from_bits(0x3A_5C00_0000 + i as u64 * 7919),
+            kiosk_id: format!("{DEMO_VILLAGE}-01"),
+            kind: *kind,
+            scope: scope.clone(),
+            subject: (*subject).into(),
+            text: (*text).into(),
+            sealed_contact: None,
+            filed_at: received.timestamp(),
+        };
+        store.file_complaint(&crate::store::NewComplaint {
+            office: crate::intake::route(store, *kind, &scope),
+            contact: Some(Contact {
+                name: "王先生".into(),
+                phone: "13900000000".into(),
+            }),
+            received_at: received.timestamp(),
+            received_on,
+            due_on: calendar.add_working_days(received_on, limit, &[]).date,
+            limit_days: limit,
+            upload,
+        })?;
+    }
+    Ok(())
+}
