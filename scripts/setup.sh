@@ -12,6 +12,8 @@ APT_PACKAGES=(
   # Console tests: headless Chromium (Playwright drives it), and LibreOffice Calc to
   # convert spreadsheets the way offices do.
   chromium libreoffice-calc-nogui
+  # API conformance: schemathesis from PyPI, in a virtualenv of the project's own.
+  python3-venv
 )
 
 as_root() {
@@ -50,4 +52,11 @@ fi
 if [ ! -d "$ROOT/console-e2e/node_modules" ] || [ "$ROOT/console-e2e/package-lock.json" -nt "$ROOT/console-e2e/node_modules/.package-lock.json" ]; then
   echo "==> npm ci (console-e2e)"
   (cd "$ROOT/console-e2e" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+SCHEMATHESIS_VERSION=4.32.5
+if ! "$ROOT/.venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION"; then
+  echo "==> pip install schemathesis==$SCHEMATHESIS_VERSION (.venv)"
+  python3 -m venv "$ROOT/.venv"
+  "$ROOT/.venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi

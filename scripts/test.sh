@@ -30,6 +30,9 @@ cargo test --workspace --quiet
 step "benchmarks, smoke mode (proves they run; no thresholds, nothing written)"
 cargo run --quiet -p gongkai-bench -- --quick > "$GONGKAI_ARTIFACTS/bench-smoke.md"
 
+step "API conformance: schemathesis against the OpenAPI document"
+cargo test -p gongkai-tests --test openapi --quiet -- --ignored
+
 step "web console in headless Chromium through Playwright"
 cargo test -p gongkai-tests --test console_browser --quiet -- --ignored
 

@@ -166,6 +166,7 @@ async fn blocking<T: Send + 'static>(
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v1/health", get(health))
+        .route("/v1/openapi.json", get(openapi))
         .route("/v1/pubkey", get(pubkey))
         .route("/v1/scopes/{scope}/head", get(head))
         .route("/v1/scopes/{scope}/changes", get(changes))
@@ -199,6 +200,15 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .with_state(state)
+}
+
+/// The API described for clients and for the conformance run (schemathesis).
+async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        include_str!("openapi.json"),
+    )
+        .into_response()
 }
 
 async fn health() -> Json<serde_json::Value> {
