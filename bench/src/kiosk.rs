@@ -28,6 +28,8 @@ const [sel, target, done] = arguments;
 const el = document.querySelector(sel);
 if (!el) { done(-1); return; }
 const t0 = performance.now();
+// A finger sends pointerdown before click; the idle timer listens for it.
+el.dispatchEvent(new PointerEvent('pointerdown', { bubbles: true }));
 el.click();
 const check = () => {
   if (document.querySelector(target)) requestAnimationFrame(() => done(performance.now() - t0));
