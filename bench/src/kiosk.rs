@@ -273,7 +273,7 @@ pub fn run(quick: bool) -> Result<String> {
          counts; baseline: WebKitGTK's MiniBrowser launched through WebKitWebDriver the same \
          way, showing a static page. Taps: {n} taps over every content screen (tile → list → \
          item → back → home), timed inside the page from `click()` to the frame after the \
-         next screen's element exists; baseline: a button that only appends an element. \
+         next screen's element exists; baseline: a button that only appends an element (both wait for a frame, and frames under Xvfb come about every 30 ms here, so the bare append is not faster). \
          Memory: RSS of the app and its WebKit processes while cycling every screen and the \
          attract loop for {soak} s ({samples} samples).\n\n\
          | Figure | Gongkai | Baseline | Ratio | Target | |\n|---|---|---|---|---|---|\n\

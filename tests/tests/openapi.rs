@@ -57,7 +57,10 @@ fn generated_requests_never_get_a_server_error() {
             },
             String::from_utf8_lossy(&out.stderr)
         );
-        let summary = text.lines().find(|l| l.contains("generated,")).unwrap_or("");
+        let summary = text
+            .lines()
+            .find(|l| l.contains("generated,"))
+            .unwrap_or("");
         eprintln!(
             "{}: {summary}",
             if auth.is_some() { "staff" } else { "anonymous" }
