@@ -317,6 +317,18 @@ pub struct RowError {
     pub message: String,
 }
 
+impl RowError {
+    /// A problem with one cell.
+    pub fn at(line: u32, field: Field, value: String, message: String) -> RowError {
+        RowError {
+            line,
+            field: Some(field),
+            value,
+            message,
+        }
+    }
+}
+
 /// The result of checking a whole file: it may be published only if `errors` is empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checked {
@@ -373,12 +385,8 @@ pub fn check(table: &Table, mapping: &Mapping, kind: ListKind) -> Checked {
         }
         let errors_before = out.errors.len();
         let mut err = |field: Field, value: String, message: String| {
-            out.errors.push(RowError {
-                line: row.line,
-                field: Some(field),
-                value,
-                message,
-            })
+            out.errors
+                .push(RowError::at(row.line, field, value, message))
         };
         let get = |field: Field| mapping.column(field).map(|c| row.cell(c));
 

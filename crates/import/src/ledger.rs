@@ -115,12 +115,8 @@ pub fn check_ledger(table: &Table, mapping: &Mapping, year: i32, month: u32) -> 
         }
         let before = out.errors.len();
         let mut err = |field: Field, value: String, message: String| {
-            out.errors.push(RowError {
-                line: row.line,
-                field: Some(field),
-                value,
-                message,
-            })
+            out.errors
+                .push(RowError::at(row.line, field, value, message))
         };
         let date_text = get(Field::Date).display();
         let date = match parse_date(&date_text, year) {

@@ -7,7 +7,7 @@ use crate::console::{self, auth::Session, csrf_field, page, ConsoleError};
 use crate::store::{Edit, NewDraft, User};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::{Form, Json};
 use gongkai_model::{ContentKind, Notice, ScopeId, ScopeLevel};
@@ -193,13 +193,7 @@ impl FromRequestParts<AppState> for KioskCadre {
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<KioskCadre, ApiError> {
         let unauthorized = || refused(StatusCode::UNAUTHORIZED, "unauthorized", "请重新输入授权码");
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(unauthorized)?;
-        let hash = crate::staff::token_hash(token.trim());
+        let hash = crate::staff::bearer_hash(parts).ok_or_else(unauthorized)?;
         let store = st.store.clone();
         let (user, scope, kiosk_id) =
             tokio::task::spawn_blocking(move || store.kiosk_session(&hash))

@@ -51,17 +51,22 @@ fn not_found() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "unknown_code", "没有这个查询码")
 }
 
+/// The sha256 of the request's `Authorization: Bearer` token, if it has one: tokens are
+/// looked up by hash, never stored or compared in the clear.
+pub fn bearer_hash(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| token_hash(t.trim()))
+}
+
 impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, st: &AppState) -> Result<Staff, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(unauthorized)?;
-        let hash = token_hash(token.trim());
+        let hash = bearer_hash(parts).ok_or_else(unauthorized)?;
         let store = st.store.clone();
         let found = tokio::task::spawn_blocking(move || store.staff_by_token(&hash))
             .await
