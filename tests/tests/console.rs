@@ -1148,3 +1148,83 @@ fn a_later_board_import_shows_what_changed_and_replacing_a_board_is_reviewed() -
     );
     Ok(())
 }
+
+#[test]
+fn an_emergency_notice_takes_every_kiosk_in_scope_until_it_expires() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    // Cadres cannot: an emergency skips review, so only the county and townships may.
+    let cadre = ConsoleClient::logged_in(&url, "shiqiaocun");
+    assert_eq!(cadre.get("/emergency/new").status, 404);
+    let post = |who: &ConsoleClient, scope: &str, level: &str, title: &str, hours: &str| {
+        who.post(
+            "/emergency",
+            &[
+                ("scope", scope),
+                ("level", level),
+                ("title", title),
+                (
+                    "body",
+                    "今晚至明天有大到暴雨。\n低洼地带群众请立即转移到村委会。",
+                ),
+                ("hours", hours),
+            ],
+        )
+    };
+    assert_eq!(post(&cadre, VILLAGE, "red", "冒名", "2").status, 404);
+
+    let county = ConsoleClient::logged_in(&url, "county");
+    assert_eq!(
+        post(&county, "419901", "orange", "关于防御强降雨的紧急通知", "2").status,
+        303
+    );
+    let kiosk = Kiosk::open(
+        kiosk_config(&url, &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let e = kiosk
+        .home(Utc::now())?
+        .emergency
+        .expect("emergency on the kiosk");
+    assert_eq!(e.title, "关于防御强降雨的紧急通知");
+    assert_eq!(e.level_label, "橙色预警");
+    assert_eq!(e.paragraphs.len(), 2);
+    assert_eq!(e.issuer, "云溪县人民政府办公室");
+
+    // A graver one from the township comes first.
+    let township = ConsoleClient::logged_in(&url, "shiqiao");
+    assert_eq!(
+        post(&township, "419901102", "red", "石桥水库泄洪紧急通知", "1").status,
+        303
+    );
+    kiosk.sync_once(Utc::now())?;
+    assert_eq!(
+        kiosk.home(Utc::now())?.emergency.unwrap().title,
+        "石桥水库泄洪紧急通知"
+    );
+    // A kiosk in another township sees only the county's.
+    let other = Kiosk::open(
+        gongkai_kiosk::KioskConfig::parse(&village_config_text_for(&server, "419901201202"), "t")?,
+        &tmp.path().join("other"),
+    )?;
+    other.sync_once(Utc::now())?;
+    assert_eq!(
+        other.home(Utc::now())?.emergency.unwrap().title,
+        "关于防御强降雨的紧急通知"
+    );
+
+    // Expiry clears it by the kiosk's own clock, with no network.
+    drop(server);
+    let later = Utc::now() + chrono::Duration::minutes(90);
+    assert_eq!(
+        kiosk.home(later)?.emergency.unwrap().title,
+        "关于防御强降雨的紧急通知"
+    );
+    assert!(kiosk
+        .home(Utc::now() + chrono::Duration::hours(3))?
+        .emergency
+        .is_none());
+    Ok(())
+}

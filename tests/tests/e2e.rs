@@ -646,3 +646,46 @@ fn hostile_rich_text_does_not_run_in_the_kiosk() -> Result<()> {
     w.shot("e2e-xss-notice")?;
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn an_emergency_notice_takes_over_the_screen_within_a_poll() -> Result<()> {
+    use gongkai_tests::console::ConsoleClient;
+    let (_tmp, server, w) = launch("419901102201")?;
+    w.app
+        .wait_for_text("[data-testid=tile-disclosure]", WAIT, |t| {
+            t.contains("52 项")
+        })?;
+    let county = ConsoleClient::logged_in(&server.url(), "county");
+    let published = std::time::Instant::now();
+    let a = county.post(
+        "/emergency",
+        &[
+            ("scope", "419901"),
+            ("level", "red"),
+            ("title", "关于防御强降雨的紧急通知"),
+            (
+                "body",
+                "今晚至明天有大到暴雨。\n低洼地带群众请立即转移到村委会。",
+            ),
+            ("hours", "6"),
+        ],
+    );
+    assert_eq!(a.status, 303, "{a:?}");
+    // The kiosk polls every 5 s (its config): the notice must be up within that and a
+    // screen refresh.
+    w.app
+        .wait_for_text("[data-testid=emergency-title]", WAIT, |t| {
+            t.contains("防御强降雨")
+        })?;
+    let took = published.elapsed();
+    assert!(took < Duration::from_secs(15), "took {took:?}");
+    assert!(w.page_text()?.contains("红色预警"));
+    w.shot("e2e-emergency")?;
+    // Put aside for a minute: the home screen is usable underneath.
+    w.tap("[data-testid=emergency-aside]")?;
+    w.tap("[data-testid=tile-notice]")?;
+    w.wait_for("[data-testid=entry]")?;
+    assert!(w.app.find_all("[data-testid=emergency]")?.is_empty());
+    Ok(())
+}

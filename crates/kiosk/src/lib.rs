@@ -360,7 +360,49 @@ impl Kiosk {
             idle_timeout_secs: c.idle_timeout_secs as u32,
             orientation: c.orientation,
             care_mode_default: c.care_mode_default,
+            emergency: self.emergency(now)?,
         })
+    }
+
+    /// The emergency notice that takes the screen now: in force by this kiosk's own clock
+    /// (published, not expired — offline too), the gravest first, then the newest.
+    pub fn emergency(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Option<views::EmergencyView>, KioskError> {
+        let page = self.list(ContentKind::Emergency, None, 0, 50, now)?;
+        let mut best: Option<(gongkai_model::Emergency, String)> = None;
+        for e in page.entries {
+            let Ok((_, item)) =
+                self.item::<gongkai_model::Emergency>(ContentKind::Emergency, &e.scope, &e.id)
+            else {
+                continue;
+            };
+            if item.publish_at > now || item.expire_at <= now {
+                continue;
+            }
+            let better = best
+                .as_ref()
+                .is_none_or(|(b, _)| (item.level, item.publish_at) > (b.level, b.publish_at));
+            if better {
+                best = Some((item, e.id));
+            }
+        }
+        Ok(best.map(|(e, id)| views::EmergencyView {
+            id,
+            level_label: e.level.label().to_string(),
+            level: e.level,
+            title: e.title,
+            paragraphs: e
+                .body
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect(),
+            issuer: e.issuer,
+            expire_at: iso(e.expire_at.timestamp()).unwrap_or_default(),
+        }))
     }
 
     pub fn categories(

@@ -63,6 +63,21 @@ pub struct HomeView {
     pub idle_timeout_secs: u32,
     pub orientation: Orientation,
     pub care_mode_default: bool,
+    /// An emergency notice in force: the screen shows it over everything.
+    pub emergency: Option<EmergencyView>,
+}
+
+/// 紧急通知 as the takeover screen shows it.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct EmergencyView {
+    pub id: String,
+    pub level: gongkai_model::EmergencyLevel,
+    pub level_label: String,
+    pub title: String,
+    pub paragraphs: Vec<String>,
+    pub issuer: String,
+    /// ISO time in Beijing when it ends.
+    pub expire_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -32,10 +32,12 @@ pub enum ContentKind {
     /// The earlier versions of a corrected item (`history::ItemHistory`), published with
     /// the correction. Not listed on its own.
     History,
+    /// 紧急通知: takes over the whole screen of every kiosk in its scope until it expires.
+    Emergency,
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 9] = [
+    pub const ALL: [ContentKind; 10] = [
         ContentKind::Disclosure,
         ContentKind::Finance,
         ContentKind::SubsidyList,
@@ -45,6 +47,7 @@ impl ContentKind {
         ContentKind::Notice,
         ContentKind::Answer,
         ContentKind::History,
+        ContentKind::Emergency,
     ];
 
     pub fn key(self) -> &'static str {
@@ -58,6 +61,7 @@ impl ContentKind {
             ContentKind::Notice => "notice",
             ContentKind::Answer => "answer",
             ContentKind::History => "history",
+            ContentKind::Emergency => "emergency",
         }
     }
 
@@ -76,6 +80,7 @@ impl ContentKind {
             ContentKind::Notice => "通知公告",
             ContentKind::Answer => "办理答复",
             ContentKind::History => "修改记录",
+            ContentKind::Emergency => "紧急通知",
         }
     }
 }
@@ -301,6 +306,42 @@ pub struct Notice {
     pub images: Vec<String>,
 }
 
+/// How grave an emergency is, as the national warning colours go (蓝, 黄, 橙, 红).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum EmergencyLevel {
+    Blue,
+    Yellow,
+    Orange,
+    Red,
+}
+
+impl EmergencyLevel {
+    pub fn label(self) -> &'static str {
+        match self {
+            EmergencyLevel::Blue => "蓝色预警",
+            EmergencyLevel::Yellow => "黄色预警",
+            EmergencyLevel::Orange => "橙色预警",
+            EmergencyLevel::Red => "红色预警",
+        }
+    }
+}
+
+/// 紧急通知: flood, fire, cold wave, water cut. Always has an end: it clears itself at
+/// `expire_at` by each kiosk's own clock, offline too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Emergency {
+    pub title: String,
+    /// Plain text, one paragraph per line.
+    pub body: String,
+    pub level: EmergencyLevel,
+    pub issuer: String,
+    #[ts(type = "string")]
+    pub publish_at: DateTime<Utc>,
+    #[ts(type = "string")]
+    pub expire_at: DateTime<Utc>,
+}
+
 /// 办理答复: where a filing stands and the office's public answer, keyed by its code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Answer {
@@ -435,6 +476,16 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 category: a.kind.label().to_string(),
                 date: a.received_on,
                 expires_at: None,
+                blobs: vec![],
+            }
+        }
+        ContentKind::Emergency => {
+            let e: Emergency = parse(kind, body)?;
+            ItemSummary {
+                title: e.title,
+                category: e.level.label().to_string(),
+                date: e.publish_at.to_rfc3339(),
+                expires_at: Some(e.expire_at.to_rfc3339()),
                 blobs: vec![],
             }
         }

@@ -16,8 +16,9 @@ pub mod names;
 pub mod scope;
 
 pub use content::{
-    summarize, Attachment, ContentKind, Disclosure, FinanceLine, FinanceLineKind, FinanceStatement,
-    Guide, ItemSummary, Notice, RelocationBoard, RelocationRow, SubsidyList, SubsidyRow,
+    summarize, Attachment, ContentKind, Disclosure, Emergency, EmergencyLevel, FinanceLine,
+    FinanceLineKind, FinanceStatement, Guide, ItemSummary, Notice, RelocationBoard, RelocationRow,
+    SubsidyList, SubsidyRow,
 };
 pub use money::Fen;
 pub use scope::{ScopeId, ScopeLevel};

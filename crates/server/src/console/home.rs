@@ -73,6 +73,9 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Res
                 a.tile href="/guides/new" { strong { "办" } span { "办事指南" } }
                 a.tile href="/boards" { strong { "迁" } span { "移民三榜与异议" } }
                 a.tile href="/kiosk-code" { strong { "屏" } span { "在公开屏上发布（取授权码）" } }
+                @if user.publishes_directly() {
+                    a.tile href="/emergency/new" { strong.warn { "急" } span { "紧急通知（占满公开屏）" } }
+                }
             }
             @if user.role == Role::VillageCadre {
                 p.hint { "村干部提交的内容须经乡镇审核（保密审查）后才会出现在村里的公开屏上。" }

@@ -10,6 +10,7 @@ pub mod auth;
 mod boards;
 mod complaints;
 mod disclosures;
+mod emergency;
 mod exports;
 mod finance;
 mod guides;
@@ -64,6 +65,8 @@ pub fn routes() -> Router<AppState> {
         .route("/disclosures", post(disclosures::create))
         .route("/boards", get(boards::index))
         .route("/boards/objections", post(boards::register))
+        .route("/emergency/new", get(emergency::new_page))
+        .route("/emergency", post(emergency::create))
         .route("/guides/new", get(guides::new_page))
         .route("/guides", post(guides::create))
         .route("/finance/new", get(finance::new_page))
