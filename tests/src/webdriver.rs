@@ -272,9 +272,13 @@ impl Session {
         let mut last = String::new();
         loop {
             if let Some(e) = self.find_all(css)?.into_iter().next() {
-                last = self.text(&e)?;
-                if pred(&last) {
-                    return Ok(last);
+                // The screen may re-render between finding and reading (a stale element
+                // reference): that is "not yet", not a failure.
+                if let Ok(text) = self.text(&e) {
+                    last = text;
+                    if pred(&last) {
+                        return Ok(last);
+                    }
                 }
             }
             if Instant::now() > deadline {
