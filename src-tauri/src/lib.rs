@@ -113,8 +113,17 @@ fn open_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
         .decorations(false)
         .resizable(false)
         .fullscreen(true)
+        // Lockdown: the window only ever shows the app. A link or script pointing
+        // anywhere else (a pasted URL in a notice, a redirect) goes nowhere.
+        .on_navigation(|url| is_app_url(url))
         .build()?;
     Ok(())
+}
+
+/// The app's own pages: the embedded frontend (`tauri://localhost` on Linux,
+/// `http://tauri.localhost` on Windows).
+fn is_app_url(url: &tauri::Url) -> bool {
+    url.scheme() == "tauri" || url.host_str() == Some("tauri.localhost")
 }
 
 pub fn run() {

@@ -689,3 +689,31 @@ fn an_emergency_notice_takes_over_the_screen_within_a_poll() -> Result<()> {
     assert!(w.app.find_all("[data-testid=emergency]")?.is_empty());
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn the_kiosk_window_cannot_be_led_away_from_the_app() -> Result<()> {
+    let (_tmp, _server, w) = launch("419901102201")?;
+    w.wait_for("[data-testid=tile-disclosure]")?;
+    let origin = w.app.execute("return location.origin")?;
+    // No context menu, no new windows.
+    let blocked = w.app.execute(
+        "const e = new MouseEvent('contextmenu', {bubbles: true, cancelable: true}); \
+         document.body.dispatchEvent(e); return e.defaultPrevented",
+    )?;
+    assert_eq!(blocked.as_bool(), Some(true));
+    let opened = w
+        .app
+        .execute("return window.open('https://example.com/') === null")?;
+    assert_eq!(opened.as_bool(), Some(true));
+    // A link away from the app (as a pasted URL in a notice would be) goes nowhere.
+    w.app.execute(
+        "const a = document.createElement('a'); a.href = 'https://example.com/'; \
+         a.id = 'away'; a.textContent = 'away'; document.body.appendChild(a); return 1",
+    )?;
+    w.tap("#away")?;
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(w.app.execute("return location.origin")?, origin);
+    w.wait_for("[data-testid=tile-disclosure]")?;
+    Ok(())
+}
