@@ -115,7 +115,7 @@ fn open_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
         .fullscreen(true)
         // Lockdown: the window only ever shows the app. A link or script pointing
         // anywhere else (a pasted URL in a notice, a redirect) goes nowhere.
-        .on_navigation(|url| is_app_url(url))
+        .on_navigation(is_app_url)
         .build()?;
     Ok(())
 }
