@@ -144,7 +144,6 @@ pub async fn create(
     let mut upload = super::Upload::read(multipart, &["ledger", "vouchers"], &session).await?;
     let ledger = upload.take("ledger").into_iter().next().map(|(_, b)| b);
     let vouchers = upload.take("vouchers");
-    let fields = upload.fields.clone();
     let get = |k: &str| upload.get(k);
     let scope = ScopeId::parse(&get("scope"))
         .ok()
@@ -161,7 +160,7 @@ pub async fn create(
     let typed = ledger.is_none();
     let table = match &ledger {
         Some(bytes) => gongkai_import::read(bytes).map_err(|e| bad(&e.to_string()))?,
-        None => typed_rows(&fields),
+        None => typed_rows(&upload.fields),
     };
     let mapping =
         gongkai_import::guess(&table, ListKind::Ledger).map_err(|e| bad(&e.to_string()))?;

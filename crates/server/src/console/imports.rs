@@ -265,10 +265,10 @@ pub async fn preview(
     let status = record.status.clone();
     let filename = record.filename.clone();
     let scope = record.scope.clone();
-    let ex = tokio::task::spawn_blocking(move || examine(&record, &meta))
+    let for_check = meta.clone();
+    let ex = tokio::task::spawn_blocking(move || examine(&record, &for_check))
         .await
         .map_err(|_| ConsoleError::bad("检查失败").for_user(&user))?;
-    let meta: ImportMeta = load(&st, &user, id).await?.1;
     let changes = match &ex.checked {
         Some(c) => board_changes(&st, &scope, &meta, c).await?,
         None => None,

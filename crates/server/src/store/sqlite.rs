@@ -59,6 +59,10 @@ pub struct SqliteStore {
     /// any other connection, in this process or another, commits) and the heads read at
     /// each version. While nothing was committed a poll costs no table read.
     polls: Mutex<PollCache>,
+    /// The last full change-log verification and the `data_version` it was made at: the
+    /// public /history page shows it on every view, and a walk of the whole chain and
+    /// every item is only redone after some commit (a tampering edit is a commit too).
+    chain: Mutex<Option<(i64, ChainReport)>>,
 }
 
 struct PollCache {
@@ -76,6 +80,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             writer: Mutex::new(writer),
             readers: Mutex::new(Vec::new()),
+            chain: Mutex::new(None),
             polls: Mutex::new(PollCache {
                 conn: gongkai_db::open_reader(path)?,
                 version: -1,
@@ -433,12 +438,26 @@ impl Store for SqliteStore {
     }
 
     fn verify_changelog(&self) -> Result<ChainReport, StoreError> {
-        self.with_reader(|c| {
+        let version: i64 = {
+            let polls = self.polls.lock().unwrap_or_else(|p| p.into_inner());
+            polls
+                .conn
+                .query_row("PRAGMA data_version", [], |r| r.get(0))?
+        };
+        let mut cached = self.chain.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, report)) = cached.as_ref() {
+            if *at == version {
+                return Ok(report.clone());
+            }
+        }
+        let report = self.with_reader(|c| {
             let tx = c.transaction()?;
             let report = super::changelog::verify(&tx)?;
             tx.finish()?;
             Ok(report)
-        })
+        })?;
+        *cached = Some((version, report.clone()));
+        Ok(report)
     }
 
     fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
