@@ -51,13 +51,16 @@ if [ -n "${DISPLAY:-}" ] && [ -e "/tmp/.X11-unix/X$display_num" ]; then
   headless=0
 else
   headless=1
-  for n in $(seq 90 140); do
-    [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ] || { DISPLAY=":$n"; break; }
-  done
-  export DISPLAY
-  Xvfb "$DISPLAY" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
+  # Xvfb picks a free display itself (it knows which lock files are stale) and writes its
+  # number to the file on fd 3.
+  numfile="$(mktemp)"
+  Xvfb -displayfd 3 -screen 0 1920x1080x24 -nolisten tcp 3>"$numfile" >/dev/null 2>&1 &
   pids+=($!)
-  for _ in $(seq 1 50); do [ -e "/tmp/.X11-unix/X${DISPLAY#:}" ] && break; sleep 0.1; done
+  for _ in $(seq 1 100); do [ -s "$numfile" ] && break; sleep 0.1; done
+  [ -s "$numfile" ] || { echo "Xvfb did not start" >&2; exit 1; }
+  DISPLAY=":$(head -1 "$numfile" | tr -d '[:space:]')"
+  rm -f "$numfile"
+  export DISPLAY
 fi
 
 GONGKAI_KIOSK_CONFIG="$DATA/kiosks/$VILLAGE.toml" GONGKAI_KIOSK_DATA="$DATA/kiosk-$VILLAGE" \

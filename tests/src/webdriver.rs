@@ -21,45 +21,43 @@ impl Xvfb {
     }
 
     /// A display of the given size (1080×1920 for a portrait kiosk).
+    ///
+    /// Xvfb picks a free display number itself (`-displayfd`) and writes it to our pipe:
+    /// it knows which lock files are stale, where guessing numbers here ran out of them
+    /// after many killed runs had left their locks behind.
     pub fn start_sized(width: u32, height: u32) -> Result<Xvfb> {
+        use std::io::Read;
         let screen = format!("{width}x{height}x24");
-        for n in 0..50 {
-            let num = 120 + (std::process::id() as usize + n * 7) % 500;
-            if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists()
-                || Path::new(&format!("/tmp/.X{num}-lock")).exists()
-            {
-                continue;
-            }
-            let child = Command::new("Xvfb")
-                .args([
-                    &format!(":{num}"),
-                    "-screen",
-                    "0",
-                    &screen,
-                    "-nolisten",
-                    "tcp",
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .context("starting Xvfb (apt-get install xvfb)")?;
-            let mut x = Xvfb {
-                display: format!(":{num}"),
-                child,
-            };
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if Path::new(&format!("/tmp/.X11-unix/X{num}")).exists() {
-                    return Ok(x);
-                }
-                if x.child.try_wait()?.is_some() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = x.child.kill();
+        let mut child = Command::new("Xvfb")
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                &screen,
+                "-nolisten",
+                "tcp",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("starting Xvfb (apt-get install xvfb)")?;
+        let mut out = child.stdout.take().context("Xvfb stdout")?;
+        let mut number = String::new();
+        let mut byte = [0u8; 1];
+        // Xvfb writes "N\n" once it listens, or closes the pipe when it gives up.
+        while out.read(&mut byte)? == 1 && byte[0] != b'\n' {
+            number.push(byte[0] as char);
         }
-        bail!("could not start Xvfb on any display")
+        let x = Xvfb {
+            display: format!(":{}", number.trim()),
+            child,
+        };
+        if number.trim().parse::<u32>().is_err() {
+            bail!("Xvfb did not start (no display number reported)");
+        }
+        Ok(x)
     }
 
     /// Saves what the display shows (the WebDriver screenshot endpoint hangs under Xvfb).
@@ -83,6 +81,17 @@ impl Xvfb {
 
 impl Drop for Xvfb {
     fn drop(&mut self) {
+        // SIGTERM, not SIGKILL: Xvfb then removes its lock file and socket.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
