@@ -77,6 +77,7 @@ pub fn run(secs: u64) -> Result<String> {
         calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
         limits: Arc::new(gongkai_model::complaint::Limits::default()),
         rate: gongkai_server::api::RateLimits::default(),
+        fleet: Default::default(),
     };
     let ours = serve_on_one_core(router(state))?;
     let head_url = format!("http://{ours}/v1/scopes/419901102201/head");

@@ -52,8 +52,9 @@ pub fn open_engine(fallback_data_dir: Option<PathBuf>) -> Result<Arc<Kiosk>, Str
 
 /// Polls the server forever on its own thread: right away, then every poll interval.
 /// Failures only change the status the screens show; the cache keeps serving.
+/// After each round the fleet round runs: display log, heartbeat, remote configuration
+/// (whose poll interval takes effect from the next sleep).
 fn spawn_sync(kiosk: Arc<Kiosk>) {
-    let interval = Duration::from_secs(kiosk.config().poll_interval_secs);
     std::thread::Builder::new()
         .name("sync".into())
         .spawn(move || loop {
@@ -61,7 +62,11 @@ fn spawn_sync(kiosk: Arc<Kiosk>) {
                 Ok(report) => tracing::info!(?report.outcomes, "sync done"),
                 Err(e) => tracing::warn!(error = %e, "sync failed"),
             }
-            std::thread::sleep(interval);
+            match kiosk.fleet_round(chrono::Utc::now()) {
+                Ok(report) => tracing::debug!(?report, "fleet round done"),
+                Err(e) => tracing::warn!(error = %e, "fleet round failed"),
+            }
+            std::thread::sleep(Duration::from_secs(kiosk.poll_interval_secs()));
         })
         .map(|_| ())
         .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start sync thread"));

@@ -64,6 +64,7 @@ impl TestServer {
             calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
             limits: Arc::new(gongkai_model::complaint::Limits::default()),
             rate,
+            fleet: Default::default(),
         };
         let std_listener = std::net::TcpListener::bind(addr).context("binding test server")?;
         std_listener.set_nonblocking(true)?;

@@ -46,6 +46,12 @@ struct RawConfig {
     /// Largest the content cache may grow, in MiB.
     #[serde(default)]
     cache_max_mib: Option<u64>,
+    /// The one-time token from the console that enrolls this kiosk in the fleet.
+    #[serde(default)]
+    enrollment_token: Option<String>,
+    /// The program (and arguments) that writes a PNG of the screen to stdout.
+    #[serde(default)]
+    screenshot_command: Option<Vec<String>>,
 }
 
 fn default_usb_roots() -> Vec<PathBuf> {
@@ -77,6 +83,9 @@ struct RawDisplay {
     orientation: Option<String>,
     #[serde(default)]
     care_mode_default: bool,
+    /// "06:30-22:00": when the screen is lit (Beijing time); always when absent.
+    #[serde(default)]
+    hours: Option<String>,
 }
 
 fn default_poll() -> u64 {
@@ -115,6 +124,9 @@ pub struct KioskConfig {
     pub care_mode_default: bool,
     pub usb_roots: Vec<PathBuf>,
     pub cache_max_mib: Option<u64>,
+    pub enrollment_token: Option<String>,
+    pub screenshot_command: Option<Vec<String>>,
+    pub display_hours: Option<gongkai_protocol::fleet::DisplayHours>,
 }
 
 impl KioskConfig {
@@ -247,6 +259,25 @@ impl KioskConfig {
                 return Err(field(name, "must not be empty".into()));
             }
         }
+        let display_hours = match raw.display.hours.as_deref() {
+            None => None,
+            Some(h) => Some(gongkai_protocol::fleet::DisplayHours::parse(h).ok_or_else(|| {
+                field(
+                    "display.hours",
+                    format!("“{h}” is not like \"06:30-22:00\""),
+                )
+            })?),
+        };
+        if raw
+            .screenshot_command
+            .as_ref()
+            .is_some_and(|c| c.is_empty())
+        {
+            return Err(field(
+                "screenshot_command",
+                "must name a program".into(),
+            ));
+        }
         Ok(KioskConfig {
             kiosk_id: raw.kiosk_id,
             server_url,
@@ -261,6 +292,12 @@ impl KioskConfig {
             care_mode_default: raw.display.care_mode_default,
             usb_roots: raw.usb_roots,
             cache_max_mib: raw.cache_max_mib,
+            enrollment_token: raw
+                .enrollment_token
+                .map(|t| t.trim().to_string())
+                .filter(|t| !t.is_empty()),
+            screenshot_command: raw.screenshot_command,
+            display_hours,
         })
     }
 

@@ -11,6 +11,7 @@ mod cadre;
 mod complaints;
 pub mod config;
 mod content;
+pub mod fleet;
 pub mod ime;
 pub mod outbox;
 pub mod sync;
@@ -47,6 +48,8 @@ pub enum KioskError {
     Invalid(String),
     #[error("stored item is unreadable: {0}")]
     Corrupt(String),
+    #[error(transparent)]
+    Fleet(#[from] fleet::FleetError),
 }
 
 #[derive(Debug, Default, Clone)]
@@ -80,6 +83,9 @@ pub struct Kiosk {
     ime: std::sync::OnceLock<Result<ime::Ime, String>>,
     /// The cadre who unlocked this kiosk, in memory only: a restart locks it.
     cadre: Mutex<Option<cadre::Unlocked>>,
+    /// Key pair, display log, heartbeats, remote configuration.
+    fleet: fleet::Fleet,
+    data_dir: std::path::PathBuf,
 }
 
 /// China Standard Time, in which every date a resident sees is written.
@@ -117,7 +123,10 @@ impl Kiosk {
         // The outbox is its own file, so a damaged cache can be thrown away and synced
         // again without touching what residents filed.
         let outbox = outbox::Outbox::open(&data_dir.join("outbox.sqlite"))?;
+        let fleet = fleet::Fleet::open(data_dir, &config.kiosk_id)?;
         Ok(Kiosk {
+            fleet,
+            data_dir: data_dir.to_path_buf(),
             cadre: Mutex::new(None),
             ime: std::sync::OnceLock::new(),
             outbox,
@@ -180,6 +189,116 @@ impl Kiosk {
             .into_iter()
             .find(|p| p.scope.as_str() == code)
             .map_or_else(|| code.to_string(), |p| p.name.clone())
+    }
+
+    pub fn fleet(&self) -> &fleet::Fleet {
+        &self.fleet
+    }
+
+    /// Seconds between polls: the county's remote setting, else the configuration file.
+    pub fn poll_interval_secs(&self) -> u64 {
+        self.fleet
+            .remote_config()
+            .and_then(|r| r.poll_interval_secs)
+            .unwrap_or(self.config.poll_interval_secs)
+            .clamp(5, 86_400)
+    }
+
+    pub fn idle_timeout_secs(&self) -> u64 {
+        self.fleet
+            .remote_config()
+            .and_then(|r| r.idle_timeout_secs)
+            .unwrap_or(self.config.idle_timeout_secs)
+            .clamp(15, 3_600)
+    }
+
+    /// Whether the screen is lit at `now` (display hours, Beijing time; always if none).
+    pub fn display_on(&self, now: DateTime<Utc>) -> bool {
+        use chrono::Timelike;
+        let hours = self
+            .fleet
+            .remote_config()
+            .and_then(|r| r.display_hours)
+            .or(self.config.display_hours);
+        let local = now.with_timezone(&beijing());
+        hours.is_none_or(|h| h.is_on((local.hour() * 60 + local.minute()) as u16))
+    }
+
+    /// Where this kiosk stands in each followed scope: what its screen shows.
+    pub fn scope_reports(&self) -> Result<Vec<gongkai_protocol::fleet::ScopeReport>, KioskError> {
+        let mut out = Vec::new();
+        for scope in self.followed_scopes() {
+            if let Some(s) = self.cache.scope_state(&scope)? {
+                out.push(gongkai_protocol::fleet::ScopeReport {
+                    scope: scope.as_str().to_string(),
+                    epoch: s.epoch,
+                    seq: s.seq,
+                    state_hash: s.state_hash.to_hex(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// One fleet round, after a sync: logs what the screen shows, enrolls if it has a
+    /// token and is not enrolled, sends a signed heartbeat with the unacknowledged
+    /// display log, applies a newer signed configuration and sends a screenshot if asked.
+    pub fn fleet_round(&self, now: DateTime<Utc>) -> Result<fleet::FleetReport, KioskError> {
+        let at = now.timestamp();
+        let screen_on = self.display_on(now);
+        let items = self
+            .cache
+            .posted_items(&self.followed_scopes(), &now_key(now))?;
+        self.fleet.log_display(at, screen_on, &items)?;
+        let mut report = fleet::FleetReport::default();
+        if !self.fleet.is_enrolled()? {
+            let Some(token) = &self.config.enrollment_token else {
+                return Ok(report);
+            };
+            self.fleet
+                .enroll(&self.http, &self.config.server_url, token)?;
+            report.enrolled = true;
+        }
+        let scopes = self.scope_reports()?;
+        let last_sync_at = self.status.lock().ok().and_then(|s| s.last_sync_at);
+        let before = self.fleet.remote_config().map_or(0, |c| c.version);
+        let ack = self.fleet.heartbeat(
+            &self.http,
+            &self.config.server_url,
+            &self.config.server_public_key,
+            at,
+            |counter, display_log, config_version| gongkai_protocol::fleet::Heartbeat {
+                kiosk_id: self.config.kiosk_id.clone(),
+                counter,
+                sent_at: at,
+                app_version: env!("CARGO_PKG_VERSION").to_string(),
+                uptime_secs: self.fleet.uptime_secs(),
+                rss_bytes: fleet::rss_bytes(),
+                disk_free_bytes: fleet::disk_free_bytes(&self.data_dir),
+                display_on: screen_on,
+                last_sync_at,
+                scopes,
+                config_version,
+                display_log,
+            },
+        )?;
+        report.heartbeat_sent = true;
+        report.entries_acked = ack.display_log_acked;
+        let after = self.fleet.remote_config().map_or(0, |c| c.version);
+        if after != before {
+            report.config_applied = Some(after);
+        }
+        if ack.screenshot_requested {
+            let command = fleet::screenshot_command(self.config.screenshot_command.as_ref());
+            match self
+                .fleet
+                .send_screenshot(&self.http, &self.config.server_url, &command)
+            {
+                Ok(()) => report.screenshot_sent = true,
+                Err(e) => tracing::warn!(error = %e, "screenshot failed"),
+            }
+        }
+        Ok(report)
     }
 
     /// Syncs every followed scope, then fetches any blob the shown items need.
@@ -283,6 +402,7 @@ impl Kiosk {
             stale: stale || !complete,
             problem: rt.problem,
             storage_full: rt.storage_full,
+            display_on: self.display_on(now),
         })
     }
 
@@ -357,9 +477,13 @@ impl Kiosk {
             village_name: c.village.as_ref().map(|p| p.name.clone()),
             tiles,
             status: self.status(now)?,
-            idle_timeout_secs: c.idle_timeout_secs as u32,
+            idle_timeout_secs: self.idle_timeout_secs() as u32,
             orientation: c.orientation,
-            care_mode_default: c.care_mode_default,
+            care_mode_default: self
+                .fleet
+                .remote_config()
+                .and_then(|r| r.care_mode_default)
+                .unwrap_or(c.care_mode_default),
             emergency: self.emergency(now)?,
         })
     }

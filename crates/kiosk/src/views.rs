@@ -46,6 +46,8 @@ pub struct StatusView {
     /// The kiosk's storage is full: content cannot be updated (what is shown stays
     /// correct, and filings are kept in their own file).
     pub storage_full: bool,
+    /// Inside the display hours: false at night, when the screen goes dark until touched.
+    pub display_on: bool,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -9,6 +9,8 @@
 pub mod cadre;
 pub mod changelog;
 pub mod complaints;
+pub mod displaylog;
+pub mod fleet;
 pub mod keys;
 pub mod state;
 pub mod wire;

@@ -29,6 +29,8 @@ pub struct AppState {
     pub limits: Arc<gongkai_model::complaint::Limits>,
     /// Request rate limits on the public endpoints.
     pub rate: RateLimits,
+    /// When kiosks count as offline or behind, and where alerts go.
+    pub fleet: crate::fleet::FleetSettings,
 }
 
 /// How many requests the public endpoints take before answering 429.
@@ -154,7 +156,7 @@ fn parse_scope(code: &str) -> Result<ScopeId, ApiError> {
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_scope", e.to_string()))
 }
 
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
@@ -188,6 +190,21 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
         )
         .route("/v1/cadre/drafts", get(crate::cadre::my_drafts))
+        .route(
+            "/v1/kiosks/enroll",
+            axum::routing::post(crate::fleet::enroll),
+        )
+        .route(
+            crate::fleet::HEARTBEAT_PATH,
+            axum::routing::post(crate::fleet::heartbeat)
+                .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
+        )
+        .route(
+            crate::fleet::SCREENSHOT_PATH,
+            axum::routing::post(crate::fleet::screenshot)
+                .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
+        )
+        .route("/v1/kiosks/{id}/display-log", get(crate::fleet::display_log))
         .route("/v1/staff/complaints", get(crate::staff::list))
         .route("/v1/staff/complaints/{code}", get(crate::staff::detail))
         .route(

@@ -8,6 +8,7 @@ pub mod blobs;
 pub mod cadre;
 pub mod console;
 pub mod datadir;
+pub mod fleet;
 pub mod demo;
 pub mod intake;
 pub mod pdf;

@@ -148,6 +148,15 @@ struct ServeOpts {
     /// (repeatable; 依申请公开 at most the legal 20).
     #[arg(long = "limit")]
     limits: Vec<String>,
+    /// Minutes without a heartbeat before a kiosk counts as offline.
+    #[arg(long, default_value_t = 10)]
+    offline_after_min: i64,
+    /// Minutes a kiosk may show old content before an alert is raised.
+    #[arg(long, default_value_t = 30)]
+    behind_after_min: i64,
+    /// URL that receives fleet alerts as JSON POSTs (raised and cleared).
+    #[arg(long)]
+    alert_webhook: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -334,9 +343,18 @@ fn serve(dir: DataDir, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
         calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
         limits: Arc::new(gongkai_model::complaint::Limits::parse(&opts.limits)?),
         rate: gongkai_server::api::RateLimits::default(),
+        fleet: gongkai_server::fleet::FleetSettings {
+            offline_after_secs: opts.offline_after_min.max(1) * 60,
+            behind_after_secs: opts.behind_after_min.max(1) * 60,
+            webhook: opts.alert_webhook,
+        },
     };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
+        tokio::spawn(gongkai_server::fleet::alert_loop(
+            state.clone(),
+            std::time::Duration::from_secs(60),
+        ));
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("binding {listen}"))?;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { statusLine } from "./status";
 
-const base = { online: true, last_sync_at: null, data_as_of: "2026-11-26T11:40:00+08:00", stale: false, problem: null, storage_full: false };
+const base = { online: true, last_sync_at: null, data_as_of: "2026-11-26T11:40:00+08:00", stale: false, problem: null, storage_full: false, display_on: true };
 
 describe("freshness line", () => {
   it("says when the data was updated", () => {

@@ -439,6 +439,37 @@ impl Cache {
         Ok(total)
     }
 
+    /// The items with a posting obligation (三榜, finance statements, subsidy lists) that
+    /// are on this kiosk's boards now: what its display log records.
+    pub fn posted_items(
+        &self,
+        scopes: &[ScopeId],
+        now_iso: &str,
+    ) -> Result<Vec<gongkai_protocol::displaylog::ShownItem>, CacheError> {
+        let conn = lock(&self.reader);
+        let mut stmt = conn.prepare_cached(
+            "SELECT kind, id, item_hash FROM items WHERE scope = ?1
+             AND kind IN ('relocation_board', 'finance', 'subsidy_list')
+             AND (expires_at IS NULL OR expires_at > ?2)",
+        )?;
+        let mut out = Vec::new();
+        for s in scopes {
+            let rows = stmt.query_map(params![s.as_str(), now_iso], |r| {
+                Ok(gongkai_protocol::displaylog::ShownItem {
+                    kind: r.get(0)?,
+                    scope: s.as_str().to_string(),
+                    id: r.get(1)?,
+                    hash: hex::encode(r.get::<_, Vec<u8>>(2)?),
+                })
+            })?;
+            for row in rows {
+                out.push(row?);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
     /// Categories of a kind with their item counts, largest first.
     pub fn categories(
         &self,

@@ -10,8 +10,10 @@ mod sqlite;
 mod changelog;
 mod complaints;
 pub mod console;
+pub mod fleet;
 
 pub use changelog::ChainReport;
+pub use fleet::{Alert, HeartbeatWrite, KioskRecord};
 pub use console::{DraftRow, ImportRecord, NewDraft, NewUser, Role, User};
 
 pub use complaints::{StaffDetail, StaffEvent, StaffRow, Transition};
@@ -281,6 +283,58 @@ pub trait Store: Send + Sync + 'static {
         approve: bool,
         reason: &str,
     ) -> Result<DraftRow, StoreError>;
+
+    // Fleet (store/fleet.rs). Times are passed in: the fleet's states are functions of
+    // the clock, and tests drive that clock.
+    fn issue_enroll_token(
+        &self,
+        token_sha256: &str,
+        kiosk_id: &str,
+        scope: &ScopeId,
+        created_by: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError>;
+    /// The enrolled kiosk's scope, or None for a bad, used or expired token.
+    fn enroll_kiosk(
+        &self,
+        token_sha256: &str,
+        kiosk_id: &str,
+        public_key: &str,
+        app_version: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError>;
+    fn kiosk(&self, kiosk_id: &str) -> Result<Option<KioskRecord>, StoreError>;
+    fn kiosks(&self, scope_prefix: &str) -> Result<Vec<KioskRecord>, StoreError>;
+    /// Saves a verified heartbeat and its display-log entries; false if it was stale.
+    fn save_heartbeat(&self, write: &HeartbeatWrite<'_>) -> Result<bool, StoreError>;
+    fn display_keys(&self, kiosk_id: &str) -> Result<Vec<String>, StoreError>;
+    fn display_log(
+        &self,
+        kiosk_id: &str,
+        key: &str,
+        from_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<gongkai_protocol::displaylog::DisplayEntry>, StoreError>;
+    fn set_remote_config(
+        &self,
+        kiosk_id: &str,
+        config: &gongkai_protocol::fleet::RemoteConfig,
+    ) -> Result<(), StoreError>;
+    fn want_screenshot(&self, kiosk_id: &str, now: i64) -> Result<(), StoreError>;
+    fn save_screenshot(&self, kiosk_id: &str, png: &[u8], now: i64) -> Result<(), StoreError>;
+    fn screenshot(&self, kiosk_id: &str) -> Result<Option<(Vec<u8>, i64)>, StoreError>;
+    fn raise_alert(
+        &self,
+        kiosk_id: &str,
+        kind: &str,
+        detail: &str,
+        now: i64,
+    ) -> Result<bool, StoreError>;
+    fn clear_alert(&self, kiosk_id: &str, kind: &str, now: i64) -> Result<bool, StoreError>;
+    fn alerts(&self, since: i64) -> Result<Vec<Alert>, StoreError>;
+    /// When `scope` first changed after `seq` (from the change log).
+    fn first_change_after(&self, scope: &str, seq: u64) -> Result<Option<i64>, StoreError>;
 }
 
 /// A filing as the server records it: the upload plus where it was routed and when due.

@@ -1,6 +1,7 @@
 //! The embedded SQLite back-end: one writer connection, a small pool of readers (WAL lets
 //! them read while a publish is committing).
 
+use super::fleet;
 use super::{ChainReport, ChangesRead, Edit, Provenance, ScopeHead, Store, StoreError};
 use gongkai_db::Durability;
 use gongkai_model::history::{history_id, ItemHistory, PastVersion, VERSIONED};
@@ -49,6 +50,7 @@ CREATE TABLE private_ids (
     super::changelog::MIGRATION,
     super::console::MIGRATION,
     super::console::MIGRATION_CADRE,
+    super::fleet::MIGRATION,
 ];
 
 pub struct SqliteStore {
@@ -814,6 +816,107 @@ impl Store for SqliteStore {
         token_sha256: &str,
     ) -> Result<Option<(super::User, ScopeId, String)>, StoreError> {
         self.with_reader(|c| super::console::kiosk_session(c, token_sha256, now_unix()))
+    }
+
+    fn issue_enroll_token(
+        &self,
+        token_sha256: &str,
+        kiosk_id: &str,
+        scope: &ScopeId,
+        created_by: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.with_writer(|c| {
+            fleet::issue_enroll_token(
+                c,
+                token_sha256,
+                kiosk_id,
+                scope.as_str(),
+                created_by,
+                now,
+                expires_at,
+            )
+        })
+    }
+
+    fn enroll_kiosk(
+        &self,
+        token_sha256: &str,
+        kiosk_id: &str,
+        public_key: &str,
+        app_version: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        self.with_writer(|c| fleet::enroll(c, token_sha256, kiosk_id, public_key, app_version, now))
+    }
+
+    fn kiosk(&self, kiosk_id: &str) -> Result<Option<super::KioskRecord>, StoreError> {
+        self.with_reader(|c| fleet::kiosk(c, kiosk_id))
+    }
+
+    fn kiosks(&self, scope_prefix: &str) -> Result<Vec<super::KioskRecord>, StoreError> {
+        self.with_reader(|c| fleet::kiosks(c, scope_prefix))
+    }
+
+    fn save_heartbeat(&self, write: &super::HeartbeatWrite<'_>) -> Result<bool, StoreError> {
+        self.with_writer(|c| fleet::save_heartbeat(c, write))
+    }
+
+    fn display_keys(&self, kiosk_id: &str) -> Result<Vec<String>, StoreError> {
+        self.with_reader(|c| fleet::display_keys(c, kiosk_id))
+    }
+
+    fn display_log(
+        &self,
+        kiosk_id: &str,
+        key: &str,
+        from_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<gongkai_protocol::displaylog::DisplayEntry>, StoreError> {
+        self.with_reader(|c| fleet::display_log(c, kiosk_id, key, from_seq, limit))
+    }
+
+    fn set_remote_config(
+        &self,
+        kiosk_id: &str,
+        config: &gongkai_protocol::fleet::RemoteConfig,
+    ) -> Result<(), StoreError> {
+        self.with_writer(|c| fleet::set_remote_config(c, kiosk_id, config))
+    }
+
+    fn want_screenshot(&self, kiosk_id: &str, now: i64) -> Result<(), StoreError> {
+        self.with_writer(|c| fleet::want_screenshot(c, kiosk_id, now))
+    }
+
+    fn save_screenshot(&self, kiosk_id: &str, png: &[u8], now: i64) -> Result<(), StoreError> {
+        self.with_writer(|c| fleet::save_screenshot(c, kiosk_id, png, now))
+    }
+
+    fn screenshot(&self, kiosk_id: &str) -> Result<Option<(Vec<u8>, i64)>, StoreError> {
+        self.with_reader(|c| fleet::screenshot(c, kiosk_id))
+    }
+
+    fn raise_alert(
+        &self,
+        kiosk_id: &str,
+        kind: &str,
+        detail: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.with_writer(|c| fleet::raise_alert(c, kiosk_id, kind, detail, now))
+    }
+
+    fn clear_alert(&self, kiosk_id: &str, kind: &str, now: i64) -> Result<bool, StoreError> {
+        self.with_writer(|c| fleet::clear_alert(c, kiosk_id, kind, now))
+    }
+
+    fn alerts(&self, since: i64) -> Result<Vec<super::Alert>, StoreError> {
+        self.with_reader(|c| fleet::alerts(c, since))
+    }
+
+    fn first_change_after(&self, scope: &str, seq: u64) -> Result<Option<i64>, StoreError> {
+        self.with_reader(|c| fleet::first_change_after(c, scope, seq))
     }
 
     fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError> {

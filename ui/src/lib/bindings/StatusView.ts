@@ -26,4 +26,8 @@ problem: string | null,
  * The kiosk's storage is full: content cannot be updated (what is shown stays
  * correct, and filings are kept in their own file).
  */
-storage_full: boolean, };
+storage_full: boolean, 
+/**
+ * Inside the display hours: false at night, when the screen goes dark until touched.
+ */
+display_on: boolean, };

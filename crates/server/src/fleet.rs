@@ -1,0 +1,611 @@
+//! Fleet operations, server side: kiosks enroll with a one-time token and their own key,
+//! send signed heartbeats (with their display log), and are classified as verifiably
+//! current, behind or offline; alerts go to the console and to an outgoing webhook.
+//!
+//! A kiosk is "current" only when the state hash of what it shows, per scope, equals the
+//! server's: it is a statement about content, not about the kiosk having called in.
+
+use crate::api::{blocking, rate_limit, AppState, ClientIp};
+use crate::store::{HeartbeatWrite, KioskRecord, Store, StoreError};
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use gongkai_model::ScopeId;
+use gongkai_protocol::displaylog::{verify_display_log, DisplayEntry};
+use gongkai_protocol::fleet::{
+    request_signing_bytes, Enroll, Enrolled, Heartbeat, HeartbeatAck, ScopeReport, KIOSK_HEADER,
+    SIGNATURE_HEADER,
+};
+use gongkai_protocol::PublicKey;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+use crate::api::ApiError;
+
+pub const HEARTBEAT_PATH: &str = "/v1/kiosks/heartbeat";
+pub const SCREENSHOT_PATH: &str = "/v1/kiosks/screenshot";
+
+/// Thresholds and where alerts go.
+#[derive(Debug, Clone)]
+pub struct FleetSettings {
+    /// No heartbeat for this long: offline (default 10 minutes, twenty 30-second polls).
+    pub offline_after_secs: i64,
+    /// Showing old content for this long: an alert (default 30 minutes).
+    pub behind_after_secs: i64,
+    /// Where alerts are POSTed as JSON, if anywhere.
+    pub webhook: Option<String>,
+}
+
+impl Default for FleetSettings {
+    fn default() -> FleetSettings {
+        FleetSettings {
+            offline_after_secs: 600,
+            behind_after_secs: 1800,
+            webhook: None,
+        }
+    }
+}
+
+/// Where a kiosk stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Freshness {
+    /// Shows exactly the server's content in every scope it must follow.
+    Current,
+    /// Shows older content; `since` is when the server's content moved past it.
+    Behind { since: i64 },
+    /// Has not called in since `since`.
+    Offline { since: i64 },
+    /// Enrolled but never sent a heartbeat.
+    NeverSeen,
+}
+
+impl Freshness {
+    pub fn label(&self) -> &'static str {
+        match self {
+            Freshness::Current => "已核实为最新",
+            Freshness::Behind { .. } => "内容落后",
+            Freshness::Offline { .. } => "离线",
+            Freshness::NeverSeen => "未报到",
+        }
+    }
+
+    pub fn key(&self) -> &'static str {
+        match self {
+            Freshness::Current => "current",
+            Freshness::Behind { .. } => "behind",
+            Freshness::Offline { .. } => "offline",
+            Freshness::NeverSeen => "never_seen",
+        }
+    }
+}
+
+/// The server's current state hash per scope: `(epoch, seq, hex hash)`.
+pub type Heads = HashMap<String, (u64, u64, String)>;
+
+/// Classifies a kiosk (pure). `scopes` are the scopes it must follow (its enrolled scope
+/// and the ones above); `first_change(scope, seq)` says when a scope first changed after
+/// `seq`.
+pub fn classify(
+    last_seen: Option<i64>,
+    reports: &[ScopeReport],
+    scopes: &[String],
+    heads: &Heads,
+    first_change: impl Fn(&str, u64) -> Option<i64>,
+    now: i64,
+    settings: &FleetSettings,
+) -> Freshness {
+    let Some(seen) = last_seen else {
+        return Freshness::NeverSeen;
+    };
+    if now - seen >= settings.offline_after_secs {
+        return Freshness::Offline { since: seen };
+    }
+    let mut behind_since: Option<i64> = None;
+    for scope in scopes {
+        let Some((epoch, _, hash)) = heads.get(scope) else {
+            continue; // nothing published there yet: nothing to show
+        };
+        let report = reports.iter().find(|r| &r.scope == scope);
+        let since = match report {
+            Some(r) if &r.state_hash == hash => continue,
+            // Same epoch: behind since the first change after what it has.
+            Some(r) if r.epoch == *epoch => first_change(scope, r.seq).unwrap_or(seen),
+            // Not following the scope at all, or on an older epoch: as long as we know.
+            _ => seen,
+        };
+        behind_since = Some(behind_since.map_or(since, |b| b.min(since)));
+    }
+    match behind_since {
+        None => Freshness::Current,
+        Some(since) => Freshness::Behind { since },
+    }
+}
+
+/// A kiosk with its last report and where it stands.
+#[derive(Debug, Clone)]
+pub struct KioskStatus {
+    pub record: KioskRecord,
+    pub report: Option<Heartbeat>,
+    pub freshness: Freshness,
+}
+
+fn heads(store: &dyn Store) -> Result<Heads, StoreError> {
+    Ok(store
+        .heads()?
+        .into_iter()
+        .map(|h| {
+            (
+                h.scope.as_str().to_string(),
+                (h.epoch, h.seq, h.state_hash.to_hex()),
+            )
+        })
+        .collect())
+}
+
+/// Every kiosk under `scope_prefix` ("" for all) with its state at `now`.
+pub fn statuses(
+    store: &dyn Store,
+    scope_prefix: &str,
+    now: i64,
+    settings: &FleetSettings,
+) -> Result<Vec<KioskStatus>, StoreError> {
+    let heads = heads(store)?;
+    let mut out = Vec::new();
+    for record in store.kiosks(scope_prefix)? {
+        let report: Option<Heartbeat> = record
+            .report
+            .as_deref()
+            .and_then(|r| serde_json::from_str(r).ok());
+        let scopes: Vec<String> = ScopeId::parse(&record.scope)
+            .map(|s| s.chain().iter().map(|c| c.as_str().to_string()).collect())
+            .unwrap_or_default();
+        let freshness = classify(
+            record.last_seen_at,
+            report.as_ref().map(|r| r.scopes.as_slice()).unwrap_or(&[]),
+            &scopes,
+            &heads,
+            |scope, seq| store.first_change_after(scope, seq).ok().flatten(),
+            now,
+            settings,
+        );
+        out.push(KioskStatus {
+            record,
+            report,
+            freshness,
+        });
+    }
+    Ok(out)
+}
+
+/// An alert raised or cleared, as the webhook receives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertEvent {
+    /// "raised" or "cleared".
+    pub event: String,
+    /// "offline" or "behind".
+    pub kind: String,
+    pub kiosk_id: String,
+    pub scope: String,
+    pub detail: String,
+    pub at: i64,
+}
+
+/// Raises and clears alerts for the whole fleet at `now`. Returns what changed; an alert
+/// raised by another instance is not returned here (its webhook went out there).
+pub fn sweep(
+    store: &dyn Store,
+    now: i64,
+    settings: &FleetSettings,
+) -> Result<Vec<AlertEvent>, StoreError> {
+    let mut events = Vec::new();
+    for k in statuses(store, "", now, settings)? {
+        let id = &k.record.kiosk_id;
+        let mut note = |event: &str, kind: &str, detail: String| {
+            events.push(AlertEvent {
+                event: event.into(),
+                kind: kind.into(),
+                kiosk_id: id.clone(),
+                scope: k.record.scope.clone(),
+                detail,
+                at: now,
+            })
+        };
+        let (offline, behind) = match k.freshness {
+            Freshness::Offline { since } => (Some(since), None),
+            Freshness::Behind { since } if now - since >= settings.behind_after_secs => {
+                (None, Some(since))
+            }
+            Freshness::Behind { .. } => (None, None),
+            Freshness::Current | Freshness::NeverSeen => (None, None),
+        };
+        match offline {
+            Some(since) => {
+                let detail = format!(
+                    "自 {} 起没有联系（{} 分钟）",
+                    crate::console::beijing(since),
+                    (now - since) / 60
+                );
+                if store.raise_alert(id, "offline", &detail, now)? {
+                    note("raised", "offline", detail);
+                }
+            }
+            None => {
+                if store.clear_alert(id, "offline", now)? {
+                    note("cleared", "offline", "已恢复联系".into());
+                }
+            }
+        }
+        match behind {
+            Some(since) => {
+                let detail = format!(
+                    "自 {} 起显示的不是最新内容（{} 分钟）",
+                    crate::console::beijing(since),
+                    (now - since) / 60
+                );
+                if store.raise_alert(id, "behind", &detail, now)? {
+                    note("raised", "behind", detail);
+                }
+            }
+            // Behind for less than the threshold keeps an open alert open.
+            None if matches!(k.freshness, Freshness::Current) => {
+                if store.clear_alert(id, "behind", now)? {
+                    note("cleared", "behind", "已显示最新内容".into());
+                }
+            }
+            None => {}
+        }
+    }
+    Ok(events)
+}
+
+/// Runs [`sweep`] every `every` and POSTs each event to the webhook. Failures are logged
+/// and the alert stays visible in the console; the next sweep does not resend it.
+pub async fn alert_loop(st: AppState, every: std::time::Duration) {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap_or_default();
+    loop {
+        tokio::time::sleep(every).await;
+        let store = st.store.clone();
+        let settings = st.fleet.clone();
+        let now = chrono::Utc::now().timestamp();
+        let events =
+            match tokio::task::spawn_blocking(move || sweep(store.as_ref(), now, &settings)).await
+            {
+                Ok(Ok(e)) => e,
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "fleet sweep failed");
+                    continue;
+                }
+                Err(_) => continue,
+            };
+        for e in events {
+            tracing::warn!(kiosk = %e.kiosk_id, kind = %e.kind, event = %e.event, "fleet alert");
+            if let Some(url) = &st.fleet.webhook {
+                if let Err(err) = client.post(url).json(&e).send().await {
+                    tracing::warn!(error = %err, "alert webhook failed");
+                }
+            }
+        }
+    }
+}
+
+fn valid_kiosk_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 64
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `POST /v1/kiosks/enroll`
+pub async fn enroll(
+    State(st): State<AppState>,
+    ClientIp(ip): ClientIp,
+    Json(req): Json<Enroll>,
+) -> Result<Json<Enrolled>, ApiError> {
+    rate_limit(&st, vec![(format!("enroll:addr:{ip}"), 30)], 600).await?;
+    if !valid_kiosk_id(&req.kiosk_id) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_kiosk_id",
+            "公开屏编号只能由字母、数字、- 和 _ 组成",
+        ));
+    }
+    if PublicKey::from_base64(&req.public_key).is_err() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_key",
+            "公钥格式不对",
+        ));
+    }
+    let hash = gongkai_protocol::sha256_hex(req.token.trim().as_bytes());
+    let now = chrono::Utc::now().timestamp();
+    let r = req.clone();
+    let scope = blocking(move || {
+        st.store
+            .enroll_kiosk(&hash, &r.kiosk_id, &r.public_key, &r.app_version, now)
+    })
+    .await?
+    .ok_or_else(|| {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "bad_token",
+            "注册码无效、已用过或已过期，请在管理平台重新生成",
+        )
+    })?;
+    tracing::info!(kiosk = %req.kiosk_id, %scope, "kiosk enrolled");
+    Ok(Json(Enrolled {
+        kiosk_id: req.kiosk_id,
+        scope,
+    }))
+}
+
+/// Checks a kiosk's signature over the exact request bytes; answers with its record.
+async fn signed_by_kiosk(
+    st: &AppState,
+    headers: &HeaderMap,
+    path: &str,
+    body: &[u8],
+) -> Result<KioskRecord, ApiError> {
+    let unauthorized = |code, msg: &str| ApiError::new(StatusCode::UNAUTHORIZED, code, msg);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let (Some(id), Some(sig)) = (header(KIOSK_HEADER), header(SIGNATURE_HEADER)) else {
+        return Err(unauthorized("unsigned", "请求没有公开屏签名"));
+    };
+    let store = st.store.clone();
+    let lookup = id.clone();
+    let record = blocking(move || store.kiosk(&lookup))
+        .await?
+        .ok_or_else(|| unauthorized("unknown_kiosk", "这台公开屏没有注册"))?;
+    let key = PublicKey::from_base64(&record.public_key)
+        .map_err(|_| unauthorized("bad_signature", "签名不对"))?;
+    if !key.verify(&request_signing_bytes(&id, path, body), &sig) {
+        tracing::warn!(kiosk = %id, path, "request with a bad kiosk signature refused");
+        return Err(unauthorized("bad_signature", "签名不对"));
+    }
+    Ok(record)
+}
+
+/// `POST /v1/kiosks/heartbeat`, signed by the kiosk.
+pub async fn heartbeat(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<HeartbeatAck>, ApiError> {
+    let record = signed_by_kiosk(&st, &headers, HEARTBEAT_PATH, &body).await?;
+    let bad = |code, msg: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg);
+    let mut hb: Heartbeat = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_json", e.to_string()))?;
+    if hb.kiosk_id != record.kiosk_id {
+        return Err(bad("wrong_kiosk", "心跳里的编号与签名者不符".into()));
+    }
+    if hb.counter <= record.last_counter {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "replayed",
+            "心跳计数没有增加（重放或过期的心跳）",
+        ));
+    }
+    // Entries the server already holds (their acknowledgement was lost) are skipped;
+    // the rest must continue the log exactly.
+    let entries: Vec<DisplayEntry> = std::mem::take(&mut hb.display_log)
+        .into_iter()
+        .filter(|e| e.seq > record.display_seq)
+        .collect();
+    let key = PublicKey::from_base64(&record.public_key)
+        .map_err(|_| bad("bad_key", "公钥无效".into()))?;
+    if let Err(link) = verify_display_log(
+        &record.kiosk_id,
+        &key,
+        (record.display_seq, record.display_hash.clone()),
+        &entries,
+    ) {
+        tracing::warn!(kiosk = %record.kiosk_id, %link, "display log refused");
+        let (store, id, detail) = (st.store.clone(), record.kiosk_id.clone(), link.to_string());
+        let now = chrono::Utc::now().timestamp();
+        let _ = blocking(move || store.raise_alert(&id, "display_log", &detail, now)).await;
+        return Err(bad("display_log_broken", format!("展示记录不连续：{link}")));
+    }
+    let now = chrono::Utc::now().timestamp();
+    let report = serde_json::to_string(&hb)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    let store = st.store.clone();
+    let (id, pk, counter, version) = (
+        record.kiosk_id.clone(),
+        record.public_key.clone(),
+        hb.counter,
+        hb.app_version.clone(),
+    );
+    let after = record.display_seq;
+    let saved = blocking(move || {
+        store.save_heartbeat(&HeartbeatWrite {
+            kiosk_id: &id,
+            key: &pk,
+            counter,
+            now,
+            app_version: &version,
+            report: &report,
+            after_seq: after,
+            entries: &entries,
+        })
+    })
+    .await?;
+    if !saved {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "replayed",
+            "心跳已过期（另一条更新的心跳已到）",
+        ));
+    }
+    let fresh = st.store.clone();
+    let lookup = record.kiosk_id.clone();
+    let record = blocking(move || fresh.kiosk(&lookup))
+        .await?
+        .unwrap_or(record);
+    let config = record
+        .remote_config
+        .filter(|c| c.version > hb.config_version)
+        .map(|c| c.sign(st.signer.key()));
+    Ok(Json(HeartbeatAck {
+        display_log_acked: record.display_seq,
+        config,
+        screenshot_requested: record.screenshot_wanted.is_some(),
+        server_time: now,
+    }))
+}
+
+/// `POST /v1/kiosks/screenshot`, signed: a PNG of what the screen shows.
+pub async fn screenshot(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let record = signed_by_kiosk(&st, &headers, SCREENSHOT_PATH, &body).await?;
+    if !body.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "not_png",
+            "截图必须是 PNG",
+        ));
+    }
+    let now = chrono::Utc::now().timestamp();
+    let store = st.store.clone();
+    blocking(move || store.save_screenshot(&record.kiosk_id, &body, now)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LogQuery {
+    #[serde(default)]
+    from: u64,
+}
+
+/// One of a kiosk's display logs, with the key that signs it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct DisplayLog {
+    pub public_key: String,
+    pub entries: Vec<DisplayEntry>,
+}
+
+/// `GET /v1/kiosks/{id}/display-log`: public, so that anyone can check a posting period
+/// with the kiosk's key, independently of the console.
+pub async fn display_log(
+    State(st): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<LogQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let store = st.store.clone();
+    let logs = blocking(move || -> Result<Option<Vec<DisplayLog>>, StoreError> {
+        if store.kiosk(&id)?.is_none() {
+            return Ok(None);
+        }
+        let mut logs = Vec::new();
+        for key in store.display_keys(&id)? {
+            let entries = store.display_log(&id, &key, q.from, 20_000)?;
+            logs.push(DisplayLog {
+                public_key: key,
+                entries,
+            });
+        }
+        Ok(Some(logs))
+    })
+    .await?
+    .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "unknown_kiosk", "没有这台公开屏"))?;
+    Ok(Json(serde_json::json!({ "logs": logs })))
+}
+
+/// A kiosk's whole display log (every key), verified: the entries, or the first break.
+pub fn verified_logs(
+    store: &dyn Store,
+    kiosk_id: &str,
+) -> Result<Vec<(String, Result<Vec<DisplayEntry>, gongkai_protocol::changelog::BrokenLink>)>, StoreError>
+{
+    let mut out = Vec::new();
+    for key in store.display_keys(kiosk_id)? {
+        let mut entries = Vec::new();
+        let mut from = 1;
+        loop {
+            let page = store.display_log(kiosk_id, &key, from, 10_000)?;
+            let Some(last) = page.last() else { break };
+            from = last.seq + 1;
+            entries.extend(page);
+        }
+        let checked = match PublicKey::from_base64(&key) {
+            Ok(pk) => verify_display_log(
+                kiosk_id,
+                &pk,
+                gongkai_protocol::displaylog::genesis(),
+                &entries,
+            )
+            .map(|_| entries),
+            Err(_) => Err(gongkai_protocol::changelog::BrokenLink {
+                n: 1,
+                reason: "公钥无效".into(),
+            }),
+        };
+        out.push((key, checked));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(scope: &str, seq: u64, hash: &str) -> ScopeReport {
+        ScopeReport {
+            scope: scope.into(),
+            epoch: 1,
+            seq,
+            state_hash: hash.into(),
+        }
+    }
+
+    #[test]
+    fn current_behind_offline_and_never_seen() {
+        let s = FleetSettings::default();
+        let mut heads = Heads::new();
+        heads.insert("419901".into(), (1, 10, "aa".into()));
+        heads.insert("419901102".into(), (1, 5, "bb".into()));
+        let scopes = vec!["419901102".to_string(), "419901".to_string()];
+        let changed_at = |_: &str, seq: u64| Some(1_000 + seq as i64);
+        let now = 10_000;
+        let ok = [report("419901", 10, "aa"), report("419901102", 5, "bb")];
+        assert_eq!(
+            classify(Some(now - 30), &ok, &scopes, &heads, changed_at, now, &s),
+            Freshness::Current
+        );
+        let old = [report("419901", 8, "a0"), report("419901102", 5, "bb")];
+        assert_eq!(
+            classify(Some(now - 30), &old, &scopes, &heads, changed_at, now, &s),
+            Freshness::Behind { since: 1_008 }
+        );
+        // Not following a scope it must follow.
+        assert_eq!(
+            classify(Some(now - 30), &ok[..1], &scopes, &heads, changed_at, now, &s),
+            Freshness::Behind { since: now - 30 }
+        );
+        // Offline exactly at the threshold, whatever it showed.
+        assert_eq!(
+            classify(Some(now - 599), &ok, &scopes, &heads, changed_at, now, &s),
+            Freshness::Current
+        );
+        assert_eq!(
+            classify(Some(now - 600), &ok, &scopes, &heads, changed_at, now, &s),
+            Freshness::Offline { since: now - 600 }
+        );
+        assert_eq!(
+            classify(None, &[], &scopes, &heads, changed_at, now, &s),
+            Freshness::NeverSeen
+        );
+    }
+}
