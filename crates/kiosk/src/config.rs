@@ -261,22 +261,21 @@ impl KioskConfig {
         }
         let display_hours = match raw.display.hours.as_deref() {
             None => None,
-            Some(h) => Some(gongkai_protocol::fleet::DisplayHours::parse(h).ok_or_else(|| {
-                field(
-                    "display.hours",
-                    format!("“{h}” is not like \"06:30-22:00\""),
-                )
-            })?),
+            Some(h) => Some(
+                gongkai_protocol::fleet::DisplayHours::parse(h).ok_or_else(|| {
+                    field(
+                        "display.hours",
+                        format!("“{h}” is not like \"06:30-22:00\""),
+                    )
+                })?,
+            ),
         };
         if raw
             .screenshot_command
             .as_ref()
             .is_some_and(|c| c.is_empty())
         {
-            return Err(field(
-                "screenshot_command",
-                "must name a program".into(),
-            ));
+            return Err(field("screenshot_command", "must name a program".into()));
         }
         Ok(KioskConfig {
             kiosk_id: raw.kiosk_id,

@@ -128,7 +128,10 @@ impl Fleet {
         if fleet.get("log_key")?.as_deref() != Some(me.as_str()) {
             let c = fleet.lock();
             c.execute("DELETE FROM display_log", [])?;
-            c.execute("DELETE FROM fleet_state WHERE k IN ('acked', 'enrolled_key')", [])?;
+            c.execute(
+                "DELETE FROM fleet_state WHERE k IN ('acked', 'enrolled_key')",
+                [],
+            )?;
             drop(c);
             fleet.set("log_key", &me)?;
         }
@@ -420,7 +423,10 @@ impl Fleet {
         }
         let json = serde_json::to_string(&config.config).unwrap_or_default();
         self.set("remote_config", &json)?;
-        tracing::info!(version = config.config.version, "remote configuration applied");
+        tracing::info!(
+            version = config.config.version,
+            "remote configuration applied"
+        );
         Ok(true)
     }
 
@@ -512,7 +518,11 @@ pub fn rss_bytes() -> u64 {
     let mut total = rss_of(me);
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for entry in dir.flatten() {
-            let Some(pid) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|n| n.parse::<u32>().ok())
+            else {
                 continue;
             };
             let parent = std::fs::read_to_string(format!("/proc/{pid}/stat"))

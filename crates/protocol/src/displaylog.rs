@@ -192,7 +192,10 @@ pub fn verify_display_log<'a>(
         if e.compute_hash(kiosk_id) != e.hash {
             return Err(broken("记录内容与其摘要不符（被改动过）"));
         }
-        if !key.verify(&DisplayEntry::signing_bytes(kiosk_id, &e.hash), &e.signature) {
+        if !key.verify(
+            &DisplayEntry::signing_bytes(kiosk_id, &e.hash),
+            &e.signature,
+        ) {
             return Err(broken("签名不是这台公开屏的"));
         }
         if !e.event.carries_items() && !e.items.is_empty() {
@@ -234,7 +237,10 @@ pub fn on_screen(entries: &[DisplayEntry], kind: &str, scope: &str, id: &str) ->
     let mut out: Vec<Interval> = Vec::new();
     let mut shown = false;
     let mut screen_on = false;
-    for pair in entries.windows(2).chain(entries.last().map(std::slice::from_ref)) {
+    for pair in entries
+        .windows(2)
+        .chain(entries.last().map(std::slice::from_ref))
+    {
         let e = &pair[0];
         if e.event.carries_items() {
             shown = e
@@ -408,7 +414,14 @@ mod tests {
             }
         );
         assert_eq!(g[2].until, t0 + 4 * 3600);
-        assert!(gaps(&on, Interval { from: t0, until: t0 + 3600 }).is_empty());
+        assert!(gaps(
+            &on,
+            Interval {
+                from: t0,
+                until: t0 + 3600
+            }
+        )
+        .is_empty());
         assert!(on_screen(&l, "board", "419901102201", "other").is_empty());
     }
 }

@@ -204,7 +204,10 @@ pub fn router(state: AppState) -> Router {
             axum::routing::post(crate::fleet::screenshot)
                 .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
         )
-        .route("/v1/kiosks/{id}/display-log", get(crate::fleet::display_log))
+        .route(
+            "/v1/kiosks/{id}/display-log",
+            get(crate::fleet::display_log),
+        )
         .route("/v1/staff/complaints", get(crate::staff::list))
         .route("/v1/staff/complaints/{code}", get(crate::staff::detail))
         .route(

@@ -12,7 +12,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use gongkai_model::ScopeId;
-use gongkai_protocol::displaylog::{verify_display_log, DisplayEntry};
+use gongkai_protocol::displaylog::{gaps, on_screen, verify_display_log, DisplayEntry, Interval};
 use gongkai_protocol::fleet::{
     request_signing_bytes, Enroll, Enrolled, Heartbeat, HeartbeatAck, ScopeReport, KIOSK_HEADER,
     SIGNATURE_HEADER,
@@ -249,10 +249,10 @@ pub fn sweep(
                 }
             }
             // Behind for less than the threshold keeps an open alert open.
-            None if matches!(k.freshness, Freshness::Current) => {
-                if store.clear_alert(id, "behind", now)? {
-                    note("cleared", "behind", "已显示最新内容".into());
-                }
+            None if matches!(k.freshness, Freshness::Current)
+                && store.clear_alert(id, "behind", now)? =>
+            {
+                note("cleared", "behind", "已显示最新内容".into());
             }
             None => {}
         }
@@ -272,16 +272,18 @@ pub async fn alert_loop(st: AppState, every: std::time::Duration) {
         let store = st.store.clone();
         let settings = st.fleet.clone();
         let now = chrono::Utc::now().timestamp();
-        let events =
-            match tokio::task::spawn_blocking(move || sweep(store.as_ref(), now, &settings)).await
-            {
-                Ok(Ok(e)) => e,
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "fleet sweep failed");
-                    continue;
-                }
-                Err(_) => continue,
-            };
+        let events = match tokio::task::spawn_blocking(move || {
+            sweep(store.as_ref(), now, &settings)
+        })
+        .await
+        {
+            Ok(Ok(e)) => e,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "fleet sweep failed");
+                continue;
+            }
+            Err(_) => continue,
+        };
         for e in events {
             tracing::warn!(kiosk = %e.kiosk_id, kind = %e.kind, event = %e.event, "fleet alert");
             if let Some(url) = &st.fleet.webhook {
@@ -523,12 +525,14 @@ pub async fn display_log(
     Ok(Json(serde_json::json!({ "logs": logs })))
 }
 
+/// Each display log of a kiosk (by the key that signed it): its entries, or where it broke.
+pub type KioskLogs = Vec<(
+    String,
+    Result<Vec<DisplayEntry>, gongkai_protocol::changelog::BrokenLink>,
+)>;
+
 /// A kiosk's whole display log (every key), verified: the entries, or the first break.
-pub fn verified_logs(
-    store: &dyn Store,
-    kiosk_id: &str,
-) -> Result<Vec<(String, Result<Vec<DisplayEntry>, gongkai_protocol::changelog::BrokenLink>)>, StoreError>
-{
+pub fn verified_logs(store: &dyn Store, kiosk_id: &str) -> Result<KioskLogs, StoreError> {
     let mut out = Vec::new();
     for key in store.display_keys(kiosk_id)? {
         let mut entries = Vec::new();
@@ -555,6 +559,66 @@ pub fn verified_logs(
         out.push((key, checked));
     }
     Ok(out)
+}
+
+/// How long each finance statement must stay on the boards, from its first publication.
+/// (村务公开: a month's accounts stay up at least until the next month's are posted.)
+pub const FINANCE_POSTING_DAYS: i64 = 30;
+
+/// What one kiosk's display logs prove about one item over its posting period.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Coverage {
+    pub on_screen: Vec<Interval>,
+    pub gaps: Vec<Interval>,
+    /// A log that failed verification proves nothing; where it broke.
+    pub broken: Option<gongkai_protocol::changelog::BrokenLink>,
+}
+
+impl Coverage {
+    pub fn complete(&self) -> bool {
+        self.gaps.is_empty() && self.broken.is_none()
+    }
+}
+
+/// Coverage of `(kind, scope, id)` within `period` by the verified logs of one kiosk.
+pub fn coverage(
+    logs: &[(
+        String,
+        Result<Vec<DisplayEntry>, gongkai_protocol::changelog::BrokenLink>,
+    )],
+    kind: &str,
+    scope: &str,
+    id: &str,
+    period: Interval,
+) -> Coverage {
+    let mut on: Vec<Interval> = Vec::new();
+    let mut broken = None;
+    for (_, log) in logs {
+        match log {
+            Ok(entries) => on.extend(on_screen(entries, kind, scope, id)),
+            Err(b) => broken = Some(b.clone()),
+        }
+    }
+    on.sort_by_key(|i| i.from);
+    let mut merged: Vec<Interval> = Vec::new();
+    for i in on {
+        let clipped = Interval {
+            from: i.from.max(period.from),
+            until: i.until.min(period.until),
+        };
+        if clipped.until <= clipped.from {
+            continue;
+        }
+        match merged.last_mut() {
+            Some(last) if last.until >= clipped.from => last.until = last.until.max(clipped.until),
+            _ => merged.push(clipped),
+        }
+    }
+    Coverage {
+        gaps: gaps(&merged, period),
+        on_screen: merged,
+        broken,
+    }
 }
 
 #[cfg(test)]
@@ -591,7 +655,15 @@ mod tests {
         );
         // Not following a scope it must follow.
         assert_eq!(
-            classify(Some(now - 30), &ok[..1], &scopes, &heads, changed_at, now, &s),
+            classify(
+                Some(now - 30),
+                &ok[..1],
+                &scopes,
+                &heads,
+                changed_at,
+                now,
+                &s
+            ),
             Freshness::Behind { since: now - 30 }
         );
         // Offline exactly at the threshold, whatever it showed.

@@ -13,6 +13,7 @@ mod disclosures;
 mod emergency;
 mod exports;
 mod finance;
+mod fleet;
 mod guides;
 mod history;
 mod home;
@@ -67,6 +68,19 @@ pub fn routes() -> Router<AppState> {
         .route("/boards/objections", post(boards::register))
         .route("/emergency/new", get(emergency::new_page))
         .route("/emergency", post(emergency::create))
+        .route("/fleet", get(fleet::index))
+        .route("/fleet/enroll", post(fleet::enroll))
+        .route("/fleet/posting", get(fleet::posting))
+        .route("/fleet/kiosks/{id}", get(fleet::kiosk))
+        .route("/fleet/kiosks/{id}/config", post(fleet::set_config))
+        .route(
+            "/fleet/kiosks/{id}/screenshot",
+            post(fleet::request_screenshot),
+        )
+        .route(
+            "/fleet/kiosks/{id}/screenshot.png",
+            get(fleet::screenshot_png),
+        )
         .route("/guides/new", get(guides::new_page))
         .route("/guides", post(guides::create))
         .route("/finance/new", get(finance::new_page))
@@ -137,6 +151,7 @@ pub fn page(title: &str, user: Option<&User>, body: Markup) -> Response {
                                 a href="/complaints" { "诉求办理" }
                             }
                             @if u.publishes_directly() { a href="/reports" { "考核" } }
+                            a href="/fleet" { "公开屏" }
                             a href="/history" { "公开记录" }
                             span.who { (u.display_name) " · " (u.role.label()) }
                             form.inline method="post" action="/logout" {

@@ -3,9 +3,9 @@
 //! configuration, screenshots and alerts.
 
 use super::StoreError;
+use gongkai_protocol::changelog::GENESIS;
 use gongkai_protocol::displaylog::{DisplayEntry, DisplayEvent};
 use gongkai_protocol::fleet::RemoteConfig;
-use gongkai_protocol::changelog::GENESIS;
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 pub const MIGRATION: &str = r#"
@@ -274,9 +274,8 @@ pub fn save_heartbeat(c: &mut Connection, w: &HeartbeatWrite<'_>) -> Result<bool
 
 /// The keys a kiosk's display logs were signed with, oldest log first.
 pub fn display_keys(c: &Connection, kiosk_id: &str) -> Result<Vec<String>, StoreError> {
-    let mut stmt = c.prepare(
-        "SELECT key FROM display_log WHERE kiosk_id = ?1 GROUP BY key ORDER BY MIN(at)",
-    )?;
+    let mut stmt =
+        c.prepare("SELECT key FROM display_log WHERE kiosk_id = ?1 GROUP BY key ORDER BY MIN(at)")?;
     let rows = stmt
         .query_map([kiosk_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
@@ -375,7 +374,12 @@ pub fn raise_alert(
 }
 
 /// Closes an open alert. True if there was one.
-pub fn clear_alert(c: &Connection, kiosk_id: &str, kind: &str, now: i64) -> Result<bool, StoreError> {
+pub fn clear_alert(
+    c: &Connection,
+    kiosk_id: &str,
+    kind: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
     let n = c.execute(
         "UPDATE fleet_alerts SET cleared_at = ?3 WHERE kiosk_id = ?1 AND kind = ?2 AND cleared_at IS NULL",
         params![kiosk_id, kind, now],
@@ -405,7 +409,11 @@ pub fn alerts(c: &Connection, since: i64) -> Result<Vec<Alert>, StoreError> {
 }
 
 /// When the scope first changed after `seq`: how long a kiosk at `seq` has been behind.
-pub fn first_change_after(c: &Connection, scope: &str, seq: u64) -> Result<Option<i64>, StoreError> {
+pub fn first_change_after(
+    c: &Connection,
+    scope: &str,
+    seq: u64,
+) -> Result<Option<i64>, StoreError> {
     Ok(c.query_row(
         "SELECT MIN(at) FROM changelog WHERE scope = ?1 AND seq > ?2",
         params![scope, seq as i64],

@@ -13,8 +13,8 @@ pub mod console;
 pub mod fleet;
 
 pub use changelog::ChainReport;
-pub use fleet::{Alert, HeartbeatWrite, KioskRecord};
 pub use console::{DraftRow, ImportRecord, NewDraft, NewUser, Role, User};
+pub use fleet::{Alert, HeartbeatWrite, KioskRecord};
 
 pub use complaints::{StaffDetail, StaffEvent, StaffRow, Transition};
 
