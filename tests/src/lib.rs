@@ -5,6 +5,7 @@
 
 pub mod bigdata;
 pub mod console;
+pub mod simkiosk;
 pub mod webdriver;
 pub mod xss;
 
@@ -54,6 +55,17 @@ impl TestServer {
         ttl_secs: i64,
         rate: RateLimits,
     ) -> anyhow::Result<TestServer> {
+        TestServer::start_fleet(data, addr, ttl_secs, rate, Default::default())
+    }
+
+    /// Serves with the given rate limits and fleet thresholds.
+    pub fn start_fleet(
+        data: DataDir,
+        addr: SocketAddr,
+        ttl_secs: i64,
+        rate: RateLimits,
+        fleet: gongkai_server::fleet::FleetSettings,
+    ) -> anyhow::Result<TestServer> {
         let key = data.load_key()?;
         let store = SqliteStore::open(&data.db_path())?;
         let state = AppState {
@@ -64,7 +76,7 @@ impl TestServer {
             calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
             limits: Arc::new(gongkai_model::complaint::Limits::default()),
             rate,
-            fleet: Default::default(),
+            fleet,
         };
         let std_listener = std::net::TcpListener::bind(addr).context("binding test server")?;
         std_listener.set_nonblocking(true)?;

@@ -327,6 +327,7 @@ fn killed_at_random_while_filing_never_loses_a_shown_code() -> Result<()> {
         uploads_per_hour_kiosk: u32::MAX,
         uploads_per_hour_address: u32::MAX,
         lookups_per_10_min: u32::MAX,
+        enrolls_per_10_min: u32::MAX,
     };
     let server = TestServer::start_with(data, addr, 3600, unthrottled)?;
     let config = gongkai_kiosk::KioskConfig::load(&config_path)?;

@@ -44,6 +44,9 @@ pub struct RateLimits {
     pub uploads_per_hour_address: u32,
     /// Code lookups per client address per ten minutes.
     pub lookups_per_10_min: u32,
+    /// Kiosk enrollments per client address per ten minutes (a token is 20 characters
+    /// from 31, so guessing is hopeless anyway; this keeps the attempts from flooding).
+    pub enrolls_per_10_min: u32,
 }
 
 impl Default for RateLimits {
@@ -52,6 +55,7 @@ impl Default for RateLimits {
             uploads_per_hour_kiosk: 300,
             uploads_per_hour_address: 1000,
             lookups_per_10_min: 120,
+            enrolls_per_10_min: 30,
         }
     }
 }

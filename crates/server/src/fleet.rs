@@ -309,7 +309,12 @@ pub async fn enroll(
     ClientIp(ip): ClientIp,
     Json(req): Json<Enroll>,
 ) -> Result<Json<Enrolled>, ApiError> {
-    rate_limit(&st, vec![(format!("enroll:addr:{ip}"), 30)], 600).await?;
+    rate_limit(
+        &st,
+        vec![(format!("enroll:addr:{ip}"), st.rate.enrolls_per_10_min)],
+        600,
+    )
+    .await?;
     if !valid_kiosk_id(&req.kiosk_id) {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,
