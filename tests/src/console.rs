@@ -172,6 +172,28 @@ impl ConsoleClient {
     }
 }
 
+impl ConsoleClient {
+    /// Enrolls a kiosk in the console: the one-time token and the configuration file the
+    /// page gives the installer (HTML entities undone).
+    pub fn enroll_kiosk(&self, kiosk_id: &str, scope: &str) -> (String, String) {
+        let a = self.post("/fleet/enroll", &[("kiosk_id", kiosk_id), ("scope", scope)]);
+        assert_eq!(a.status, 200, "{a:?}");
+        let between = |start: &str, end: &str| -> String {
+            let at = a.body.find(start).expect("marker on the page") + start.len();
+            let len = a.body[at..].find(end).expect("end marker");
+            a.body[at..at + len]
+                .replace("&quot;", "\"")
+                .replace("&amp;", "&")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+        };
+        (
+            between("data-testid=\"enroll-token\"><code>", "</code>"),
+            between("data-testid=\"enroll-config\">", "</pre>"),
+        )
+    }
+}
+
 pub fn csrf_in(page: &str) -> Option<String> {
     let at = page.find("name=\"csrf\" value=\"")? + "name=\"csrf\" value=\"".len();
     let end = page[at..].find('"')?;

@@ -284,15 +284,26 @@ pub async fn alert_loop(st: AppState, every: std::time::Duration) {
             }
             Err(_) => continue,
         };
-        for e in events {
+        for e in &events {
             tracing::warn!(kiosk = %e.kiosk_id, kind = %e.kind, event = %e.event, "fleet alert");
-            if let Some(url) = &st.fleet.webhook {
-                if let Err(err) = client.post(url).json(&e).send().await {
-                    tracing::warn!(error = %err, "alert webhook failed");
-                }
-            }
+        }
+        if let Some(url) = &st.fleet.webhook {
+            deliver(&client, url, &events).await;
         }
     }
+}
+
+/// POSTs each event to the webhook as JSON; answers how many it accepted (2xx).
+pub async fn deliver(client: &reqwest::Client, url: &str, events: &[AlertEvent]) -> usize {
+    let mut ok = 0;
+    for e in events {
+        match client.post(url).json(e).send().await {
+            Ok(r) if r.status().is_success() => ok += 1,
+            Ok(r) => tracing::warn!(status = %r.status(), "alert webhook refused"),
+            Err(err) => tracing::warn!(error = %err, "alert webhook failed"),
+        }
+    }
+    ok
 }
 
 fn valid_kiosk_id(id: &str) -> bool {
