@@ -44,6 +44,7 @@ fn kind(key: &str) -> Result<ContentKind, IpcError> {
 
 #[tauri::command(async)]
 pub fn home(state: State<'_, EngineState>) -> Result<HomeView, IpcError> {
+    crate::watchdog::ui_alive();
     engine(&state)?
         .home(chrono::Utc::now())
         .map_err(from_engine)

@@ -7,6 +7,7 @@
 
 mod commands;
 mod speech;
+mod watchdog;
 
 use gongkai_kiosk::{Kiosk, KioskConfig};
 use std::path::PathBuf;
@@ -146,6 +147,7 @@ pub fn run() {
                 Err(e) => tracing::error!("{e}"),
             }
             app.manage(EngineState(engine));
+            watchdog::start();
             app.manage(speech::Speech::default());
             Ok(())
         })
