@@ -56,9 +56,19 @@ pub fn open_engine(fallback_data_dir: Option<PathBuf>) -> Result<Arc<Kiosk>, Str
 /// After each round the fleet round runs: display log, heartbeat, remote configuration
 /// (whose poll interval takes effect from the next sleep).
 fn spawn_sync(kiosk: Arc<Kiosk>) {
+    let mut update_checked: Option<std::time::Instant> = None;
     std::thread::Builder::new()
         .name("sync".into())
         .spawn(move || loop {
+            // Signed updates: looked for hourly, staged for the root installer.
+            if update_checked.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
+                update_checked = Some(std::time::Instant::now());
+                match kiosk.check_update() {
+                    Ok(Some(v)) => tracing::info!(version = %v, "update staged"),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = %e, "update check failed"),
+                }
+            }
             match kiosk.sync_once(chrono::Utc::now()) {
                 Ok(report) => tracing::info!(?report.outcomes, "sync done"),
                 Err(e) => tracing::warn!(error = %e, "sync failed"),

@@ -52,6 +52,9 @@ struct RawConfig {
     /// The program (and arguments) that writes a PNG of the screen to stdout.
     #[serde(default)]
     screenshot_command: Option<Vec<String>>,
+    /// The release key (base64 ed25519) updates must be signed with; no updates without.
+    #[serde(default)]
+    update_public_key: Option<String>,
 }
 
 fn default_usb_roots() -> Vec<PathBuf> {
@@ -127,6 +130,7 @@ pub struct KioskConfig {
     pub enrollment_token: Option<String>,
     pub screenshot_command: Option<Vec<String>>,
     pub display_hours: Option<gongkai_protocol::fleet::DisplayHours>,
+    pub update_public_key: Option<PublicKey>,
 }
 
 impl KioskConfig {
@@ -277,7 +281,14 @@ impl KioskConfig {
         {
             return Err(field("screenshot_command", "must name a program".into()));
         }
+        let update_public_key = raw
+            .update_public_key
+            .as_deref()
+            .map(PublicKey::from_base64)
+            .transpose()
+            .map_err(|e| field("update_public_key", e.to_string()))?;
         Ok(KioskConfig {
+            update_public_key,
             kiosk_id: raw.kiosk_id,
             server_url,
             server_public_key,

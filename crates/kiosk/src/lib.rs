@@ -15,6 +15,7 @@ pub mod fleet;
 pub mod ime;
 pub mod outbox;
 pub mod sync;
+pub mod update;
 pub mod views;
 
 pub use cache::{Cache, CacheError};
@@ -299,6 +300,21 @@ impl Kiosk {
             }
         }
         Ok(report)
+    }
+
+    /// Looks for a newer release signed by the configured release key and stages it for
+    /// the installer. Nothing happens without `update_public_key`.
+    pub fn check_update(&self) -> Result<Option<String>, update::UpdateCheckError> {
+        let Some(key) = &self.config.update_public_key else {
+            return Ok(None);
+        };
+        update::check(
+            &self.http,
+            &self.config.server_url,
+            key,
+            env!("CARGO_PKG_VERSION"),
+            &self.data_dir,
+        )
     }
 
     /// Syncs every followed scope, then fetches any blob the shown items need.

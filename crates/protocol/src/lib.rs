@@ -13,6 +13,7 @@ pub mod displaylog;
 pub mod fleet;
 pub mod keys;
 pub mod state;
+pub mod update;
 pub mod wire;
 
 pub use keys::{KeyError, PublicKey, SigningKey};

@@ -212,6 +212,10 @@ pub fn router(state: AppState) -> Router {
             "/v1/kiosks/{id}/display-log",
             get(crate::fleet::display_log),
         )
+        .route(
+            "/v1/updates/{package}/latest",
+            get(crate::fleet::latest_update),
+        )
         .route("/v1/staff/complaints", get(crate::staff::list))
         .route("/v1/staff/complaints/{code}", get(crate::staff::detail))
         .route(

@@ -43,6 +43,21 @@ enum Command {
         #[command(flatten)]
         opts: ServeOpts,
     },
+    /// Publish a kiosk release: a .deb and the manifest signed for it with the release key
+    /// (`gongkai-update sign`). Kiosks with that release key install it.
+    Release {
+        #[arg(long)]
+        data: PathBuf,
+        /// The signed manifest (JSON).
+        #[arg(long)]
+        manifest: PathBuf,
+        /// The package it signs.
+        #[arg(long)]
+        file: PathBuf,
+        /// The release public key (base64); the manifest is checked against it if given.
+        #[arg(long)]
+        release_key: Option<String>,
+    },
     /// Create an empty data directory with a new signing key pair.
     Keygen {
         #[arg(long)]
@@ -216,6 +231,12 @@ fn main() -> anyhow::Result<()> {
             serve(dir, listen, opts)
         }
         Command::Serve { data, listen, opts } => serve(DataDir::new(data), listen, opts),
+        Command::Release {
+            data,
+            manifest,
+            file,
+            release_key,
+        } => release(DataDir::new(data), &manifest, &file, release_key.as_deref()),
         Command::Keygen { data } => {
             let key = DataDir::new(&data).init()?;
             println!("public key: {}", key.public().to_base64());
@@ -330,6 +351,41 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn release(
+    dir: DataDir,
+    manifest_path: &std::path::Path,
+    file: &std::path::Path,
+    release_key: Option<&str>,
+) -> anyhow::Result<()> {
+    use gongkai_protocol::update::UpdateManifest;
+    let text = std::fs::read_to_string(manifest_path)
+        .with_context(|| format!("reading {}", manifest_path.display()))?;
+    let manifest: UpdateManifest = serde_json::from_str(&text).context("manifest JSON")?;
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    if bytes.len() as u64 != manifest.size
+        || gongkai_protocol::sha256_hex(&bytes) != manifest.sha256
+    {
+        anyhow::bail!("{} is not the file the manifest signs", file.display());
+    }
+    if let Some(k) = release_key {
+        let key = gongkai_protocol::PublicKey::from_base64(k)?;
+        manifest.verify_file(&key, &bytes)?;
+    }
+    let name = BlobStore::new(dir.blob_dir()).put(&bytes)?;
+    let store = SqliteStore::open(&dir.db_path())?;
+    store.publish_release(
+        &manifest.package,
+        &manifest.version,
+        &text,
+        chrono::Utc::now().timestamp(),
+    )?;
+    println!(
+        "released {} {} ({} bytes, blob {name})",
+        manifest.package, manifest.version, manifest.size
+    );
+    Ok(())
 }
 
 fn serve(dir: DataDir, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()> {

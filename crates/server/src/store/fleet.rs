@@ -60,6 +60,14 @@ CREATE TABLE fleet_alerts (
     cleared_at INTEGER
 );
 CREATE UNIQUE INDEX fleet_alerts_open ON fleet_alerts(kiosk_id, kind) WHERE cleared_at IS NULL;
+-- Signed kiosk software releases (the package itself is a blob named by its sha256).
+CREATE TABLE releases (
+    package      TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    manifest     TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    PRIMARY KEY (package, version)
+);
 "#;
 
 /// An enrolled kiosk as the server knows it.
@@ -419,4 +427,30 @@ pub fn first_change_after(
         params![scope, seq as i64],
         |r| r.get(0),
     )?)
+}
+
+pub fn publish_release(
+    c: &Connection,
+    package: &str,
+    version: &str,
+    manifest_json: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    c.execute(
+        "INSERT INTO releases(package, version, manifest, published_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(package, version) DO UPDATE SET manifest = excluded.manifest,
+             published_at = excluded.published_at",
+        params![package, version, manifest_json, now],
+    )?;
+    Ok(())
+}
+
+/// The manifest of the release published last for `package`.
+pub fn latest_release(c: &Connection, package: &str) -> Result<Option<String>, StoreError> {
+    Ok(c.query_row(
+        "SELECT manifest FROM releases WHERE package = ?1 ORDER BY published_at DESC, rowid DESC LIMIT 1",
+        [package],
+        |r| r.get(0),
+    )
+    .optional()?)
 }

@@ -335,6 +335,15 @@ pub trait Store: Send + Sync + 'static {
     fn alerts(&self, since: i64) -> Result<Vec<Alert>, StoreError>;
     /// When `scope` first changed after `seq` (from the change log).
     fn first_change_after(&self, scope: &str, seq: u64) -> Result<Option<i64>, StoreError>;
+    /// Records a signed kiosk release (its manifest JSON; the package is a blob).
+    fn publish_release(
+        &self,
+        package: &str,
+        version: &str,
+        manifest_json: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    fn latest_release(&self, package: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// A filing as the server records it: the upload plus where it was routed and when due.

@@ -919,6 +919,20 @@ impl Store for SqliteStore {
         self.with_reader(|c| fleet::first_change_after(c, scope, seq))
     }
 
+    fn publish_release(
+        &self,
+        package: &str,
+        version: &str,
+        manifest_json: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.with_writer(|c| fleet::publish_release(c, package, version, manifest_json, now))
+    }
+
+    fn latest_release(&self, package: &str) -> Result<Option<String>, StoreError> {
+        self.with_reader(|c| fleet::latest_release(c, package))
+    }
+
     fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError> {
         self.with_reader(|c| {
             let mut stmt = c.prepare(
