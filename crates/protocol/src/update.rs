@@ -94,7 +94,7 @@ impl UpdateManifest {
 /// part that is not a number compares as 0).
 pub fn is_newer(candidate: &str, current: &str) -> bool {
     let parts = |v: &str| -> Vec<u64> {
-        v.split(|c: char| c == '.' || c == '-' || c == '+' || c == '~')
+        v.split(['.', '-', '+', '~'])
             .map(|p| p.parse().unwrap_or(0))
             .collect()
     };
