@@ -637,6 +637,24 @@ pub fn coverage(
     }
 }
 
+/// `GET /v1/updates/{package}/latest`: the signed manifest of the newest release; the
+/// package itself is `/v1/blobs/{sha256}`.
+pub async fn latest_update(
+    State(st): State<AppState>,
+    Path(package): Path<String>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
+    let store = st.store.clone();
+    let manifest = blocking(move || store.latest_release(&package))
+        .await?
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no_release", "没有可用的更新"))?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        manifest,
+    )
+        .into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -696,22 +714,4 @@ mod tests {
             Freshness::NeverSeen
         );
     }
-}
-
-/// `GET /v1/updates/{package}/latest`: the signed manifest of the newest release; the
-/// package itself is `/v1/blobs/{sha256}`.
-pub async fn latest_update(
-    State(st): State<AppState>,
-    Path(package): Path<String>,
-) -> Result<axum::response::Response, ApiError> {
-    use axum::response::IntoResponse;
-    let store = st.store.clone();
-    let manifest = blocking(move || store.latest_release(&package))
-        .await?
-        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no_release", "没有可用的更新"))?;
-    Ok((
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        manifest,
-    )
-        .into_response())
 }
