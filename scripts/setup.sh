@@ -14,6 +14,8 @@ APT_PACKAGES=(
   chromium libreoffice-calc-nogui
   # API conformance: schemathesis from PyPI, in a virtualenv of the project's own.
   python3-venv
+  # Deploy tests: systemd-analyze checks the unit files.
+  systemd
 )
 
 as_root() {
