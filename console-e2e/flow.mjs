@@ -95,6 +95,22 @@ try {
   must((await page.evaluate(() => typeof window.__pwned)) === "undefined", "a payload ran in the console");
   must((await page.textContent("table.log")).includes("<img src=x onerror"), "title not shown as text");
 
+  // 公开屏管理: the kiosk enrolled for 石桥村 reported before this clerk published the list
+  // and the notices above, so it shows as behind; its page compares what it shows with
+  // the server; 公示核验 lists the village's finance statements.
+  await page.goto(`${url}/fleet`);
+  must((await page.textContent("[data-testid=count-behind]")).trim() === "1", "kiosk not shown as behind");
+  must((await page.textContent("table[data-testid=fleet]")).includes("419901102201-01"), "kiosk not listed");
+  await page.screenshot({ path: `${shots}/console-fleet.png`, fullPage: true });
+  await page.click("text=419901102201-01");
+  await page.waitForURL(/\/fleet\/kiosks\//);
+  must((await page.textContent("main")).includes("不一致"), "no shown-vs-server comparison");
+  must((await page.$("[data-testid=display-log-ok]")) !== null, "display log not verified");
+  await page.screenshot({ path: `${shots}/console-fleet-kiosk.png`, fullPage: true });
+  await page.goto(`${url}/fleet/posting`);
+  must((await page.textContent("main")).includes("财务收支"), "no finance statements in 公示核验");
+  await page.screenshot({ path: `${shots}/console-fleet-posting.png`, fullPage: true });
+
   // The dashboard and the review queue render for the reviewer.
   await page.goto(`${url}/`);
   must((await page.textContent("main")).includes("工作台"), "no dashboard");

@@ -31,6 +31,16 @@ fn a_clerk_imports_a_list_in_the_browser_and_a_kiosk_gets_it() -> Result<()> {
     std::fs::write(&bad_path, subsidy_workbook(&bad))?;
     std::fs::write(&good_path, subsidy_workbook(&good))?;
 
+    // A kiosk of 石桥村 enrolled from the console and reporting, for the fleet pages.
+    let clerk = gongkai_tests::console::ConsoleClient::logged_in(&server.url(), "shiqiao");
+    let (_, snippet) = clerk.enroll_kiosk("419901102201-01", "419901102201");
+    let fleet_kiosk = Kiosk::open(
+        gongkai_kiosk::KioskConfig::parse(&snippet, "installed.toml")?,
+        &tmp.path().join("fleet-kiosk"),
+    )?;
+    fleet_kiosk.sync_once(Utc::now())?;
+    fleet_kiosk.fleet_round(Utc::now())?;
+
     let out = std::process::Command::new("node")
         .arg(repo_root().join("console-e2e/flow.mjs"))
         .arg(server.url().trim_end_matches('/'))

@@ -27,9 +27,13 @@ fn the_units_verify_and_keep_the_kiosk_alive_unattended() -> Result<()> {
     for line in report.lines().filter(|l| !l.trim().is_empty()) {
         // The programs are installed by the packages, not on the test machine.
         let missing_program = line.contains("is not executable: No such file or directory")
-            && ["/usr/bin/cage", "/usr/bin/gongkai-update", "/usr/bin/gongkai-server"]
-                .iter()
-                .any(|p| line.contains(p));
+            && [
+                "/usr/bin/cage",
+                "/usr/bin/gongkai-update",
+                "/usr/bin/gongkai-server",
+            ]
+            .iter()
+            .any(|p| line.contains(p));
         assert!(missing_program, "systemd-analyze: {line}");
     }
     let kiosk = std::fs::read_to_string(root.join(UNITS[0]))?;
@@ -41,7 +45,10 @@ fn the_units_verify_and_keep_the_kiosk_alive_unattended() -> Result<()> {
         "WEBKIT_DISABLE_DMABUF_RENDERER=1",
         "ExecStart=/usr/bin/cage",
     ] {
-        assert!(kiosk.contains(needed), "gongkai-kiosk.service lacks {needed}");
+        assert!(
+            kiosk.contains(needed),
+            "gongkai-kiosk.service lacks {needed}"
+        );
     }
     let timer = std::fs::read_to_string(root.join(UNITS[2]))?;
     assert!(timer.contains("OnCalendar=*-*-* 03:30:00"));
@@ -77,7 +84,9 @@ fn the_kiosk_package_builds_with_app_installer_units_and_dependencies() -> Resul
         assert!(info.contains(dep), "Depends lacks {dep}: {info}");
     }
     assert!(info.contains("postinst"));
-    let contents = Command::new("dpkg-deb").args(["--contents", &deb]).output()?;
+    let contents = Command::new("dpkg-deb")
+        .args(["--contents", &deb])
+        .output()?;
     let contents = String::from_utf8_lossy(&contents.stdout);
     for path in [
         "./usr/bin/gongkai-kiosk",

@@ -233,7 +233,15 @@ impl Interval {
 /// The periods the item `(kind, scope, id)` — any version — was on screen according to
 /// `entries` (a verified log, in order). Time between two entries counts when the screen
 /// was on, the item was shown, and the entries are at most [`MAX_SILENCE_SECS`] apart.
-pub fn on_screen(entries: &[DisplayEntry], kind: &str, scope: &str, id: &str) -> Vec<Interval> {
+/// The last entry's state counts on up to `now` if `now` is within that silence (the
+/// kiosk has simply not had to write again yet).
+pub fn on_screen(
+    entries: &[DisplayEntry],
+    kind: &str,
+    scope: &str,
+    id: &str,
+    now: i64,
+) -> Vec<Interval> {
     let mut out: Vec<Interval> = Vec::new();
     let mut shown = false;
     let mut screen_on = false;
@@ -259,7 +267,9 @@ pub fn on_screen(entries: &[DisplayEntry], kind: &str, scope: &str, id: &str) ->
         }
         let until = match pair.get(1) {
             Some(next) if next.at - e.at <= MAX_SILENCE_SECS => next.at,
-            _ => e.at,
+            Some(_) => e.at,
+            None if now >= e.at && now - e.at <= MAX_SILENCE_SECS => now,
+            None => e.at,
         };
         match out.last_mut() {
             Some(last) if last.until >= e.at => last.until = last.until.max(until),
@@ -382,7 +392,7 @@ mod tests {
         ev.push((t0 + 3 * 3600 + 1500, DisplayEvent::Showing, false));
         ev.push((t0 + 3 * 3600 + 1800, DisplayEvent::Alive, false));
         let l = log(&key, &ev);
-        let on = on_screen(&l, "board", "419901102201", "b1");
+        let on = on_screen(&l, "board", "419901102201", "b1", t0 + 100 * 3600);
         assert_eq!(
             on,
             vec![
@@ -422,6 +432,23 @@ mod tests {
             }
         )
         .is_empty());
-        assert!(on_screen(&l, "board", "419901102201", "other").is_empty());
+        assert!(on_screen(&l, "board", "419901102201", "other", t0).is_empty());
+        // Five minutes after the last entry the withdrawn board stays off; a board still
+        // shown would count on to now.
+        let shown = log(&key, &[(t0, DisplayEvent::Start, true)]);
+        assert_eq!(
+            on_screen(&shown, "board", "419901102201", "b1", t0 + 300),
+            vec![Interval {
+                from: t0,
+                until: t0 + 300
+            }]
+        );
+        assert_eq!(
+            on_screen(&shown, "board", "419901102201", "b1", t0 + 3600),
+            vec![Interval {
+                from: t0,
+                until: t0
+            }]
+        );
     }
 }

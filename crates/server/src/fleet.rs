@@ -611,7 +611,7 @@ pub fn coverage(
     let mut broken = None;
     for (_, log) in logs {
         match log {
-            Ok(entries) => on.extend(on_screen(entries, kind, scope, id)),
+            Ok(entries) => on.extend(on_screen(entries, kind, scope, id, period.until)),
             Err(b) => broken = Some(b.clone()),
         }
     }

@@ -572,7 +572,12 @@ fn postings(
             });
         }
     }
-    out.sort_by_key(|p| std::cmp::Reverse(p.period.from));
+    out.sort_by_key(|p| {
+        (
+            p.kind != ContentKind::RelocationBoard,
+            std::cmp::Reverse(p.period.from),
+        )
+    });
     Ok(out)
 }
 
@@ -580,7 +585,7 @@ fn intervals(list: &[Interval]) -> Markup {
     html! {
         @for (n, i) in list.iter().enumerate() {
             @if n > 0 { "；" }
-            (beijing(i.from)) " 至 " (beijing(i.until))
+            (beijing(i.from)) " 至 " (beijing(i.until)) "（" (if i.secs() < 60 { format!("{} 秒", i.secs()) } else { duration(i.secs()) }) "）"
         }
     }
 }
@@ -635,20 +640,29 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
         Some(&user),
         html! {
             p.hint { "根据每台公开屏签名的展示记录，列出三榜和村务财务在各台屏上实际显示的时段，以及公示期内的空缺。三榜的公示期按榜上写明的日期；财务公开每期按首次发布起至少 " (FINANCE_POSTING_DAYS) " 天。屏幕关闭、应用停止或记录中断超过 11 分钟的时间都算空缺。" }
-            @if rows.is_empty() { p.empty { "没有正在或已经公示的三榜和财务公开。" } }
-            @for (p, period, at) in &rows {
-                section.card.wide data-testid="posting" {
-                    h2 { (p.title) }
-                    p { (p.kind.label()) " · 应公示 " (beijing(p.period.from)) " 至 " (beijing(p.period.until)) @if period.until < p.period.until { "（核验到现在）" } }
-                    @if at.is_empty() { p.empty { "这个范围内还没有注册的公开屏。" } } @else {
-                        table {
-                            thead { tr { th { "公开屏" } th { "结论" } th { "显示时长" } th { "空缺" } } }
-                            tbody { @for (id, c) in at { tr {
-                                td { a href=(format!("/fleet/kiosks/{id}")) { (id) } }
-                                td { @if c.broken.is_some() { span.badge.warn { "记录核验不通过" } } @else if c.complete() { span.badge.approved data-testid="posting-complete" { "全程在屏" } } @else { span.badge.warn data-testid="posting-gaps" { "有空缺" } } }
-                                td { (duration(c.on_screen.iter().map(Interval::secs).sum())) }
-                                td { @if c.gaps.is_empty() { "无" } @else { (intervals(&c.gaps)) } }
-                            } } }
+            @if rows.is_empty() { p.empty { "没有正在或已经公示的三榜和财务公开。" } } @else {
+                table data-testid="posting" {
+                    thead { tr { th { "公示内容" } th { "应公示期" } th { "公开屏" } th { "结论" } th { "在屏时长" } th { "空缺" } } }
+                    tbody {
+                        @for (p, period, at) in &rows {
+                            @let span = at.len().max(1);
+                            @for (n, row) in at.iter().map(Some).chain(at.is_empty().then_some(None)).enumerate() {
+                                tr {
+                                    @if n == 0 {
+                                        td rowspan=(span) { (p.title) br; small { (p.kind.label()) } }
+                                        td rowspan=(span) { (beijing(p.period.from)) " 至 " (beijing(p.period.until)) @if period.until < p.period.until { br; small { "（核验到现在）" } } }
+                                    }
+                                    @match row {
+                                        None => td colspan="4" { span.empty { "这个范围内还没有注册的公开屏" } },
+                                        Some((id, c)) => {
+                                            td { a href=(format!("/fleet/kiosks/{id}")) { (id) } }
+                                            td { @if c.broken.is_some() { span.badge.warn { "记录核验不通过" } } @else if c.complete() { span.badge.approved data-testid="posting-complete" { "全程在屏" } } @else { span.badge.warn data-testid="posting-gaps" { "有空缺" } } }
+                                            td { (duration(c.on_screen.iter().map(Interval::secs).sum())) }
+                                            td { @if c.gaps.is_empty() { "无" } @else { (intervals(&c.gaps)) } }
+                                        }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
