@@ -717,3 +717,71 @@ fn the_kiosk_window_cannot_be_led_away_from_the_app() -> Result<()> {
     w.wait_for("[data-testid=tile-disclosure]")?;
     Ok(())
 }
+
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn the_app_enrolls_reports_goes_dark_at_night_and_sends_a_screenshot() -> Result<()> {
+    use chrono::Timelike;
+    use gongkai_server::Store;
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let county = gongkai_tests::console::ConsoleClient::logged_in(&server.url(), "county");
+    let (_, snippet) = county.enroll_kiosk("419901102201-01", "419901102201");
+    // Display hours that exclude this very moment (Beijing time): the screen is dark.
+    let hour = (chrono::Utc::now() + chrono::Duration::hours(8)).hour();
+    let config = tmp.path().join("kiosk.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "poll_interval_secs = 5\n{snippet}\n[display]\nhours = \"{:02}:00-{:02}:00\"\n",
+            (hour + 2) % 24,
+            (hour + 3) % 24
+        ),
+    )?;
+    let w = KioskWindow::launch(&config, &tmp.path().join("kiosk-data"))?;
+    w.wait_for("[data-testid=night]")?;
+    std::thread::sleep(Duration::from_millis(500));
+    w.shot("e2e-night")?;
+    // A touch wakes it.
+    w.tap("[data-testid=night]")?;
+    w.wait_for("[data-testid=tile-disclosure]")?;
+    assert!(w.app.find_all("[data-testid=night]")?.is_empty());
+
+    // The app enrolled itself with the token and reported what it shows.
+    let store = server.store()?;
+    let deadline = std::time::Instant::now() + WAIT;
+    let record = loop {
+        let k = store.kiosk("419901102201-01")?;
+        if let Some(k) = k.filter(|k| k.last_seen_at.is_some()) {
+            break k;
+        }
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the app never reported"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    let report: gongkai_protocol::fleet::Heartbeat =
+        serde_json::from_str(record.report.as_deref().unwrap_or("{}"))?;
+    assert!(!report.display_on, "the heartbeat says the screen is dark");
+    assert!(
+        report.rss_bytes > 50 << 20,
+        "RSS counts the WebKit processes: {}",
+        report.rss_bytes
+    );
+
+    // The console asks for a screenshot; the app takes it of its own display.
+    let r = county.post("/fleet/kiosks/419901102201-01/screenshot", &[]);
+    assert_eq!(r.status, 303);
+    let deadline = std::time::Instant::now() + WAIT;
+    let png = loop {
+        if let Some((png, _)) = store.screenshot("419901102201-01")? {
+            break png;
+        }
+        anyhow::ensure!(std::time::Instant::now() < deadline, "no screenshot came");
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    assert!(png.starts_with(b"\x89PNG"));
+    std::fs::write(artifacts_dir().join("e2e-remote-screenshot.png"), &png)?;
+    Ok(())
+}
