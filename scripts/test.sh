@@ -27,6 +27,9 @@ cargo build --workspace --quiet
 step "cargo test (unit, integration, bindings freshness)"
 cargo test --workspace --quiet
 
+step "fuzzing: every cargo-fuzz target for ${FUZZ_SECONDS:-20} s (long mode: FUZZ_SECONDS=1800 scripts/fuzz.sh)"
+"$ROOT/scripts/fuzz.sh"
+
 step "benchmarks, smoke mode (proves they run; no thresholds, nothing written)"
 cargo run --quiet -p gongkai-bench -- --quick > "$GONGKAI_ARTIFACTS/bench-smoke.md"
 

@@ -1,7 +1,8 @@
 //! API conformance: schemathesis (from PyPI, installed by scripts/setup.sh into .venv)
 //! generates requests from the server's own OpenAPI document — valid, edge-case and
 //! malformed — against a live server with the demo county, with and without a staff
-//! token. No request may get a server error. Run by scripts/test.sh, hence `#[ignore]`.
+//! token. No request may get a server error, and every response must be as documented
+//! (status, content type, headers, body schema). Run by scripts/test.sh, hence `#[ignore]`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use gongkai_server::Store;
@@ -9,7 +10,7 @@ use gongkai_tests::{repo_root, TestServer};
 
 #[test]
 #[ignore = "needs schemathesis in .venv: run scripts/test.sh"]
-fn generated_requests_never_get_a_server_error() {
+fn generated_requests_get_documented_answers_and_never_a_server_error() {
     let tmp = tempfile::tempdir().unwrap();
     let server = TestServer::demo(tmp.path()).unwrap();
     let token = gongkai_server::staff::new_token();
@@ -32,7 +33,10 @@ fn generated_requests_never_get_a_server_error() {
             .arg(format!("{url}v1/openapi.json"))
             .args([
                 "--checks",
-                "not_a_server_error",
+                // No server error, and every answer as documented: status codes,
+                // content types, headers and bodies against their schemas.
+                "not_a_server_error,status_code_conformance,content_type_conformance,\
+                 response_headers_conformance,response_schema_conformance",
                 "--max-examples",
                 "25",
                 "--workers",

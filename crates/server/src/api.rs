@@ -6,7 +6,7 @@ use crate::console;
 use crate::signer::{etag, Signer};
 use crate::store::{Store, StoreError};
 use axum::body::Body;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -104,6 +104,79 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({ "code": self.code, "message": self.message });
         (self.status, Json(body)).into_response()
+    }
+}
+
+/// `axum::Json` whose rejection (not JSON, wrong shape, wrong content type) is our JSON
+/// error like every other, as the OpenAPI document says.
+pub struct ApiJson<T>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(r) => Err(ApiError::new(
+                r.status(),
+                "bad_json",
+                format!("请求内容不是所要求的 JSON：{}", r.body_text()),
+            )),
+        }
+    }
+}
+
+/// `axum::extract::Query` with our JSON error on a bad query string.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(r) => Err(ApiError::new(
+                r.status(),
+                "bad_query",
+                format!("查询参数有误：{}", r.body_text()),
+            )),
+        }
+    }
+}
+
+/// `axum::extract::Path` with our JSON error on a bad path segment.
+pub struct ApiPath<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiPath<T>
+where
+    T: serde::de::DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match Path::<T>::from_request_parts(parts, state).await {
+            Ok(Path(v)) => Ok(ApiPath(v)),
+            Err(r) => Err(ApiError::new(
+                r.status(),
+                "bad_path",
+                format!("地址有误：{}", r.body_text()),
+            )),
+        }
     }
 }
 
@@ -250,7 +323,7 @@ async fn pubkey(State(st): State<AppState>) -> Json<serde_json::Value> {
 
 async fn head(
     State(st): State<AppState>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let scope = parse_scope(&code)?;
@@ -286,8 +359,8 @@ struct ChangesQuery {
 
 async fn changes(
     State(st): State<AppState>,
-    Path(code): Path<String>,
-    Query(q): Query<ChangesQuery>,
+    ApiPath(code): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ChangesQuery>,
 ) -> Result<Response, ApiError> {
     let scope = parse_scope(&code)?;
     let limit = q.limit.unwrap_or(st.max_page).clamp(1, st.max_page);
@@ -337,7 +410,7 @@ async fn changes(
 /// download resumes instead of starting again.
 async fn blob(
     State(st): State<AppState>,
-    Path(name): Path<String>,
+    ApiPath(name): ApiPath<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "no_blob", "文件不存在");
@@ -387,7 +460,7 @@ struct LogQuery {
 /// the chain (`gongkai_protocol::changelog::verify_chain`).
 async fn changelog(
     State(st): State<AppState>,
-    Query(q): Query<LogQuery>,
+    ApiQuery(q): ApiQuery<LogQuery>,
 ) -> Result<Json<Vec<gongkai_protocol::changelog::LogEntry>>, ApiError> {
     let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
     let store = st.store.clone();
@@ -399,7 +472,7 @@ async fn changelog(
 /// Every version of one item: when it was published, corrected or withdrawn, by whom.
 async fn item_history(
     State(st): State<AppState>,
-    Path((scope, kind, id)): Path<(String, String, String)>,
+    ApiPath((scope, kind, id)): ApiPath<(String, String, String)>,
 ) -> Result<Json<Vec<gongkai_protocol::changelog::LogEntry>>, ApiError> {
     let scope = parse_scope(&scope)?;
     let kind = gongkai_model::ContentKind::from_key(&kind)

@@ -2,6 +2,7 @@
 //! (`/kiosk-code`), the unlock a kiosk asks for with one, and notices posted from the
 //! kiosk, which become drafts for the township's 保密审查 like any cadre posting.
 
+use crate::api::ApiJson;
 use crate::api::{ApiError, AppState};
 use crate::console::{self, auth::Session, csrf_field, page, ConsoleError};
 use crate::store::{Edit, NewDraft, User};
@@ -124,7 +125,7 @@ fn refused(status: StatusCode, code: &'static str, message: &str) -> ApiError {
 
 pub async fn unlock(
     State(st): State<AppState>,
-    Json(req): Json<CadreUnlock>,
+    ApiJson(req): ApiJson<CadreUnlock>,
 ) -> Result<Json<CadreSession>, ApiError> {
     let scope = ScopeId::parse(&req.scope)
         .ok()
@@ -211,7 +212,7 @@ impl FromRequestParts<AppState> for KioskCadre {
 pub async fn post_notice(
     cadre: KioskCadre,
     State(st): State<AppState>,
-    Json(n): Json<CadreNotice>,
+    ApiJson(n): ApiJson<CadreNotice>,
 ) -> Result<Json<CadreDraftStatus>, ApiError> {
     let bad = |m: &str| refused(StatusCode::UNPROCESSABLE_ENTITY, "bad_notice", m);
     let title = n.title.trim();

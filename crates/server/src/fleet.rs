@@ -6,9 +6,10 @@
 //! server's: it is a statement about content, not about the kiosk having called in.
 
 use crate::api::{blocking, rate_limit, AppState, ClientIp};
+use crate::api::{ApiJson, ApiPath, ApiQuery};
 use crate::store::{HeartbeatWrite, KioskRecord, Store, StoreError};
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use gongkai_model::ScopeId;
@@ -318,7 +319,7 @@ fn valid_kiosk_id(id: &str) -> bool {
 pub async fn enroll(
     State(st): State<AppState>,
     ClientIp(ip): ClientIp,
-    Json(req): Json<Enroll>,
+    ApiJson(req): ApiJson<Enroll>,
 ) -> Result<Json<Enrolled>, ApiError> {
     rate_limit(
         &st,
@@ -518,8 +519,8 @@ pub struct DisplayLog {
 /// with the kiosk's key, independently of the console.
 pub async fn display_log(
     State(st): State<AppState>,
-    Path(id): Path<String>,
-    Query(q): Query<LogQuery>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<LogQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let store = st.store.clone();
     let logs = blocking(move || -> Result<Option<Vec<DisplayLog>>, StoreError> {
@@ -641,7 +642,7 @@ pub fn coverage(
 /// package itself is `/v1/blobs/{sha256}`.
 pub async fn latest_update(
     State(st): State<AppState>,
-    Path(package): Path<String>,
+    ApiPath(package): ApiPath<String>,
 ) -> Result<axum::response::Response, ApiError> {
     use axum::response::IntoResponse;
     let store = st.store.clone();

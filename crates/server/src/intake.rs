@@ -2,8 +2,9 @@
 //! set its deadline on the working-day calendar, and record it exactly once.
 
 use crate::api::{ApiError, AppState};
+use crate::api::{ApiJson, ApiPath};
 use crate::store::{NewComplaint, Store};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -85,7 +86,7 @@ pub fn route(store: &dyn Store, kind: ComplaintKind, scope: &ScopeId) -> String 
 pub async fn upload(
     State(st): State<AppState>,
     ip: crate::api::ClientIp,
-    Json(u): Json<ComplaintUpload>,
+    ApiJson(u): ApiJson<ComplaintUpload>,
 ) -> Result<Response, ApiError> {
     crate::api::rate_limit(
         &st,
@@ -145,7 +146,7 @@ pub async fn record(
 pub async fn lookup(
     State(st): State<AppState>,
     ip: crate::api::ClientIp,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     crate::api::rate_limit(
         &st,

@@ -5,8 +5,9 @@
 //! do not exist.
 
 use crate::api::{ApiError, AppState};
+use crate::api::{ApiJson, ApiPath, ApiQuery};
 use crate::store::{StoreError, Transition};
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
@@ -105,7 +106,7 @@ fn today() -> chrono::NaiveDate {
 pub async fn list(
     staff: Staff,
     State(st): State<AppState>,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<Vec<ListedFiling>>, ApiError> {
     let view = q.view.unwrap_or_else(|| "all".into());
     Ok(Json(listed(&st, staff, &view).await?))
@@ -157,7 +158,7 @@ pub async fn listed(
 pub async fn detail(
     staff: Staff,
     State(st): State<AppState>,
-    Path(code): Path<String>,
+    ApiPath(code): ApiPath<String>,
 ) -> Result<Json<crate::store::StaffDetail>, ApiError> {
     let code = TrackingCode::parse(&code).map_err(|_| not_found())?;
     let d = detail_for(&st, staff, code).await?.ok_or_else(not_found)?;
@@ -191,8 +192,8 @@ pub struct Action {
 pub async fn act(
     staff: Staff,
     State(st): State<AppState>,
-    Path(code): Path<String>,
-    Json(action): Json<Action>,
+    ApiPath(code): ApiPath<String>,
+    ApiJson(action): ApiJson<Action>,
 ) -> Result<Json<gongkai_protocol::complaints::PublicStatus>, ApiError> {
     let code = TrackingCode::parse(&code).map_err(|_| not_found())?;
     let status = act_as(&st, staff, code, action)
