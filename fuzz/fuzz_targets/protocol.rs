@@ -14,7 +14,11 @@ use std::sync::OnceLock;
 
 fn key() -> &'static PublicKey {
     static KEY: OnceLock<PublicKey> = OnceLock::new();
-    KEY.get_or_init(|| SigningKey::from_base64("7yRDzEitOpeLZIQX5S9AiCMNegsKcq1NKXTw/o/YI+o=").map(|k| k.public()).unwrap_or_else(|_| SigningKey::generate().public()))
+    KEY.get_or_init(|| {
+        SigningKey::from_base64("7yRDzEitOpeLZIQX5S9AiCMNegsKcq1NKXTw/o/YI+o=")
+            .map(|k| k.public())
+            .unwrap_or_else(|_| SigningKey::generate().public())
+    })
 }
 
 fuzz_target!(|data: &[u8]| {
@@ -27,7 +31,13 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Ok(hb) = serde_json::from_slice::<Heartbeat>(data) {
         let _ = verify_display_log(&hb.kiosk_id, key(), genesis(), &hb.display_log);
-        let _ = on_screen(&hb.display_log, "relocation_board", "419901102201", "b", hb.sent_at);
+        let _ = on_screen(
+            &hb.display_log,
+            "relocation_board",
+            "419901102201",
+            "b",
+            hb.sent_at,
+        );
     }
     if let Ok(entries) = serde_json::from_slice::<Vec<DisplayEntry>>(data) {
         let _ = on_screen(&entries, "finance", "419901102201", "f", 0);
