@@ -36,7 +36,10 @@ pub fn validate(id: &str) -> Result<(), IdError> {
     if len != 18 {
         return Err(IdError::Length(len));
     }
-    let (first17, last) = id.split_at(17);
+    // Split after the 17th character, not the 17th byte: a cell may hold 18 characters
+    // that are not all ASCII (found by fuzzing the importer).
+    let at = id.char_indices().nth(17).map_or(id.len(), |(i, _)| i);
+    let (first17, last) = id.split_at(at);
     let expected = check_char(first17)?;
     if last.to_ascii_uppercase() != expected.to_string() {
         return Err(IdError::CheckDigit { expected });
@@ -100,6 +103,20 @@ pub fn contains_full_id(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn eighteen_characters_that_are_not_all_ascii_are_an_error_not_a_panic() {
+        // Found by `scripts/fuzz.sh` (target import): 18 characters, some of them wide,
+        // where an ID number goes. Splitting at byte 17 panicked.
+        for id in [
+            "李谮-01m 月5日abcdefgh",
+            "４１０７２３１９９００１０１１２３４",
+            "41072319900101123身",
+        ] {
+            assert_eq!(id.chars().count(), 18, "{id}");
+            assert!(validate(id).is_err(), "{id}");
+        }
+    }
 
     #[test]
     fn check_digit_matches_the_standard_example() {
