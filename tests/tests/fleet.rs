@@ -69,8 +69,11 @@ fn a_kiosk_installed_from_the_console_enrolls_and_is_verified_current_or_behind(
     let server = TestServer::demo(tmp.path())?;
     let kiosk = install(&server, &tmp.path().join("k1"), "419901201202-01", "");
     let county = ConsoleClient::logged_in(&server.url(), "county");
-    // Not in the fleet until it has enrolled itself with the token.
-    assert!(!county.get("/fleet").body.contains("419901201202-01"));
+    // Listed as expected, not as a kiosk, until it has enrolled itself with the token.
+    let page = county.get("/fleet").body;
+    assert!(!page.contains("data-testid=\"count-current\">1<"));
+    let pending = &page[page.find("data-testid=\"pending\"").expect("pending list")..];
+    assert!(pending.contains("419901201202-01"));
 
     kiosk.sync_once(Utc::now())?;
     let report = kiosk.fleet_round(Utc::now())?;
@@ -81,6 +84,10 @@ fn a_kiosk_installed_from_the_console_enrolls_and_is_verified_current_or_behind(
     );
     let page = county.get("/fleet").body;
     assert!(page.contains("data-testid=\"count-current\">1<"), "{page}");
+    assert!(
+        !page.contains("data-testid=\"pending\""),
+        "the token is spent"
+    );
 
     // The village publishes: the kiosk shows old content until it syncs.
     publish_notice(&server, "fleet-test-1");

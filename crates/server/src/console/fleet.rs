@@ -95,6 +95,11 @@ pub async fn index(
         .filter(|s| q.state.is_empty() || s.freshness.key() == q.state)
         .collect();
     let ids: Vec<String> = all.iter().map(|k| k.record.kiosk_id.clone()).collect();
+    let prefix_pending = user.scope.as_str().to_string();
+    let pending = super::blocking(&st.store, move |s| {
+        s.pending_enrollments(&prefix_pending, now)
+    })
+    .await?;
     let alerts = super::blocking(&st.store, move |s| s.alerts(now - 86_400))
         .await?
         .into_iter()
@@ -162,6 +167,15 @@ pub async fn index(
                         td { (k.report.as_ref().map(|r| mib(r.rss_bytes)).unwrap_or_default()) }
                         td { (k.report.as_ref().map(|r| mib(r.disk_free_bytes)).unwrap_or_default()) }
                         td { @match &k.report { Some(r) if r.display_on => "亮", Some(_) => "息屏（夜间）", None => "" } }
+                    } } }
+                }
+            }
+            @if !pending.is_empty() {
+                h2 { "待注册（已发注册码，公开屏尚未上线）" }
+                table data-testid="pending" {
+                    thead { tr { th { "编号" } th { "所在" } th { "注册码生成于" } th { "有效至" } } }
+                    tbody { @for (id, scope, created, expires) in &pending { tr {
+                        td { (id) } td { (place(scope)) } td { (beijing(*created)) } td { (beijing(*expires)) }
                     } } }
                 }
             }

@@ -454,3 +454,23 @@ pub fn latest_release(c: &Connection, package: &str) -> Result<Option<String>, S
     )
     .optional()?)
 }
+
+/// Enrollment tokens issued for kiosks under `scope_prefix`, not used and not expired:
+/// kiosks the office expects to come up. `(kiosk_id, scope, created_at, expires_at)`.
+pub fn pending_enrollments(
+    c: &Connection,
+    scope_prefix: &str,
+    now: i64,
+) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+    let mut stmt = c.prepare(
+        "SELECT kiosk_id, scope, created_at, expires_at FROM enroll_tokens
+         WHERE used_at IS NULL AND expires_at > ?2 AND substr(scope, 1, length(?1)) = ?1
+         ORDER BY created_at DESC LIMIT 200",
+    )?;
+    let rows = stmt
+        .query_map(params![scope_prefix, now], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

@@ -304,6 +304,13 @@ pub trait Store: Send + Sync + 'static {
         app_version: &str,
         now: i64,
     ) -> Result<Option<String>, StoreError>;
+    /// Unused, unexpired enrollment tokens under a scope: `(kiosk_id, scope, created_at,
+    /// expires_at)`.
+    fn pending_enrollments(
+        &self,
+        scope_prefix: &str,
+        now: i64,
+    ) -> Result<Vec<(String, String, i64, i64)>, StoreError>;
     fn kiosk(&self, kiosk_id: &str) -> Result<Option<KioskRecord>, StoreError>;
     fn kiosks(&self, scope_prefix: &str) -> Result<Vec<KioskRecord>, StoreError>;
     /// Saves a verified heartbeat and its display-log entries; false if it was stale.

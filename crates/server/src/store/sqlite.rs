@@ -851,6 +851,14 @@ impl Store for SqliteStore {
         self.with_writer(|c| fleet::enroll(c, token_sha256, kiosk_id, public_key, app_version, now))
     }
 
+    fn pending_enrollments(
+        &self,
+        scope_prefix: &str,
+        now: i64,
+    ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+        self.with_reader(|c| fleet::pending_enrollments(c, scope_prefix, now))
+    }
+
     fn kiosk(&self, kiosk_id: &str) -> Result<Option<super::KioskRecord>, StoreError> {
         self.with_reader(|c| fleet::kiosk(c, kiosk_id))
     }
