@@ -264,6 +264,16 @@ impl Cache {
         let staging = read_staging(&tx, scope)?
             .ok_or_else(|| CacheError::Corrupt(format!("nothing staged for {scope}")))?;
         let current = read_scope_state(&tx, scope)?;
+        // A whole snapshot into an empty scope (first sync, or a reset) has no earlier
+        // versions to look up, and builds its search index in bulk.
+        let fresh = !matches!((&current, staging.reset), (Some(_), false));
+        let mode = if fresh {
+            subsidy::begin_bulk(&tx)?;
+            subsidy::IndexMode::Bulk
+        } else {
+            subsidy::IndexMode::Direct
+        };
+        let mut name_keys = subsidy::NameKeys::default();
         let (mut hash, mut count) = match (&current, staging.reset) {
             (Some(s), false) => (s.state_hash, s.item_count),
             _ => {
@@ -300,14 +310,16 @@ impl Cache {
                     // towards the state hash, so the check below will fail loudly.
                     continue;
                 };
-                let old: Option<Vec<u8>> = old_stmt
-                    .query_row(params![scope.as_str(), kind_key, id], |r| r.get(0))
-                    .optional()?;
-                if let Some(old) = old.as_deref().and_then(StateHash::from_slice) {
-                    hash.remove(&old.0);
-                    count -= 1;
+                if !fresh {
+                    let old: Option<Vec<u8>> = old_stmt
+                        .query_row(params![scope.as_str(), kind_key, id], |r| r.get(0))
+                        .optional()?;
+                    if let Some(old) = old.as_deref().and_then(StateHash::from_slice) {
+                        hash.remove(&old.0);
+                        count -= 1;
+                    }
+                    del_blobs.execute(params![scope.as_str(), kind_key, id])?;
                 }
-                del_blobs.execute(params![scope.as_str(), kind_key, id])?;
                 match body {
                     Some(body) => {
                         let h = item_hash(kind, &id, &body);
@@ -340,7 +352,7 @@ impl Cache {
                             add_blob.execute(params![sha, scope.as_str(), kind_key, id])?;
                         }
                         if kind == ContentKind::SubsidyRow {
-                            subsidy::put(&tx, scope.as_str(), &id, &body)?;
+                            subsidy::put(&tx, scope.as_str(), &id, &body, &mut name_keys, mode)?;
                         }
                     }
                     None => {
@@ -351,6 +363,9 @@ impl Cache {
                     }
                 }
             }
+        }
+        if fresh {
+            subsidy::finish_bulk(&tx)?;
         }
         let c = &cp.checkpoint;
         if hash != c.state_hash || count != c.item_count || staging.epoch != c.epoch {

@@ -88,6 +88,59 @@ pub(super) fn remove_scope(tx: &Transaction<'_>, scope: &str) -> Result<(), Cach
     Ok(())
 }
 
+/// Search keys per distinct name, computed once during a merge: names repeat heavily in
+/// a county's lists, and pinyin is the costly part. Bounded, so a list of a million
+/// different names cannot grow it without end.
+#[derive(Default)]
+pub(super) struct NameKeys(std::collections::HashMap<String, (Vec<String>, Vec<String>)>);
+
+impl NameKeys {
+    const MAX: usize = 50_000;
+
+    fn get(&mut self, name: &str) -> &(Vec<String>, Vec<String>) {
+        if !self.0.contains_key(name) {
+            if self.0.len() >= Self::MAX {
+                self.0.clear();
+            }
+            self.0.insert(
+                name.to_string(),
+                (names::grams(name), names::initials_variants(name)),
+            );
+        }
+        &self.0[name]
+    }
+}
+
+/// Where a merge puts index entries: straight into the indexes (a few changed rows), or,
+/// for a whole snapshot into an empty scope, into unindexed temporary tables first and
+/// into the indexes in key order at the end ([`finish_bulk`]): B-tree appends instead of
+/// a million random inserts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum IndexMode {
+    Direct,
+    Bulk,
+}
+
+pub(super) fn begin_bulk(tx: &Transaction<'_>) -> Result<(), CacheError> {
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS bulk_grams(list_id TEXT, gram TEXT, rid INTEGER);
+         CREATE TEMP TABLE IF NOT EXISTS bulk_initials(list_id TEXT, key TEXT, rid INTEGER);
+         DELETE FROM bulk_grams; DELETE FROM bulk_initials;",
+    )?;
+    Ok(())
+}
+
+pub(super) fn finish_bulk(tx: &Transaction<'_>) -> Result<(), CacheError> {
+    tx.execute_batch(
+        "INSERT OR IGNORE INTO subsidy_grams(list_id, gram, rid)
+             SELECT list_id, gram, rid FROM bulk_grams ORDER BY list_id, gram, rid;
+         INSERT OR IGNORE INTO subsidy_initials(list_id, key, rid)
+             SELECT list_id, key, rid FROM bulk_initials ORDER BY list_id, key, rid;
+         DELETE FROM bulk_grams; DELETE FROM bulk_initials;",
+    )?;
+    Ok(())
+}
+
 /// Indexes one row body (replacing any earlier version). A body that does not parse is
 /// left out of the index; it still counts in the state hash, which decides.
 pub(super) fn put(
@@ -95,8 +148,13 @@ pub(super) fn put(
     scope: &str,
     id: &str,
     body: &str,
+    keys: &mut NameKeys,
+    mode: IndexMode,
 ) -> Result<(), CacheError> {
-    remove(tx, scope, id)?;
+    // In a fresh snapshot the scope was emptied first: there is no earlier version.
+    if mode == IndexMode::Direct {
+        remove(tx, scope, id)?;
+    }
     let Ok(row) = serde_json::from_str::<SubsidyRow>(body) else {
         return Ok(());
     };
@@ -119,16 +177,23 @@ pub(super) fn put(
         row.amount.0
     ])?;
     let rid = tx.last_insert_rowid();
-    let mut gram_stmt = tx.prepare_cached(
-        "INSERT OR IGNORE INTO subsidy_grams(list_id, gram, rid) VALUES (?1, ?2, ?3)",
-    )?;
-    for g in names::grams(&row.name) {
+    let (grams, initials) = keys.get(&row.name);
+    let (gram_sql, init_sql) = match mode {
+        IndexMode::Direct => (
+            "INSERT OR IGNORE INTO subsidy_grams(list_id, gram, rid) VALUES (?1, ?2, ?3)",
+            "INSERT OR IGNORE INTO subsidy_initials(list_id, key, rid) VALUES (?1, ?2, ?3)",
+        ),
+        IndexMode::Bulk => (
+            "INSERT INTO temp.bulk_grams(list_id, gram, rid) VALUES (?1, ?2, ?3)",
+            "INSERT INTO temp.bulk_initials(list_id, key, rid) VALUES (?1, ?2, ?3)",
+        ),
+    };
+    let mut gram_stmt = tx.prepare_cached(gram_sql)?;
+    for g in grams {
         gram_stmt.execute(params![row.list_id, g, rid])?;
     }
-    let mut init_stmt = tx.prepare_cached(
-        "INSERT OR IGNORE INTO subsidy_initials(list_id, key, rid) VALUES (?1, ?2, ?3)",
-    )?;
-    for key in names::initials_variants(&row.name) {
+    let mut init_stmt = tx.prepare_cached(init_sql)?;
+    for key in initials {
         init_stmt.execute(params![row.list_id, key, rid])?;
     }
     Ok(())
