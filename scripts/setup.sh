@@ -16,6 +16,8 @@ APT_PACKAGES=(
   python3-venv
   # Deploy tests: systemd-analyze checks the unit files.
   systemd
+  # Province scale: tests start throwaway PostgreSQL servers from Debian's binaries.
+  postgresql
 )
 
 as_root() {

@@ -5,6 +5,7 @@
 
 pub mod bigdata;
 pub mod console;
+pub mod pg;
 pub mod simkiosk;
 pub mod webdriver;
 pub mod xss;

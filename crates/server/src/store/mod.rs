@@ -11,6 +11,7 @@ mod changelog;
 mod complaints;
 pub mod console;
 pub mod fleet;
+pub mod pg;
 
 pub use changelog::ChainReport;
 pub use console::{DraftRow, ImportRecord, NewDraft, NewUser, Role, User};
@@ -48,6 +49,8 @@ pub enum StoreError {
     Db(#[from] gongkai_db::DbError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] postgres::Error),
 }
 
 /// One item to put (with its JSON body) or delete (body `None`).
