@@ -307,6 +307,43 @@ pub async fn deliver(client: &reqwest::Client, url: &str, events: &[AlertEvent])
     ok
 }
 
+/// An enrollment token: 20 characters from an alphabet without look-alikes (no 0/O,
+/// 1/I/L), in groups of 5 — read off a screen and typed into a config file by hand.
+pub fn new_enrollment_token() -> String {
+    use rand::Rng;
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let mut rng = rand::rngs::OsRng;
+    let raw: Vec<u8> = (0..20)
+        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())])
+        .collect();
+    raw.chunks(5)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// Issues a token for `kiosk_id` at `scope`, valid `days`; answers the token (only its
+/// hash is kept).
+pub fn issue_enrollment(
+    store: &dyn Store,
+    kiosk_id: &str,
+    scope: &ScopeId,
+    created_by: i64,
+    now: i64,
+    days: i64,
+) -> Result<String, StoreError> {
+    let token = new_enrollment_token();
+    store.issue_enroll_token(
+        &gongkai_protocol::sha256_hex(token.as_bytes()),
+        kiosk_id,
+        scope,
+        created_by,
+        now,
+        now + days * 86_400,
+    )?;
+    Ok(token)
+}
+
 fn valid_kiosk_id(id: &str) -> bool {
     !id.is_empty()
         && id.len() <= 64

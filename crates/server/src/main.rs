@@ -195,7 +195,8 @@ fn main() -> anyhow::Result<()> {
             let blobs = BlobStore::new(dir.blob_dir());
             let summary = demo::build(&store, &blobs)?;
             let url = public_url.unwrap_or_else(|| format!("http://{listen}"));
-            let written = demo::kiosks::write_configs(&data.join("kiosks"), &url, &key.public())?;
+            let written =
+                demo::kiosks::write_configs(&data.join("kiosks"), &url, &key.public(), &store)?;
             println!(
                 "demo county ready in {}: {} scopes, {} disclosure items, {} guides, {} notices, \
                  {} finance statements, {} subsidy rows, {} relocation boards",

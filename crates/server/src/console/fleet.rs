@@ -229,16 +229,10 @@ pub async fn enroll(
             return Err(ConsoleError::bad("这个编号已被其他单位的公开屏使用").for_user(&user));
         }
     }
-    let token = new_token();
     let now = chrono::Utc::now().timestamp();
-    let (hash, k, sc, uid) = (
-        gongkai_protocol::sha256_hex(token.as_bytes()),
-        kiosk_id.clone(),
-        scope.clone(),
-        user.id,
-    );
-    super::blocking(&st.store, move |s| {
-        s.issue_enroll_token(&hash, &k, &sc, uid, now, now + TOKEN_DAYS * 86_400)
+    let (k, sc, uid) = (kiosk_id.clone(), scope.clone(), user.id);
+    let token = super::blocking(&st.store, move |s| {
+        crate::fleet::issue_enrollment(s, &k, &sc, uid, now, TOKEN_DAYS)
     })
     .await?;
     let chain = scope.chain();
@@ -279,21 +273,6 @@ pub async fn enroll(
             pre data-testid="enroll-config" { (snippet) }
         },
     ))
-}
-
-/// 20 characters from an alphabet without look-alikes (no 0/O, 1/I/L), in groups of 5.
-fn new_token() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rngs::OsRng;
-    let raw: String = (0..20)
-        .map(|_| ALPHABET[rng.gen_range(0..ALPHABET.len())] as char)
-        .collect();
-    raw.as_bytes()
-        .chunks(5)
-        .map(|c| String::from_utf8_lossy(c).into_owned())
-        .collect::<Vec<_>>()
-        .join("-")
 }
 
 /// A kiosk the user may manage, with its status, or 404.
