@@ -16,8 +16,9 @@ APT_PACKAGES=(
   python3-venv
   # Deploy tests: systemd-analyze checks the unit files.
   systemd
-  # Province scale: tests start throwaway PostgreSQL servers from Debian's binaries.
-  postgresql
+  # Province scale: tests start throwaway PostgreSQL servers from Debian's binaries, and
+  # several server instances behind haproxy.
+  postgresql haproxy
 )
 
 as_root() {
