@@ -50,6 +50,27 @@ fn the_units_verify_and_keep_the_kiosk_alive_unattended() -> Result<()> {
             "gongkai-kiosk.service lacks {needed}"
         );
     }
+    // The per-port server instance template, verified as instance 8701.
+    let out = Command::new("systemd-analyze")
+        .current_dir(root.join("deploy/province"))
+        .args(["verify", "./gongkai-server@8701.service"])
+        .output()?;
+    for line in String::from_utf8_lossy(&out.stderr).lines() {
+        assert!(
+            line.contains("/usr/bin/gongkai-server is not executable"),
+            "systemd-analyze: {line}"
+        );
+    }
+    // The load balancer's configuration is valid haproxy.
+    let out = Command::new("haproxy")
+        .args(["-c", "-f"])
+        .arg(root.join("deploy/province/haproxy.cfg"))
+        .output()?;
+    assert!(
+        out.status.success(),
+        "haproxy -c: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let timer = std::fs::read_to_string(root.join(UNITS[2]))?;
     assert!(timer.contains("OnCalendar=*-*-* 03:30:00"));
     Ok(())
