@@ -547,6 +547,76 @@ fn every_console_route_refuses_who_may_not_use_it() -> Result<()> {
         })?;
     assert_eq!(status, "pending");
 
+    // The fleet pages: a kiosk of 石桥村, enrolled by the county.
+    let county = ConsoleClient::logged_in(&url, "county");
+    let kiosk_id = "419901102201-07";
+    let (token, _) = county.enroll_kiosk(kiosk_id, VILLAGE);
+    let enrolled = reqwest::blocking::Client::new()
+        .post(format!("{url}v1/kiosks/enroll"))
+        .json(&serde_json::json!({
+            "token": token, "kiosk_id": kiosk_id, "app_version": "t",
+            "public_key": gongkai_protocol::SigningKey::generate().public().to_base64(),
+        }))
+        .send()?;
+    assert_eq!(enrolled.status(), 200);
+    let kiosk_page = format!("/fleet/kiosks/{kiosk_id}");
+    for who in [&anonymous, &forged] {
+        for path in [
+            "/fleet".to_string(),
+            "/fleet/posting".into(),
+            kiosk_page.clone(),
+            format!("{kiosk_page}/screenshot.png"),
+        ] {
+            assert!(who.get(&path).is_login_redirect(), "{path}");
+        }
+        for path in [
+            "/fleet/enroll".to_string(),
+            format!("{kiosk_page}/config"),
+            format!("{kiosk_page}/screenshot"),
+        ] {
+            let a = who.post_raw(
+                &path,
+                &[("csrf", "x"), ("scope", VILLAGE), ("kiosk_id", "k")],
+            );
+            assert!(a.is_login_redirect() || a.status == 422, "{path}: {a:?}");
+        }
+    }
+    for who in [&other_cadre, &other_reviewer] {
+        assert!(!who.get("/fleet").body.contains(kiosk_id));
+        assert!(!who.get("/fleet/posting").body.contains(kiosk_id));
+        assert_eq!(who.get(&kiosk_page).status, 404);
+        assert_eq!(who.get(&format!("{kiosk_page}/screenshot.png")).status, 404);
+        assert_eq!(
+            who.post(
+                &format!("{kiosk_page}/config"),
+                &[("poll_interval_secs", "5")]
+            )
+            .status,
+            404
+        );
+        assert_eq!(
+            who.post(&format!("{kiosk_page}/screenshot"), &[]).status,
+            404
+        );
+        let a = who.post("/fleet/enroll", &[("kiosk_id", "x-01"), ("scope", VILLAGE)]);
+        assert_eq!(a.status, 404, "enrolling into another village: {a:?}");
+    }
+    // The village's own cadre sees its kiosk but cannot change its settings.
+    assert_eq!(cadre.get(&kiosk_page).status, 200);
+    assert_eq!(
+        cadre
+            .post(
+                &format!("{kiosk_page}/config"),
+                &[("poll_interval_secs", "5")]
+            )
+            .status,
+        404
+    );
+    assert!(server
+        .store()?
+        .kiosk(kiosk_id)?
+        .is_some_and(|k| k.remote_config.is_none() && k.screenshot_wanted.is_none()));
+
     // Logging out ends the session on the server: the old cookie no longer works.
     let cookie = reviewer.cookie.clone();
     reviewer.post("/logout", &[]);
