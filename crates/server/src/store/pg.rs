@@ -77,7 +77,7 @@ pub fn publish(
     let mut hash = StateHash::from_slice(&hash_bytes).unwrap_or_default();
     let mut count: i64 = row.get(2);
     let old_stmt =
-        tx.prepare("SELECT item_hash FROM items WHERE scope = $1 AND kind = $2 AND id = $3")?;
+        tx.prepare("SELECT body, item_hash FROM items WHERE scope = $1 AND kind = $2 AND id = $3")?;
     let put_stmt = tx.prepare(
         "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -86,9 +86,18 @@ pub fn publish(
     )?;
     for e in edits {
         let key = e.kind.key();
-        if let Some(old) = tx.query_opt(&old_stmt, &[&scope.as_str(), &key, &e.id])? {
-            let old: Option<Vec<u8>> = old.get(0);
-            if let Some(old) = old.as_deref().and_then(StateHash::from_slice) {
+        let old = tx.query_opt(&old_stmt, &[&scope.as_str(), &key, &e.id])?;
+        let (old_body, old_hash): (Option<String>, Option<Vec<u8>>) = match &old {
+            Some(r) => (r.get(0), r.get(1)),
+            None => (None, None),
+        };
+        // As on SQLite: the same content again, or deleting what is gone, is no change
+        // and takes no number.
+        if old_body == e.body {
+            continue;
+        }
+        if old_body.is_some() {
+            if let Some(old) = old_hash.as_deref().and_then(StateHash::from_slice) {
                 hash.remove(&old.0);
                 count -= 1;
             }
@@ -151,8 +160,10 @@ pub fn changes(
         .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))?;
     let head_seq: i64 = head.get(0);
     let rows = tx.query(
+        // From cursor 0 (a kiosk's first sync) withdrawals are of no use: live items
+        // only, as on SQLite.
         "SELECT seq, kind, id, body FROM items WHERE scope = $1 AND seq > $2 AND seq <= $3
-         ORDER BY seq LIMIT $4",
+         AND ($2 > 0 OR body IS NOT NULL) ORDER BY seq LIMIT $4",
         &[
             &scope.as_str(),
             &(since as i64),
