@@ -4,7 +4,7 @@
 
 use super::StoreError;
 use gongkai_protocol::changelog::{verify_chain, BrokenLink, LogAction, LogEntry, GENESIS};
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, Transaction};
 
 pub const MIGRATION: &str = r#"
 CREATE TABLE changelog (
@@ -25,82 +25,30 @@ CREATE TABLE changelog (
 CREATE INDEX changelog_by_item ON changelog(scope, kind, item_id, n);
 "#;
 
-/// Appends entries to the chain; call only inside the publish transaction.
-pub struct Appender {
-    last_n: u64,
-    last_hash: String,
-}
-
-impl Appender {
-    pub fn start(tx: &Transaction<'_>) -> Result<Appender, StoreError> {
-        let last: Option<(i64, String)> = tx
-            .query_row(
-                "SELECT n, entry_hash FROM changelog ORDER BY n DESC LIMIT 1",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        let (last_n, last_hash) = last
-            .map(|(n, h)| (n as u64, h))
-            .unwrap_or((0, GENESIS.to_string()));
-        Ok(Appender { last_n, last_hash })
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    pub fn append(
-        &mut self,
-        tx: &Transaction<'_>,
-        at: i64,
-        scope: &str,
-        kind: &str,
-        item_id: &str,
-        title: &str,
-        action: LogAction,
-        seq: u64,
-        content_hash: String,
-        actor: &str,
-        draft: Option<i64>,
-    ) -> Result<(), StoreError> {
-        let mut entry = LogEntry {
-            n: self.last_n + 1,
-            at,
-            scope: scope.to_string(),
-            kind: kind.to_string(),
-            item_id: item_id.to_string(),
-            title: title.to_string(),
-            action,
-            seq,
-            content_hash,
-            actor: actor.to_string(),
-            draft,
-            prev_hash: self.last_hash.clone(),
-            entry_hash: String::new(),
-        };
-        entry.entry_hash = entry.compute_hash();
-        tx.prepare_cached(
-            "INSERT INTO changelog(n, at, scope, kind, item_id, title, action, seq, content_hash,
-                                   actor, draft, prev_hash, entry_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )?
-        .execute(params![
-            entry.n as i64,
-            entry.at,
-            entry.scope,
-            entry.kind,
-            entry.item_id,
-            entry.title,
-            entry.action.key(),
-            entry.seq as i64,
-            entry.content_hash,
-            entry.actor,
-            entry.draft,
-            entry.prev_hash,
-            entry.entry_hash
-        ])?;
-        self.last_n = entry.n;
-        self.last_hash = entry.entry_hash;
-        Ok(())
-    }
+/// Stores one complete entry (built and hashed by `publish::apply`); call only inside the
+/// publish transaction, so an item never changes without its entry.
+pub fn insert(tx: &Transaction<'_>, entry: &LogEntry) -> Result<(), StoreError> {
+    tx.prepare_cached(
+        "INSERT INTO changelog(n, at, scope, kind, item_id, title, action, seq, content_hash,
+                               actor, draft, prev_hash, entry_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )?
+    .execute(params![
+        entry.n as i64,
+        entry.at,
+        entry.scope,
+        entry.kind,
+        entry.item_id,
+        entry.title,
+        entry.action.key(),
+        entry.seq as i64,
+        entry.content_hash,
+        entry.actor,
+        entry.draft,
+        entry.prev_hash,
+        entry.entry_hash
+    ])?;
+    Ok(())
 }
 
 const COLUMNS: &str = "n, at, scope, kind, item_id, action, seq, content_hash, actor, draft, \

@@ -12,6 +12,7 @@ mod complaints;
 pub mod console;
 pub mod fleet;
 pub mod pg;
+pub mod publish;
 
 pub use changelog::ChainReport;
 pub use console::{DraftRow, ImportRecord, NewDraft, NewUser, Role, User};

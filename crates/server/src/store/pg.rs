@@ -13,9 +13,10 @@
 //! other. A reader takes the head and the page in one REPEATABLE READ snapshot: every
 //! change numbered at or below the head it sees committed before that head did.
 
-use super::{Edit, StoreError};
+use super::{Edit, Provenance, ScopeHead, StoreError};
 use gongkai_model::ScopeId;
-use gongkai_protocol::{item_hash, Change, ChangeOp, StateHash};
+use gongkai_protocol::changelog::{LogAction, LogEntry};
+use gongkai_protocol::{Change, ChangeOp, StateHash};
 use postgres::{Client, IsolationLevel};
 
 pub const MIGRATION: &str = r#"
@@ -39,6 +40,38 @@ CREATE TABLE IF NOT EXISTS items (
     PRIMARY KEY (scope, kind, id)
 );
 CREATE UNIQUE INDEX IF NOT EXISTS items_by_seq ON items(scope, seq);
+CREATE TABLE IF NOT EXISTS private_ids (
+    kind      TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    id_number TEXT NOT NULL,
+    PRIMARY KEY (kind, id)
+);
+CREATE TABLE IF NOT EXISTS changelog (
+    n            BIGINT PRIMARY KEY,
+    at           BIGINT NOT NULL,
+    scope        TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    item_id      TEXT NOT NULL,
+    title        TEXT NOT NULL,
+    action       TEXT NOT NULL,
+    seq          BIGINT NOT NULL,
+    content_hash TEXT NOT NULL,
+    actor        TEXT NOT NULL,
+    draft        BIGINT,
+    prev_hash    TEXT NOT NULL,
+    entry_hash   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changelog_by_item ON changelog(scope, kind, item_id, n);
+-- The public change log is one chain: its tail is one row every publish locks (after its
+-- scope's row, always in that order, so publishers cannot deadlock).
+CREATE TABLE IF NOT EXISTS changelog_tail (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    n    BIGINT NOT NULL,
+    hash TEXT NOT NULL
+);
+INSERT INTO changelog_tail(id, n, hash)
+    VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
+    ON CONFLICT (id) DO NOTHING;
 "#;
 
 pub fn migrate(c: &mut Client) -> Result<(), StoreError> {
@@ -56,77 +89,201 @@ pub fn ensure_scope(c: &mut Client, scope: &ScopeId, name: &str) -> Result<(), S
     Ok(())
 }
 
-/// Applies `edits` in one transaction; returns the scope's new seq.
+/// Publishes `edits` as the system (imports, the demo); see [`publish_as`].
 pub fn publish(
     c: &mut Client,
     scope: &ScopeId,
     edits: &[Edit],
     now: i64,
 ) -> Result<u64, StoreError> {
+    publish_as(c, scope, edits, &Provenance::system(), now).map(|h| h.seq)
+}
+
+/// Applies `edits` in one transaction, exactly as the SQLite back-end does
+/// (`publish::apply`): sequence numbers, state hash, change-log entries, versions.
+pub fn publish_as(
+    c: &mut Client,
+    scope: &ScopeId,
+    edits: &[Edit],
+    by: &Provenance,
+    now: i64,
+) -> Result<ScopeHead, StoreError> {
+    let prepared = super::publish::prepare(edits)?;
     let mut tx = c.transaction()?;
     // The scope's row lock: publishers of this scope queue here, so numbering follows
     // commit order.
     let row = tx
         .query_opt(
-            "SELECT seq, state_hash, item_count FROM scopes WHERE scope = $1 FOR UPDATE",
+            "SELECT name, epoch, seq, state_hash, item_count, floor FROM scopes
+             WHERE scope = $1 FOR UPDATE",
             &[&scope.as_str()],
         )?
         .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))?;
-    let mut seq: i64 = row.get(0);
-    let hash_bytes: Vec<u8> = row.get(1);
-    let mut hash = StateHash::from_slice(&hash_bytes).unwrap_or_default();
-    let mut count: i64 = row.get(2);
-    let old_stmt =
-        tx.prepare("SELECT body, item_hash FROM items WHERE scope = $1 AND kind = $2 AND id = $3")?;
-    let put_stmt = tx.prepare(
-        "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (scope, kind, id) DO UPDATE SET seq = excluded.seq, body = excluded.body,
-             item_hash = excluded.item_hash, updated_at = excluded.updated_at",
+    let hash: Vec<u8> = row.get(3);
+    let mut head = ScopeHead {
+        scope: scope.clone(),
+        name: row.get(0),
+        epoch: row.get::<_, i64>(1) as u64,
+        seq: row.get::<_, i64>(2) as u64,
+        state_hash: StateHash::from_slice(&hash).unwrap_or_default(),
+        item_count: row.get::<_, i64>(4) as u64,
+        floor: row.get::<_, i64>(5) as u64,
+    };
+    // Then the change log's tail (always after the scope: no lock cycles).
+    let t = tx.query_one(
+        "SELECT n, hash FROM changelog_tail WHERE id = 1 FOR UPDATE",
+        &[],
     )?;
-    for e in edits {
-        let key = e.kind.key();
-        let old = tx.query_opt(&old_stmt, &[&scope.as_str(), &key, &e.id])?;
-        let (old_body, old_hash): (Option<String>, Option<Vec<u8>>) = match &old {
-            Some(r) => (r.get(0), r.get(1)),
-            None => (None, None),
-        };
-        // As on SQLite: the same content again, or deleting what is gone, is no change
-        // and takes no number.
-        if old_body == e.body {
-            continue;
-        }
-        if old_body.is_some() {
-            if let Some(old) = old_hash.as_deref().and_then(StateHash::from_slice) {
-                hash.remove(&old.0);
-                count -= 1;
-            }
-        }
-        seq += 1;
-        let new_hash = e.body.as_deref().map(|b| item_hash(e.kind, &e.id, b));
-        if let Some(h) = &new_hash {
-            hash.add(h);
-            count += 1;
-        }
-        tx.execute(
-            &put_stmt,
-            &[
-                &scope.as_str(),
-                &key,
-                &e.id,
-                &seq,
-                &e.body,
-                &new_hash.map(|h| h.to_vec()),
-                &now,
-            ],
-        )?;
+    let mut tail = (t.get::<_, i64>(0) as u64, t.get::<_, String>(1));
+    {
+        let mut rows = PgRows::new(&mut tx)?;
+        super::publish::apply(&mut rows, &mut head, &mut tail, &prepared, by, now)?;
     }
     tx.execute(
         "UPDATE scopes SET seq = $2, state_hash = $3, item_count = $4 WHERE scope = $1",
-        &[&scope.as_str(), &seq, &hash.0.to_vec(), &count],
+        &[
+            &scope.as_str(),
+            &(head.seq as i64),
+            &head.state_hash.0.to_vec(),
+            &(head.item_count as i64),
+        ],
+    )?;
+    tx.execute(
+        "UPDATE changelog_tail SET n = $1, hash = $2 WHERE id = 1",
+        &[&(tail.0 as i64), &tail.1],
     )?;
     tx.commit()?;
-    Ok(seq as u64)
+    Ok(head)
+}
+
+/// How PostgreSQL reads and writes the rows of a publish (statements prepared once per
+/// publish).
+struct PgRows<'t, 'c> {
+    tx: &'t mut postgres::Transaction<'c>,
+    current: postgres::Statement,
+    write: postgres::Statement,
+    private: postgres::Statement,
+    log: postgres::Statement,
+}
+
+impl<'t, 'c> PgRows<'t, 'c> {
+    fn new(tx: &'t mut postgres::Transaction<'c>) -> Result<Self, StoreError> {
+        let current = tx.prepare(
+            "SELECT body, item_hash, updated_at FROM items WHERE scope = $1 AND kind = $2 AND id = $3",
+        )?;
+        let write = tx.prepare(
+            "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (scope, kind, id) DO UPDATE SET seq = excluded.seq, body = excluded.body,
+                 item_hash = excluded.item_hash, updated_at = excluded.updated_at",
+        )?;
+        let private = tx.prepare(
+            "INSERT INTO private_ids(kind, id, id_number) VALUES ($1, $2, $3)
+             ON CONFLICT (kind, id) DO UPDATE SET id_number = excluded.id_number",
+        )?;
+        let log = tx.prepare(
+            "INSERT INTO changelog(n, at, scope, kind, item_id, title, action, seq, content_hash,
+                                   actor, draft, prev_hash, entry_hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )?;
+        Ok(PgRows {
+            tx,
+            current,
+            write,
+            private,
+            log,
+        })
+    }
+}
+
+impl super::publish::PublishRows for PgRows<'_, '_> {
+    fn current(
+        &mut self,
+        scope: &str,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<super::publish::Current>, StoreError> {
+        Ok(self
+            .tx
+            .query_opt(&self.current, &[&scope, &kind, &id])?
+            .map(|r| super::publish::Current {
+                body: r.get(0),
+                hash: r.get(1),
+                at: r.get(2),
+            }))
+    }
+
+    fn write(&mut self, row: &super::publish::RowWrite<'_>) -> Result<(), StoreError> {
+        self.tx.execute(
+            &self.write,
+            &[
+                &row.scope,
+                &row.kind,
+                &row.id,
+                &(row.seq as i64),
+                &row.body,
+                &row.hash.map(|h| h.to_vec()),
+                &row.now,
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn private_id(&mut self, kind: &str, id: &str, number: &str) -> Result<(), StoreError> {
+        self.tx.execute(&self.private, &[&kind, &id, &number])?;
+        Ok(())
+    }
+
+    fn log(&mut self, e: &LogEntry) -> Result<(), StoreError> {
+        self.tx.execute(
+            &self.log,
+            &[
+                &(e.n as i64),
+                &e.at,
+                &e.scope,
+                &e.kind,
+                &e.item_id,
+                &e.title,
+                &e.action.key(),
+                &(e.seq as i64),
+                &e.content_hash,
+                &e.actor,
+                &e.draft,
+                &e.prev_hash,
+                &e.entry_hash,
+            ],
+        )?;
+        Ok(())
+    }
+}
+
+/// Change-log entries after `after`, in order.
+pub fn changelog(c: &mut Client, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+    let rows = c.query(
+        "SELECT n, at, scope, kind, item_id, title, action, seq, content_hash, actor, draft,
+                prev_hash, entry_hash
+         FROM changelog WHERE n > $1 ORDER BY n LIMIT $2",
+        &[&(after as i64), &i64::from(limit)],
+    )?;
+    Ok(rows
+        .iter()
+        .map(|r| LogEntry {
+            n: r.get::<_, i64>(0) as u64,
+            at: r.get(1),
+            scope: r.get(2),
+            kind: r.get(3),
+            item_id: r.get(4),
+            title: r.get(5),
+            // An unknown action fails the chain's verification rather than vanishing.
+            action: LogAction::from_key(&r.get::<_, String>(6)).unwrap_or(LogAction::Publish),
+            seq: r.get::<_, i64>(7) as u64,
+            content_hash: r.get(8),
+            actor: r.get(9),
+            draft: r.get(10),
+            prev_hash: r.get(11),
+            entry_hash: r.get(12),
+        })
+        .collect())
 }
 
 /// What a reader sees in one snapshot: the head and the changes after `since`.

@@ -2,12 +2,12 @@
 //! them read while a publish is committing).
 
 use super::fleet;
+use super::publish::prepare;
 use super::{ChainReport, ChangesRead, Edit, Provenance, ScopeHead, Store, StoreError};
 use gongkai_db::Durability;
-use gongkai_model::history::{history_id, ItemHistory, PastVersion, VERSIONED};
-use gongkai_model::{content::summarize, idcard, ContentKind, ScopeId};
-use gongkai_protocol::changelog::{LogAction, LogEntry};
-use gongkai_protocol::{item_hash, Change, ChangeOp, StateHash};
+use gongkai_model::{ContentKind, ScopeId};
+use gongkai_protocol::changelog::LogEntry;
+use gongkai_protocol::{Change, ChangeOp, StateHash};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -91,6 +91,20 @@ impl SqliteStore {
         })
     }
 
+    /// A publish at a given time (the clock every entry, version and row records): for
+    /// moving a county's data between back-ends and for the conformance suite, which
+    /// must see both back-ends produce identical bytes.
+    pub fn publish_as_at(
+        &self,
+        scope: &ScopeId,
+        edits: &[Edit],
+        by: &Provenance,
+        now: i64,
+    ) -> Result<ScopeHead, StoreError> {
+        let prepared = prepare(edits)?;
+        self.with_writer(|c| publish_locked(c, scope, &prepared, by, now))
+    }
+
     fn with_reader<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
@@ -142,193 +156,34 @@ fn read_head(conn: &Connection, scope: &ScopeId) -> Result<ScopeHead, StoreError
 }
 
 /// Sanitizes the HTML fields of kinds that carry rich text; other bodies pass unchanged.
-fn clean_rich_text(edit: &Edit, body: &str) -> Result<String, StoreError> {
-    if !matches!(edit.kind, ContentKind::Disclosure | ContentKind::Notice) {
-        return Ok(body.to_string());
-    }
-    let bad = |e: serde_json::Error| StoreError::BadBody {
-        kind: edit.kind,
-        id: edit.id.clone(),
-        reason: e.to_string(),
-    };
-    let mut value: serde_json::Value = serde_json::from_str(body).map_err(bad)?;
-    if let Some(html) = value.get("body_html").and_then(|v| v.as_str()) {
-        let clean = crate::sanitize::clean(html);
-        value["body_html"] = serde_json::Value::String(clean);
-    }
-    serde_json::to_string(&value).map_err(bad)
-}
-
-fn check_body(edit: &Edit, body: &str) -> Result<(), StoreError> {
-    let bad = |reason: String| StoreError::BadBody {
-        kind: edit.kind,
-        id: edit.id.clone(),
-        reason,
-    };
-    summarize(edit.kind, body).map_err(|e| bad(e.source.to_string()))?;
-    // A finance statement that does not balance is refused, naming the failing line or
-    // the gap, before anything reaches a kiosk.
-    if edit.kind == ContentKind::Finance {
-        let statement: gongkai_model::FinanceStatement =
-            serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
-        statement.check().map_err(|e| bad(e.to_string()))?;
-    }
-    if idcard::contains_full_id(body) {
-        return Err(StoreError::UnmaskedId {
-            kind: edit.kind,
-            id: edit.id.clone(),
-        });
-    }
-    Ok(())
-}
-
 /// Applies edits in one transaction on the writer connection (see [`Store::publish`]).
 fn publish_locked(
     c: &mut Connection,
     scope: &ScopeId,
     edits: &[Edit],
     by: &Provenance,
+    now: i64,
 ) -> Result<ScopeHead, StoreError> {
     let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let head = publish_in(&tx, scope, edits, by)?;
+    let head = publish_in(&tx, scope, edits, by, now)?;
     tx.commit()?;
     Ok(head)
 }
 
 /// The body of a publish, inside the caller's transaction (reviews publish and mark the
-/// draft approved in one transaction).
+/// draft approved in one transaction). The logic is `publish::apply`, shared with the
+/// PostgreSQL back-end; this is only how SQLite reads and writes its rows.
 fn publish_in(
     tx: &rusqlite::Transaction<'_>,
     scope: &ScopeId,
     edits: &[Edit],
     by: &Provenance,
+    now: i64,
 ) -> Result<ScopeHead, StoreError> {
     let mut head = read_head(tx, scope)?;
-    let now = now_unix();
-    let mut log = super::changelog::Appender::start(tx)?;
-    {
-        let mut private_stmt = tx.prepare_cached(
-            "INSERT OR REPLACE INTO private_ids(kind, id, id_number) VALUES (?1, ?2, ?3)",
-        )?;
-        let mut old_stmt = tx.prepare_cached(
-            "SELECT body, item_hash, updated_at FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
-        )?;
-        let mut put_stmt = tx.prepare_cached(
-            "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-                 ON CONFLICT(scope, kind, id) DO UPDATE SET
-                   seq = excluded.seq, body = excluded.body,
-                   item_hash = excluded.item_hash, updated_at = excluded.updated_at",
-        )?;
-        // Applies one edit; returns what it replaced when that was a live version of a
-        // versioned kind (so its history item can be updated after the loop).
-        let mut apply = |edit: &Edit| -> Result<Option<(String, i64)>, StoreError> {
-            let old: Option<(Option<String>, Option<Vec<u8>>, i64)> = old_stmt
-                .query_row(params![scope.as_str(), edit.kind.key(), edit.id], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-                })
-                .optional()?;
-            let (old_body, old_hash, old_at) = old.unwrap_or((None, None, 0));
-            let old_live = old_body.is_some();
-            if old_body == edit.body {
-                return Ok(None); // Same content again, or deleting what is gone: no change.
-            }
-            if let Some(h) = old_hash.as_deref().and_then(StateHash::from_slice) {
-                if old_live {
-                    head.state_hash.remove(&h.0);
-                    head.item_count -= 1;
-                }
-            }
-            let new_hash = edit
-                .body
-                .as_deref()
-                .map(|b| item_hash(edit.kind, &edit.id, b));
-            if let Some(h) = &new_hash {
-                head.state_hash.add(h);
-                head.item_count += 1;
-            }
-            head.seq += 1;
-            let action = match (old_live, edit.body.is_some()) {
-                (false, _) => LogAction::Publish,
-                (true, true) => LogAction::Correct,
-                (true, false) => LogAction::Withdraw,
-            };
-            // Titles of rows of a list would only repeat the list's; the list has one.
-            let title = match (&edit.body, edit.kind) {
-                (Some(body), kind) if kind != ContentKind::SubsidyRow => {
-                    summarize(kind, body).map(|s| s.title).unwrap_or_default()
-                }
-                _ => String::new(),
-            };
-            log.append(
-                tx,
-                now,
-                scope.as_str(),
-                edit.kind.key(),
-                &edit.id,
-                &title,
-                action,
-                head.seq,
-                new_hash.map(hex::encode).unwrap_or_default(),
-                &by.actor,
-                by.draft,
-            )?;
-            if let Some(number) = &edit.private_id {
-                private_stmt.execute(params![edit.kind.key(), edit.id, number])?;
-            }
-            put_stmt.execute(params![
-                scope.as_str(),
-                edit.kind.key(),
-                edit.id,
-                head.seq as i64,
-                edit.body,
-                new_hash.map(|h| h.to_vec()),
-                now
-            ])?;
-            Ok(match old_body {
-                Some(b) if action == LogAction::Correct && VERSIONED.contains(&edit.kind) => {
-                    Some((b, old_at))
-                }
-                _ => None,
-            })
-        };
-        let mut replaced = Vec::new();
-        for edit in edits {
-            if let Some((body, at)) = apply(edit)? {
-                replaced.push((edit.kind, edit.id.clone(), body, at));
-            }
-        }
-        // A corrected item's earlier versions, published with the correction so every
-        // kiosk can show what changed, offline too.
-        for (kind, id, body, at) in replaced {
-            let hid = history_id(kind, &id);
-            let mut history = tx
-                .query_row(
-                    "SELECT body FROM items WHERE scope = ?1 AND kind = 'history' AND id = ?2",
-                    params![scope.as_str(), hid],
-                    |r| r.get::<_, Option<String>>(0),
-                )
-                .optional()?
-                .flatten()
-                .and_then(|b| serde_json::from_str::<ItemHistory>(&b).ok())
-                .unwrap_or(ItemHistory {
-                    kind,
-                    id: id.clone(),
-                    versions: Vec::new(),
-                });
-            let rfc = |t: i64| {
-                chrono::DateTime::from_timestamp(t.max(0), 0)
-                    .unwrap_or_default()
-                    .to_rfc3339()
-            };
-            history.versions.push(PastVersion {
-                published_at: rfc(at),
-                replaced_at: rfc(now),
-                body,
-            });
-            apply(&Edit::put(ContentKind::History, hid, &history))?;
-        }
-    }
+    let mut rows = SqliteRows { tx };
+    let mut tail = rows.chain_tail()?;
+    super::publish::apply(&mut rows, &mut head, &mut tail, edits, by, now)?;
     tx.execute(
         "UPDATE scopes SET seq = ?2, state_hash = ?3, item_count = ?4 WHERE scope = ?1",
         params![
@@ -341,19 +196,81 @@ fn publish_in(
     Ok(head)
 }
 
-/// Sanitizes and checks every body before the write lock is taken.
-fn prepare(edits: &[Edit]) -> Result<Vec<Edit>, StoreError> {
-    let mut prepared = Vec::with_capacity(edits.len());
-    for edit in edits {
-        let mut edit = edit.clone();
-        if let Some(body) = &edit.body {
-            let clean = clean_rich_text(&edit, body)?;
-            check_body(&edit, &clean)?;
-            edit.body = Some(clean);
-        }
-        prepared.push(edit);
+struct SqliteRows<'a, 'c> {
+    tx: &'a rusqlite::Transaction<'c>,
+}
+
+impl SqliteRows<'_, '_> {
+    fn chain_tail(&self) -> Result<(u64, String), StoreError> {
+        let last: Option<(i64, String)> = self
+            .tx
+            .query_row(
+                "SELECT n, entry_hash FROM changelog ORDER BY n DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        Ok(last
+            .map(|(n, h)| (n as u64, h))
+            .unwrap_or((0, gongkai_protocol::changelog::GENESIS.to_string())))
     }
-    Ok(prepared)
+}
+
+impl super::publish::PublishRows for SqliteRows<'_, '_> {
+    fn current(
+        &mut self,
+        scope: &str,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<super::publish::Current>, StoreError> {
+        Ok(self
+            .tx
+            .prepare_cached(
+                "SELECT body, item_hash, updated_at FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
+            )?
+            .query_row(params![scope, kind, id], |r| {
+                Ok(super::publish::Current {
+                    body: r.get(0)?,
+                    hash: r.get(1)?,
+                    at: r.get(2)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn write(&mut self, row: &super::publish::RowWrite<'_>) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(scope, kind, id) DO UPDATE SET
+                   seq = excluded.seq, body = excluded.body,
+                   item_hash = excluded.item_hash, updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                row.scope,
+                row.kind,
+                row.id,
+                row.seq as i64,
+                row.body,
+                row.hash.map(|h| h.to_vec()),
+                row.now
+            ])?;
+        Ok(())
+    }
+
+    fn private_id(&mut self, kind: &str, id: &str, number: &str) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT OR REPLACE INTO private_ids(kind, id, id_number) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![kind, id, number])?;
+        Ok(())
+    }
+
+    fn log(&mut self, e: &LogEntry) -> Result<(), StoreError> {
+        super::changelog::insert(self.tx, e)
+    }
 }
 
 fn now_unix() -> i64 {
@@ -378,8 +295,7 @@ impl Store for SqliteStore {
         edits: &[Edit],
         by: &Provenance,
     ) -> Result<ScopeHead, StoreError> {
-        let prepared = prepare(edits)?;
-        self.with_writer(|c| publish_locked(c, scope, &prepared, by))
+        self.publish_as_at(scope, edits, by, now_unix())
     }
 
     fn items_of_kind(
@@ -600,7 +516,7 @@ impl Store for SqliteStore {
                         answer: status.answer.clone(),
                     };
                     let edit = Edit::put(ContentKind::Answer, status.code.as_str(), &answer);
-                    publish_locked(c, &scope, &[edit], &Provenance::system())?;
+                    publish_locked(c, &scope, &[edit], &Provenance::system(), now_unix())?;
                 }
             }
             Ok(status)
@@ -755,7 +671,7 @@ impl Store for SqliteStore {
                     actor: format!("{}（审核：{}）", row.author, reviewer.display_name),
                     draft: Some(id),
                 };
-                publish_in(&tx, &scope, &edits, &by)?;
+                publish_in(&tx, &scope, &edits, &by, now_unix())?;
             }
             tx.execute(
                 "UPDATE imports SET status = ?2, upload = NULL WHERE draft = ?1",
@@ -1110,6 +1026,7 @@ mod poll_tests {
 mod changelog_tests {
     use super::*;
     use gongkai_model::Notice;
+    use gongkai_protocol::changelog::LogAction;
 
     fn notice(title: &str) -> Notice {
         Notice {
