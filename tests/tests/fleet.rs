@@ -35,6 +35,16 @@ fn install(server: &TestServer, dir: &Path, id: &str, extra: &str) -> Kiosk {
     Kiosk::open(config, dir).unwrap()
 }
 
+/// A demo server and one kiosk of 河口村 installed from the console, synced and reporting.
+fn reporting(extra: &str) -> Result<(tempfile::TempDir, TestServer, Kiosk)> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let kiosk = install(&server, &tmp.path().join("k1"), "419901201202-01", extra);
+    kiosk.sync_once(Utc::now())?;
+    kiosk.fleet_round(Utc::now())?;
+    Ok((tmp, server, kiosk))
+}
+
 fn state_of(server: &TestServer, id: &str, now: i64) -> Freshness {
     let store = server.store().unwrap();
     statuses(&store, "", now, &FleetSettings::default())
@@ -293,12 +303,8 @@ fn the_display_log_proves_a_posting_period_and_gives_away_gaps_and_tampering() -
 
 #[test]
 fn remote_settings_reach_the_kiosk_signed_and_a_forged_one_is_refused() -> Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let server = TestServer::demo(tmp.path())?;
+    let (_tmp, server, kiosk) = reporting("")?;
     let id = "419901201202-01";
-    let kiosk = install(&server, &tmp.path().join("k1"), id, "");
-    kiosk.sync_once(Utc::now())?;
-    kiosk.fleet_round(Utc::now())?;
     assert_eq!(kiosk.poll_interval_secs(), 30);
 
     let county = ConsoleClient::logged_in(&server.url(), "county");
@@ -401,12 +407,8 @@ fn a_screenshot_requested_in_the_console_comes_back_from_the_kiosk() -> Result<(
 #[test]
 fn alerts_reach_the_webhook_once_when_raised_and_once_when_cleared() -> Result<()> {
     use std::sync::{Arc, Mutex};
-    let tmp = tempfile::tempdir()?;
-    let server = TestServer::demo(tmp.path())?;
+    let (_tmp, server, kiosk) = reporting("")?;
     let id = "419901201202-01";
-    let kiosk = install(&server, &tmp.path().join("k1"), id, "");
-    kiosk.sync_once(Utc::now())?;
-    kiosk.fleet_round(Utc::now())?;
     let store = server.store()?;
     let settings = FleetSettings::default();
 

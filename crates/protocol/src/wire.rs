@@ -119,6 +119,29 @@ pub struct Change {
     pub body: Option<String>,
 }
 
+impl Change {
+    /// A change as a store keeps it: the item's latest row, `body` None for a
+    /// withdrawal. None for a kind this version does not know.
+    pub fn from_stored(
+        seq: u64,
+        kind_key: &str,
+        id: String,
+        body: Option<String>,
+    ) -> Option<Change> {
+        Some(Change {
+            seq,
+            kind: ContentKind::from_key(kind_key)?,
+            id,
+            op: if body.is_some() {
+                ChangeOp::Put
+            } else {
+                ChangeOp::Delete
+            },
+            body,
+        })
+    }
+}
+
 /// A page of changes `(since, next]` for one scope, bound to the checkpoint current when
 /// the page was read, and signed as a whole.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -16,7 +16,7 @@
 use super::{Edit, Provenance, ScopeHead, StoreError};
 use gongkai_model::ScopeId;
 use gongkai_protocol::changelog::{LogAction, LogEntry};
-use gongkai_protocol::{Change, ChangeOp, StateHash};
+use gongkai_protocol::{Change, StateHash};
 use postgres::{Client, IsolationLevel};
 
 pub const MIGRATION: &str = r#"
@@ -332,21 +332,12 @@ pub fn changes(
     let mut out = Vec::new();
     for r in rows.iter().take(limit as usize) {
         let kind: String = r.get(1);
-        let body: Option<String> = r.get(3);
-        let Some(kind) = gongkai_model::ContentKind::from_key(&kind) else {
-            continue;
-        };
-        out.push(Change {
-            seq: r.get::<_, i64>(0) as u64,
-            kind,
-            id: r.get(2),
-            op: if body.is_some() {
-                ChangeOp::Put
-            } else {
-                ChangeOp::Delete
-            },
-            body,
-        });
+        out.extend(Change::from_stored(
+            r.get::<_, i64>(0) as u64,
+            &kind,
+            r.get(2),
+            r.get(3),
+        ));
     }
     tx.commit()?;
     let hash: Vec<u8> = head.get(1);

@@ -7,7 +7,7 @@ use super::{ChainReport, ChangesRead, Edit, Provenance, ScopeHead, Store, StoreE
 use gongkai_db::Durability;
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_protocol::changelog::LogEntry;
-use gongkai_protocol::{Change, ChangeOp, StateHash};
+use gongkai_protocol::{Change, StateHash};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -438,21 +438,12 @@ impl Store for SqliteStore {
                         break;
                     }
                     let kind_key: String = r.get(1)?;
-                    let Some(kind) = ContentKind::from_key(&kind_key) else {
-                        continue;
-                    };
-                    let body: Option<String> = r.get(3)?;
-                    changes.push(Change {
-                        seq: r.get::<_, i64>(0)? as u64,
-                        kind,
-                        id: r.get(2)?,
-                        op: if body.is_some() {
-                            ChangeOp::Put
-                        } else {
-                            ChangeOp::Delete
-                        },
-                        body,
-                    });
+                    changes.extend(Change::from_stored(
+                        r.get::<_, i64>(0)? as u64,
+                        &kind_key,
+                        r.get(2)?,
+                        r.get(3)?,
+                    ));
                 }
             }
             tx.finish()?;
