@@ -120,6 +120,24 @@ fn sqlite_and_postgres_number_hash_and_page_the_same_changes_alike() -> Result<(
             }
         }
     }
+    // The same head, field by field, and it matches the items it sums up.
+    let head = sqlite.head(&scope)?;
+    assert_eq!(head, pg::head(&mut pgc, &scope)?);
+    assert_eq!(
+        pg::recompute_state_hash(&mut pgc, &scope)?,
+        (head.state_hash, head.item_count)
+    );
+    // A corrected notice: the same history, and the same kept versions on both.
+    for id in ["n0", "n1", "n3"] {
+        assert_eq!(
+            sqlite.item_history(&scope, ContentKind::Notice, id)?,
+            pg::item_history(&mut pgc, &scope, ContentKind::Notice, id)?,
+            "{id}"
+        );
+    }
+    let versions = sqlite.item_history(&scope, ContentKind::Notice, "n0")?;
+    assert!(versions.len() >= 2, "n0 was corrected");
+
     // The public change log: the same chain, byte for byte, and it verifies.
     let a = sqlite.changelog(0, 100_000)?;
     let b = pg::changelog(&mut pgc, 0, 100_000)?;

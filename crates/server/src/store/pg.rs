@@ -114,21 +114,11 @@ pub fn publish_as(
     // commit order.
     let row = tx
         .query_opt(
-            "SELECT name, epoch, seq, state_hash, item_count, floor FROM scopes
-             WHERE scope = $1 FOR UPDATE",
+            &format!("SELECT {HEAD_COLUMNS} FROM scopes WHERE scope = $1 FOR UPDATE"),
             &[&scope.as_str()],
         )?
         .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))?;
-    let hash: Vec<u8> = row.get(3);
-    let mut head = ScopeHead {
-        scope: scope.clone(),
-        name: row.get(0),
-        epoch: row.get::<_, i64>(1) as u64,
-        seq: row.get::<_, i64>(2) as u64,
-        state_hash: StateHash::from_slice(&hash).unwrap_or_default(),
-        item_count: row.get::<_, i64>(4) as u64,
-        floor: row.get::<_, i64>(5) as u64,
-    };
+    let mut head = head_of(scope, &row);
     // Then the change log's tail (always after the scope: no lock cycles).
     let t = tx.query_one(
         "SELECT n, hash FROM changelog_tail WHERE id = 1 FOR UPDATE",
@@ -154,6 +144,68 @@ pub fn publish_as(
     )?;
     tx.commit()?;
     Ok(head)
+}
+
+const HEAD_COLUMNS: &str = "name, epoch, seq, state_hash, item_count, floor";
+
+fn head_of(scope: &ScopeId, row: &postgres::Row) -> ScopeHead {
+    let hash: Vec<u8> = row.get(3);
+    ScopeHead {
+        scope: scope.clone(),
+        name: row.get(0),
+        epoch: row.get::<_, i64>(1) as u64,
+        seq: row.get::<_, i64>(2) as u64,
+        state_hash: StateHash::from_slice(&hash).unwrap_or_default(),
+        item_count: row.get::<_, i64>(4) as u64,
+        floor: row.get::<_, i64>(5) as u64,
+    }
+}
+
+/// Where a scope stands.
+pub fn head(c: &mut Client, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
+    let row = c
+        .query_opt(
+            &format!("SELECT {HEAD_COLUMNS} FROM scopes WHERE scope = $1"),
+            &[&scope.as_str()],
+        )?
+        .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))?;
+    Ok(head_of(scope, &row))
+}
+
+/// The state hash and item count recomputed from the live items (what `verify` checks
+/// against the head).
+pub fn recompute_state_hash(
+    c: &mut Client,
+    scope: &ScopeId,
+) -> Result<(StateHash, u64), StoreError> {
+    let mut hash = StateHash::EMPTY;
+    let mut n = 0;
+    for r in c.query(
+        "SELECT kind, id, body FROM items WHERE scope = $1 AND body IS NOT NULL",
+        &[&scope.as_str()],
+    )? {
+        let (kind, id, body): (String, String, String) = (r.get(0), r.get(1), r.get(2));
+        hash.add_item(&kind, &id, &body);
+        n += 1;
+    }
+    Ok((hash, n))
+}
+
+/// An item's entries in the change log, oldest first.
+pub fn item_history(
+    c: &mut Client,
+    scope: &ScopeId,
+    kind: gongkai_model::ContentKind,
+    id: &str,
+) -> Result<Vec<LogEntry>, StoreError> {
+    let rows = c.query(
+        &format!(
+            "SELECT {LOG_COLUMNS} FROM changelog WHERE scope = $1 AND kind = $2 AND item_id = $3
+             ORDER BY n"
+        ),
+        &[&scope.as_str(), &kind.key(), &id],
+    )?;
+    Ok(rows.iter().map(log_entry).collect())
 }
 
 /// How PostgreSQL reads and writes the rows of a publish (statements prepared once per
@@ -257,33 +309,35 @@ impl super::publish::PublishRows for PgRows<'_, '_> {
     }
 }
 
+const LOG_COLUMNS: &str = "n, at, scope, kind, item_id, title, action, seq, content_hash, \
+     actor, draft, prev_hash, entry_hash";
+
+fn log_entry(r: &postgres::Row) -> LogEntry {
+    LogEntry {
+        n: r.get::<_, i64>(0) as u64,
+        at: r.get(1),
+        scope: r.get(2),
+        kind: r.get(3),
+        item_id: r.get(4),
+        title: r.get(5),
+        // An unknown action fails the chain's verification rather than vanishing.
+        action: LogAction::from_key(&r.get::<_, String>(6)).unwrap_or(LogAction::Publish),
+        seq: r.get::<_, i64>(7) as u64,
+        content_hash: r.get(8),
+        actor: r.get(9),
+        draft: r.get(10),
+        prev_hash: r.get(11),
+        entry_hash: r.get(12),
+    }
+}
+
 /// Change-log entries after `after`, in order.
 pub fn changelog(c: &mut Client, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
     let rows = c.query(
-        "SELECT n, at, scope, kind, item_id, title, action, seq, content_hash, actor, draft,
-                prev_hash, entry_hash
-         FROM changelog WHERE n > $1 ORDER BY n LIMIT $2",
+        &format!("SELECT {LOG_COLUMNS} FROM changelog WHERE n > $1 ORDER BY n LIMIT $2"),
         &[&(after as i64), &i64::from(limit)],
     )?;
-    Ok(rows
-        .iter()
-        .map(|r| LogEntry {
-            n: r.get::<_, i64>(0) as u64,
-            at: r.get(1),
-            scope: r.get(2),
-            kind: r.get(3),
-            item_id: r.get(4),
-            title: r.get(5),
-            // An unknown action fails the chain's verification rather than vanishing.
-            action: LogAction::from_key(&r.get::<_, String>(6)).unwrap_or(LogAction::Publish),
-            seq: r.get::<_, i64>(7) as u64,
-            content_hash: r.get(8),
-            actor: r.get(9),
-            draft: r.get(10),
-            prev_hash: r.get(11),
-            entry_hash: r.get(12),
-        })
-        .collect())
+    Ok(rows.iter().map(log_entry).collect())
 }
 
 /// What a reader sees in one snapshot: the head and the changes after `since`.
