@@ -403,3 +403,193 @@ pub fn changes(
         more,
     })
 }
+
+/// What `migrate-to-postgres` moved, once every count and hash compared equal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrated {
+    pub scopes: u64,
+    pub items: u64,
+    pub private_ids: u64,
+    pub changelog: u64,
+}
+
+/// Tables PostgreSQL does not hold yet: a county with rows in them cannot move whole.
+const NOT_YET: &[&str] = &[
+    "users",
+    "sessions",
+    "staff_tokens",
+    "complaints",
+    "complaint_events",
+    "complaint_pauses",
+    "drafts",
+    "draft_edits",
+    "imports",
+    "cadre_codes",
+    "kiosk_sessions",
+    "kiosks",
+    "enroll_tokens",
+    "display_log",
+    "fleet_alerts",
+    "releases",
+];
+
+/// Moves a county's published content, private IDs and public change log from its
+/// SQLite file into an empty PostgreSQL database, in one transaction, then compares:
+/// every scope's head field by field, every scope's state hash recomputed from the moved
+/// items, and the change log entry by entry (and its chain verified). Refuses a target
+/// that already holds content, and — unless `content_only` — a county whose other tables
+/// (users, filings, drafts, the fleet) have rows, since those do not move yet.
+pub fn migrate_from_sqlite(
+    sqlite: &super::SqliteStore,
+    sqlite_path: &std::path::Path,
+    c: &mut Client,
+    content_only: bool,
+) -> Result<Migrated, StoreError> {
+    use rusqlite::OptionalExtension;
+    let src = gongkai_db::open_reader(sqlite_path)?;
+    let mut held = Vec::new();
+    for table in NOT_YET {
+        let n: Option<i64> = src
+            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .optional()
+            .unwrap_or(None);
+        if n.unwrap_or(0) > 0 {
+            held.push(format!("{table} ({} 行)", n.unwrap_or(0)));
+        }
+    }
+    if !held.is_empty() && !content_only {
+        return Err(StoreError::Refused(format!(
+            "这些数据还不能迁到 PostgreSQL：{}。只迁公开内容和公开记录请加 --content-only。",
+            held.join("、")
+        )));
+    }
+    migrate(c)?;
+    let existing: i64 = c.query_one("SELECT count(*) FROM scopes", &[])?.get(0);
+    let logged: i64 = c.query_one("SELECT count(*) FROM changelog", &[])?.get(0);
+    if existing > 0 || logged > 0 {
+        return Err(StoreError::Refused(
+            "目标数据库已有内容，不能迁入（请用空数据库）".into(),
+        ));
+    }
+    let mut out = Migrated {
+        scopes: 0,
+        items: 0,
+        private_ids: 0,
+        changelog: 0,
+    };
+    let mut tx = c.transaction()?;
+    {
+        let put_scope = tx.prepare(
+            "INSERT INTO scopes(scope, name, epoch, seq, state_hash, item_count, floor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )?;
+        let mut q = src.prepare(
+            "SELECT scope, name, epoch, seq, state_hash, item_count, floor FROM scopes ORDER BY scope",
+        )?;
+        let mut rows = q.query([])?;
+        while let Some(r) = rows.next()? {
+            let (scope, name, epoch, seq, hash, count, floor): (
+                String,
+                String,
+                i64,
+                i64,
+                Vec<u8>,
+                i64,
+                i64,
+            ) = (
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+            );
+            tx.execute(
+                &put_scope,
+                &[&scope, &name, &epoch, &seq, &hash, &count, &floor],
+            )?;
+            out.scopes += 1;
+        }
+        let put_item = tx.prepare(
+            "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )?;
+        let mut q = src.prepare(
+            "SELECT scope, kind, id, seq, body, item_hash, updated_at FROM items ORDER BY scope, seq",
+        )?;
+        let mut rows = q.query([])?;
+        while let Some(r) = rows.next()? {
+            let (scope, kind, id, seq): (String, String, String, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let (body, hash, at): (Option<String>, Option<Vec<u8>>, i64) =
+                (r.get(4)?, r.get(5)?, r.get(6)?);
+            tx.execute(&put_item, &[&scope, &kind, &id, &seq, &body, &hash, &at])?;
+            out.items += 1;
+        }
+        let put_private =
+            tx.prepare("INSERT INTO private_ids(kind, id, id_number) VALUES ($1, $2, $3)")?;
+        let mut q = src.prepare("SELECT kind, id, id_number FROM private_ids")?;
+        let mut rows = q.query([])?;
+        while let Some(r) = rows.next()? {
+            let (kind, id, number): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            tx.execute(&put_private, &[&kind, &id, &number])?;
+            out.private_ids += 1;
+        }
+        let mut rows_out = Vec::new();
+        let mut after = 0;
+        loop {
+            let page = sqlite_changelog(sqlite, after)?;
+            let Some(last) = page.last() else { break };
+            after = last.n;
+            rows_out.extend(page);
+        }
+        let mut rows = PgRows::new(&mut tx)?;
+        for e in &rows_out {
+            super::publish::PublishRows::log(&mut rows, e)?;
+        }
+        out.changelog = rows_out.len() as u64;
+        if let Some(last) = rows_out.last() {
+            tx.execute(
+                "UPDATE changelog_tail SET n = $1, hash = $2 WHERE id = 1",
+                &[&(last.n as i64), &last.entry_hash],
+            )?;
+        }
+    }
+    tx.commit()?;
+    verify_migration(sqlite, c)?;
+    Ok(out)
+}
+
+fn sqlite_changelog(sqlite: &super::SqliteStore, after: u64) -> Result<Vec<LogEntry>, StoreError> {
+    use super::Store;
+    sqlite.changelog(after, 10_000)
+}
+
+/// Compares what moved with where it came from; the first difference is an error.
+fn verify_migration(sqlite: &super::SqliteStore, c: &mut Client) -> Result<(), StoreError> {
+    use super::Store;
+    let differs = |what: String| StoreError::Refused(format!("迁移后核对不一致：{what}"));
+    for h in sqlite.heads()? {
+        if head(c, &h.scope)? != h {
+            return Err(differs(format!("{} 的状态", h.scope)));
+        }
+        if recompute_state_hash(c, &h.scope)? != (h.state_hash, h.item_count) {
+            return Err(differs(format!("{} 的内容摘要", h.scope)));
+        }
+    }
+    let mut after = 0;
+    let mut prev = (0, gongkai_protocol::changelog::GENESIS.to_string());
+    loop {
+        let a = sqlite.changelog(after, 10_000)?;
+        let b = changelog(c, after, 10_000)?;
+        if a != b {
+            return Err(differs(format!("第 {} 条之后的公开记录", after)));
+        }
+        let Some(last) = b.last() else { break };
+        prev = gongkai_protocol::changelog::verify_chain(prev, &b)
+            .map_err(|e| differs(e.to_string()))?;
+        after = last.n;
+    }
+    Ok(())
+}
