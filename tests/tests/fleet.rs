@@ -453,3 +453,23 @@ fn alerts_reach_the_webhook_once_when_raised_and_once_when_cleared() -> Result<(
     assert_eq!(got[1]["event"], "cleared");
     Ok(())
 }
+
+#[test]
+fn a_cadre_code_for_an_enrolled_kiosk_works_only_when_that_kiosk_signs() -> Result<()> {
+    let (_tmp, server, kiosk) = reporting("")?;
+    let county = ConsoleClient::logged_in(&server.url(), "county");
+    // Someone who read the code over a shoulder tries it from elsewhere, claiming to be
+    // the kiosk: refused, and the code is not used up.
+    let code = county.cadre_code(VILLAGE, "");
+    let forged = reqwest::blocking::Client::new()
+        .post(format!("{}v1/cadre/unlock", server.url()))
+        .json(&serde_json::json!({
+            "kiosk_id": "419901201202-01", "scope": VILLAGE, "code": code
+        }))
+        .send()?;
+    assert_eq!(forged.status(), 401);
+    // At the kiosk itself (which signs with its key) the same code unlocks cadre mode.
+    let view = kiosk.cadre_unlock(&code, Utc::now())?;
+    assert!(!view.display_name.is_empty());
+    Ok(())
+}

@@ -103,16 +103,22 @@ impl Kiosk {
             .server_url
             .join("v1/cadre/unlock")
             .map_err(|e| KioskError::Corrupt(e.to_string()))?;
-        let resp = self
+        let body = serde_json::to_vec(&CadreUnlock {
+            kiosk_id: self.config().kiosk_id.clone(),
+            scope: village.scope.to_string(),
+            code: digits,
+        })
+        .map_err(|e| KioskError::Corrupt(e.to_string()))?;
+        // Signed with the kiosk's own key: once it is enrolled, the server takes a code
+        // only from this kiosk.
+        let mut req = self
             .http
             .post(url)
-            .json(&CadreUnlock {
-                kiosk_id: self.config().kiosk_id.clone(),
-                scope: village.scope.to_string(),
-                code: digits,
-            })
-            .send()
-            .map_err(network)?;
+            .header(reqwest::header::CONTENT_TYPE, "application/json");
+        for (name, value) in self.fleet().sign_request("/v1/cadre/unlock", &body) {
+            req = req.header(name, value);
+        }
+        let resp = req.body(body).send().map_err(network)?;
         if !resp.status().is_success() {
             return Err(server_message(resp));
         }

@@ -331,6 +331,18 @@ impl Fleet {
         Ok(enrolled)
     }
 
+    /// The two headers that sign `body` for `path` as this kiosk.
+    pub fn sign_request(&self, path: &str, body: &[u8]) -> [(&'static str, String); 2] {
+        [
+            (KIOSK_HEADER, self.kiosk_id.clone()),
+            (
+                SIGNATURE_HEADER,
+                self.key
+                    .sign(&request_signing_bytes(&self.kiosk_id, path, body)),
+            ),
+        ]
+    }
+
     /// Signs and POSTs `body` to `path`.
     fn post_signed(
         &self,

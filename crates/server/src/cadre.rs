@@ -119,14 +119,39 @@ fn internal() -> ApiError {
 
 // --- Kiosk API --------------------------------------------------------------------------
 
+pub const UNLOCK_PATH: &str = "/v1/cadre/unlock";
+
 fn refused(status: StatusCode, code: &'static str, message: &str) -> ApiError {
     ApiError::new(status, code, message)
 }
 
 pub async fn unlock(
     State(st): State<AppState>,
-    ApiJson(req): ApiJson<CadreUnlock>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Json<CadreSession>, ApiError> {
+    let req: CadreUnlock = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            format!("请求内容不是所要求的 JSON：{e}"),
+        )
+    })?;
+    // An enrolled kiosk signs its unlock with its own key: a code, even one leaked or
+    // read over a shoulder, then works only at that kiosk.
+    let lookup = req.kiosk_id.clone();
+    let store = st.store.clone();
+    let enrolled = crate::api::blocking(move || store.kiosk(&lookup)).await?;
+    if enrolled.is_some() {
+        let record = crate::fleet::signed_by_kiosk(&st, &headers, UNLOCK_PATH, &body).await?;
+        if record.kiosk_id != req.kiosk_id {
+            return Err(refused(
+                StatusCode::UNAUTHORIZED,
+                "bad_signature",
+                "签名与公开屏编号不符",
+            ));
+        }
+    }
     let scope = ScopeId::parse(&req.scope)
         .ok()
         .filter(|s| s.level() == ScopeLevel::Village)

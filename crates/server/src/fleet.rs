@@ -401,7 +401,7 @@ pub async fn enroll(
 }
 
 /// Checks a kiosk's signature over the exact request bytes; answers with its record.
-async fn signed_by_kiosk(
+pub(crate) async fn signed_by_kiosk(
     st: &AppState,
     headers: &HeaderMap,
     path: &str,
