@@ -205,13 +205,35 @@ fn a_county_moves_into_postgres_with_counts_and_hashes_compared() -> Result<()> 
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("compared equal"));
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(said.contains("compared equal"), "{said}");
     // Not twice into the same database.
     assert!(!run(&["--content-only"])?.status.success());
 
-    // What a kiosk would be served is the same from either back-end.
+    // What a kiosk would be served is the same from either back-end, attachments too.
     let sqlite = SqliteStore::open(&data.db_path())?;
     let mut pgc = Client::connect(&url, NoTls)?;
+    let blobs = gongkai_server::blobs::BlobStore::new(data.blob_dir());
+    let names: Vec<String> = pgc
+        .query("SELECT sha256 FROM blobs", &[])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(
+        names.len() >= 10,
+        "the demo's photos and PDF pages moved: {}",
+        names.len()
+    );
+    for name in &names {
+        let on_disk = std::fs::read(blobs.path(name).unwrap_or_default())?;
+        assert_eq!(pg::blob(&mut pgc, name)?, Some(on_disk));
+    }
+    // A damaged row is never served.
+    pgc.execute(
+        "UPDATE blobs SET bytes = '\\x00' WHERE sha256 = $1",
+        &[&names[0]],
+    )?;
+    assert!(pg::blob(&mut pgc, &names[0]).is_err());
     for head in sqlite.heads()? {
         assert_eq!(head, pg::head(&mut pgc, &head.scope)?);
         let a = sqlite.changes(&head.scope, 0, 100_000)?;

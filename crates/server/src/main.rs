@@ -263,13 +263,14 @@ fn main() -> anyhow::Result<()> {
             let m = gongkai_server::store::pg::migrate_from_sqlite(
                 &store,
                 &dir.db_path(),
+                &dir.blob_dir(),
                 &mut client,
                 content_only,
             )?;
             println!(
-                "moved {} scopes, {} items, {} private ID numbers, {} change-log entries; \
-                 every head, state hash and log entry compared equal",
-                m.scopes, m.items, m.private_ids, m.changelog
+                "moved {} scopes, {} items, {} attachments, {} private ID numbers, {} change-log \
+                 entries; every head, state hash, attachment and log entry compared equal",
+                m.scopes, m.items, m.blobs, m.private_ids, m.changelog
             );
             Ok(())
         }

@@ -69,6 +69,11 @@ CREATE TABLE IF NOT EXISTS changelog_tail (
     n    BIGINT NOT NULL,
     hash TEXT NOT NULL
 );
+-- Attachments and photos, by sha256, so every instance serves every blob.
+CREATE TABLE IF NOT EXISTS blobs (
+    sha256 TEXT PRIMARY KEY,
+    bytes  BYTEA NOT NULL
+);
 INSERT INTO changelog_tail(id, n, hash)
     VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
     ON CONFLICT (id) DO NOTHING;
@@ -404,6 +409,51 @@ pub fn changes(
     })
 }
 
+/// Stores a blob under its sha256; answers the name.
+pub fn put_blob(c: &mut Client, bytes: &[u8]) -> Result<String, StoreError> {
+    let name = gongkai_protocol::sha256_hex(bytes);
+    c.execute(
+        "INSERT INTO blobs(sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+        &[&name, &bytes],
+    )?;
+    Ok(name)
+}
+
+/// A blob's bytes, checked against its name (a damaged row is an error, never served).
+pub fn blob(c: &mut Client, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    if !gongkai_protocol::is_blob_name(name) {
+        return Ok(None);
+    }
+    let Some(row) = c.query_opt("SELECT bytes FROM blobs WHERE sha256 = $1", &[&name])? else {
+        return Ok(None);
+    };
+    let bytes: Vec<u8> = row.get(0);
+    if gongkai_protocol::sha256_hex(&bytes) != name {
+        return Err(StoreError::Refused(format!("附件 {name} 已损坏")));
+    }
+    Ok(Some(bytes))
+}
+
+/// The blobs of a data directory's blob store: `(name, path)` of every file named by a
+/// sha256, two levels deep as `BlobStore` keeps them.
+fn blob_files(dir: &std::path::Path) -> Vec<(String, std::path::PathBuf)> {
+    let mut out = Vec::new();
+    for sub in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        for f in std::fs::read_dir(sub.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            let name = f.file_name().to_string_lossy().into_owned();
+            if gongkai_protocol::is_blob_name(&name) {
+                out.push((name, f.path()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 /// What `migrate-to-postgres` moved, once every count and hash compared equal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Migrated {
@@ -411,6 +461,7 @@ pub struct Migrated {
     pub items: u64,
     pub private_ids: u64,
     pub changelog: u64,
+    pub blobs: u64,
 }
 
 /// Tables PostgreSQL does not hold yet: a county with rows in them cannot move whole.
@@ -433,8 +484,9 @@ const NOT_YET: &[&str] = &[
     "releases",
 ];
 
-/// Moves a county's published content, private IDs and public change log from its
-/// SQLite file into an empty PostgreSQL database, in one transaction, then compares:
+/// Moves a county's published content, attachments (blobs), private IDs and public change
+/// log from its SQLite file and blob directory into an empty PostgreSQL database, in one
+/// transaction, then compares:
 /// every scope's head field by field, every scope's state hash recomputed from the moved
 /// items, and the change log entry by entry (and its chain verified). Refuses a target
 /// that already holds content, and — unless `content_only` — a county whose other tables
@@ -442,6 +494,7 @@ const NOT_YET: &[&str] = &[
 pub fn migrate_from_sqlite(
     sqlite: &super::SqliteStore,
     sqlite_path: &std::path::Path,
+    blob_dir: &std::path::Path,
     c: &mut Client,
     content_only: bool,
 ) -> Result<Migrated, StoreError> {
@@ -471,11 +524,25 @@ pub fn migrate_from_sqlite(
             "目标数据库已有内容，不能迁入（请用空数据库）".into(),
         ));
     }
+    // Every blob file must still be what its name says before anything moves.
+    let files = blob_files(blob_dir);
+    let mut blobs = Vec::with_capacity(files.len());
+    for (name, path) in &files {
+        let bytes = std::fs::read(path)?;
+        if gongkai_protocol::sha256_hex(&bytes) != *name {
+            return Err(StoreError::Refused(format!(
+                "附件文件 {} 与其摘要不符，迁移前请先修复",
+                path.display()
+            )));
+        }
+        blobs.push((name.clone(), bytes));
+    }
     let mut out = Migrated {
         scopes: 0,
         items: 0,
         private_ids: 0,
         changelog: 0,
+        blobs: 0,
     };
     let mut tx = c.transaction()?;
     {
@@ -536,6 +603,11 @@ pub fn migrate_from_sqlite(
             tx.execute(&put_private, &[&kind, &id, &number])?;
             out.private_ids += 1;
         }
+        let put_blob_stmt = tx.prepare("INSERT INTO blobs(sha256, bytes) VALUES ($1, $2)")?;
+        for (name, bytes) in &blobs {
+            tx.execute(&put_blob_stmt, &[name, bytes])?;
+            out.blobs += 1;
+        }
         let mut rows_out = Vec::new();
         let mut after = 0;
         loop {
@@ -558,6 +630,21 @@ pub fn migrate_from_sqlite(
     }
     tx.commit()?;
     verify_migration(sqlite, c)?;
+    // Every blob arrived, and PostgreSQL's own sha256 agrees with every name.
+    let (n, bad): (i64, i64) = {
+        let r = c.query_one(
+            "SELECT count(*), count(*) FILTER (WHERE encode(sha256(bytes), 'hex') <> sha256)
+             FROM blobs",
+            &[],
+        )?;
+        (r.get(0), r.get(1))
+    };
+    if n as u64 != out.blobs || bad != 0 {
+        return Err(StoreError::Refused(format!(
+            "迁移后核对不一致：附件 {n} 个（应为 {}），其中 {bad} 个与摘要不符",
+            out.blobs
+        )));
+    }
     Ok(out)
 }
 
