@@ -78,6 +78,9 @@ pub struct Fleet {
     /// logged.
     logged: Mutex<Option<bool>>,
     started: std::time::Instant,
+    /// The remote configuration in force, kept in memory: every home-screen refresh
+    /// (every few seconds) reads it three times. Loaded at open, replaced on a newer one.
+    remote: Mutex<Option<RemoteConfig>>,
 }
 
 /// The kiosk's private key: read from `path`, or made and written there (mode 0600,
@@ -121,6 +124,7 @@ impl Fleet {
             kiosk_id: kiosk_id.to_string(),
             logged: Mutex::new(None),
             started: std::time::Instant::now(),
+            remote: Mutex::new(None),
         };
         // A log signed by another key (the key file was lost and remade) cannot be
         // continued: this key starts its own, after enrolling again.
@@ -135,6 +139,10 @@ impl Fleet {
             drop(c);
             fleet.set("log_key", &me)?;
         }
+        let stored = fleet
+            .get("remote_config")?
+            .and_then(|t| serde_json::from_str(&t).ok());
+        *fleet.remote.lock().unwrap_or_else(|p| p.into_inner()) = stored;
         Ok(fleet)
     }
 
@@ -171,10 +179,10 @@ impl Fleet {
 
     /// The remote configuration in force, if the server sent one.
     pub fn remote_config(&self) -> Option<RemoteConfig> {
-        self.get("remote_config")
-            .ok()
-            .flatten()
-            .and_then(|t| serde_json::from_str(&t).ok())
+        self.remote
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     fn last_entry(&self, c: &Connection) -> Result<(u64, String, i64, Option<String>), FleetError> {
@@ -435,6 +443,7 @@ impl Fleet {
         }
         let json = serde_json::to_string(&config.config).unwrap_or_default();
         self.set("remote_config", &json)?;
+        *self.remote.lock().unwrap_or_else(|p| p.into_inner()) = Some(config.config.clone());
         tracing::info!(
             version = config.config.version,
             "remote configuration applied"

@@ -153,31 +153,60 @@ pub fn statuses(
     settings: &FleetSettings,
 ) -> Result<Vec<KioskStatus>, StoreError> {
     let heads = heads(store)?;
-    let mut out = Vec::new();
-    for record in store.kiosks(scope_prefix)? {
-        let report: Option<Heartbeat> = record
-            .report
-            .as_deref()
-            .and_then(|r| serde_json::from_str(r).ok());
-        let scopes: Vec<String> = ScopeId::parse(&record.scope)
-            .map(|s| s.chain().iter().map(|c| c.as_str().to_string()).collect())
-            .unwrap_or_default();
-        let freshness = classify(
-            record.last_seen_at,
-            report.as_ref().map(|r| r.scopes.as_slice()).unwrap_or(&[]),
-            &scopes,
-            &heads,
-            |scope, seq| store.first_change_after(scope, seq).ok().flatten(),
-            now,
-            settings,
-        );
-        out.push(KioskStatus {
-            record,
-            report,
-            freshness,
-        });
+    store
+        .kiosks(scope_prefix)?
+        .into_iter()
+        .map(|record| Ok(status_of(store, record, &heads, now, settings)))
+        .collect()
+}
+
+/// One kiosk with its state at `now` (one kiosk's page need not classify the fleet).
+pub fn status(
+    store: &dyn Store,
+    kiosk_id: &str,
+    now: i64,
+    settings: &FleetSettings,
+) -> Result<Option<KioskStatus>, StoreError> {
+    let Some(record) = store.kiosk(kiosk_id)? else {
+        return Ok(None);
+    };
+    Ok(Some(status_of(
+        store,
+        record,
+        &heads(store)?,
+        now,
+        settings,
+    )))
+}
+
+fn status_of(
+    store: &dyn Store,
+    record: KioskRecord,
+    heads: &Heads,
+    now: i64,
+    settings: &FleetSettings,
+) -> KioskStatus {
+    let report: Option<Heartbeat> = record
+        .report
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok());
+    let scopes: Vec<String> = ScopeId::parse(&record.scope)
+        .map(|s| s.chain().iter().map(|c| c.as_str().to_string()).collect())
+        .unwrap_or_default();
+    let freshness = classify(
+        record.last_seen_at,
+        report.as_ref().map(|r| r.scopes.as_slice()).unwrap_or(&[]),
+        &scopes,
+        heads,
+        |scope, seq| store.first_change_after(scope, seq).ok().flatten(),
+        now,
+        settings,
+    );
+    KioskStatus {
+        record,
+        report,
+        freshness,
     }
-    Ok(out)
 }
 
 /// An alert raised or cleared, as the webhook receives it.

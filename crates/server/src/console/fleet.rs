@@ -278,10 +278,14 @@ pub async fn enroll(
 /// A kiosk the user may manage, with its status, or 404.
 async fn kiosk_for(st: &AppState, session: &Session, id: &str) -> Result<KioskStatus> {
     let user = session.user.clone();
-    let all = fleet_of(st, user.scope.as_str().to_string()).await?;
-    all.into_iter()
-        .find(|k| k.record.kiosk_id == id)
-        .ok_or_else(|| ConsoleError::not_found().for_user(&user))
+    let (settings, lookup) = (st.fleet.clone(), id.to_string());
+    let now = chrono::Utc::now().timestamp();
+    super::blocking(&st.store, move |s| {
+        crate::fleet::status(s, &lookup, now, &settings)
+    })
+    .await?
+    .filter(|k| ScopeId::parse(&k.record.scope).is_ok_and(|s| user.covers(&s)))
+    .ok_or_else(|| ConsoleError::not_found().for_user(&user))
 }
 
 pub async fn kiosk(
@@ -589,15 +593,11 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
     let now = chrono::Utc::now().timestamp();
     let scopes = scopes_for(&st, &user).await?;
     let prefix = user.scope.as_str().to_string();
-    let settings = st.fleet.clone();
     let rows = super::blocking(&st.store, move |s| {
-        let kiosks = statuses(s, &prefix, now, &settings)?;
+        let kiosks = s.kiosks(&prefix)?;
         let mut logs = HashMap::new();
         for k in &kiosks {
-            logs.insert(
-                k.record.kiosk_id.clone(),
-                verified_logs(s, &k.record.kiosk_id)?,
-            );
+            logs.insert(k.kiosk_id.clone(), verified_logs(s, &k.kiosk_id)?);
         }
         let mut rows = Vec::new();
         for p in postings(s, &scopes)? {
@@ -611,14 +611,11 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
             };
             let at: Vec<_> = kiosks
                 .iter()
-                .filter(|k| k.record.scope.starts_with(p.scope.as_str()))
+                .filter(|k| k.scope.starts_with(p.scope.as_str()))
                 .map(|k| {
-                    let log = logs
-                        .get(&k.record.kiosk_id)
-                        .map(Vec::as_slice)
-                        .unwrap_or(&[]);
+                    let log = logs.get(&k.kiosk_id).map(Vec::as_slice).unwrap_or(&[]);
                     (
-                        k.record.kiosk_id.clone(),
+                        k.kiosk_id.clone(),
                         coverage(log, p.kind.key(), p.scope.as_str(), &p.id, period),
                     )
                 })

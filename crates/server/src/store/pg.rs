@@ -611,7 +611,7 @@ pub fn migrate_from_sqlite(
         let mut rows_out = Vec::new();
         let mut after = 0;
         loop {
-            let page = sqlite_changelog(sqlite, after)?;
+            let page = super::Store::changelog(sqlite, after, 10_000)?;
             let Some(last) = page.last() else { break };
             after = last.n;
             rows_out.extend(page);
@@ -646,11 +646,6 @@ pub fn migrate_from_sqlite(
         )));
     }
     Ok(out)
-}
-
-fn sqlite_changelog(sqlite: &super::SqliteStore, after: u64) -> Result<Vec<LogEntry>, StoreError> {
-    use super::Store;
-    sqlite.changelog(after, 10_000)
 }
 
 /// Compares what moved with where it came from; the first difference is an error.
