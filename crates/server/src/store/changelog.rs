@@ -1,10 +1,11 @@
-//! The public, hash-chained change log (SQLite side). Entries are appended inside the
+//! The public, hash-chained change log (reads on both back-ends; SQLite's insert). Entries are appended inside the
 //! publish transaction, so an item never changes without its entry and the chain never
 //! has an entry for a change that did not commit.
 
+use super::sql::{args, Row, Sql};
 use super::StoreError;
 use gongkai_protocol::changelog::{verify_chain, BrokenLink, LogAction, LogEntry, GENESIS};
-use rusqlite::{params, Connection, Transaction};
+use rusqlite::params;
 
 pub const MIGRATION: &str = r#"
 CREATE TABLE changelog (
@@ -27,7 +28,7 @@ CREATE INDEX changelog_by_item ON changelog(scope, kind, item_id, n);
 
 /// Stores one complete entry (built and hashed by `publish::apply`); call only inside the
 /// publish transaction, so an item never changes without its entry.
-pub fn insert(tx: &Transaction<'_>, entry: &LogEntry) -> Result<(), StoreError> {
+pub fn insert(tx: &rusqlite::Connection, entry: &LogEntry) -> Result<(), StoreError> {
     tx.prepare_cached(
         "INSERT INTO changelog(n, at, scope, kind, item_id, title, action, seq, content_hash,
                                actor, draft, prev_hash, entry_hash)
@@ -54,51 +55,54 @@ pub fn insert(tx: &Transaction<'_>, entry: &LogEntry) -> Result<(), StoreError> 
 const COLUMNS: &str = "n, at, scope, kind, item_id, action, seq, content_hash, actor, draft, \
      prev_hash, entry_hash, title";
 
-fn entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<LogEntry> {
-    let action: String = r.get(5)?;
+pub(super) fn entry(r: &Row) -> Result<LogEntry, StoreError> {
     Ok(LogEntry {
-        n: r.get::<_, i64>(0)? as u64,
-        at: r.get(1)?,
-        scope: r.get(2)?,
-        kind: r.get(3)?,
-        item_id: r.get(4)?,
+        n: r.uint(0)?,
+        at: r.int(1)?,
+        scope: r.text(2)?,
+        kind: r.text(3)?,
+        item_id: r.text(4)?,
         // An unknown action can only come from an edited row; it is kept as "correct"
         // here and the hash check then reports the row.
-        action: LogAction::from_key(&action).unwrap_or(LogAction::Correct),
-        seq: r.get::<_, i64>(6)? as u64,
-        content_hash: r.get(7)?,
-        actor: r.get(8)?,
-        draft: r.get(9)?,
-        prev_hash: r.get(10)?,
-        entry_hash: r.get(11)?,
-        title: r.get(12)?,
+        action: LogAction::from_key(&r.text(5)?).unwrap_or(LogAction::Correct),
+        seq: r.uint(6)?,
+        content_hash: r.text(7)?,
+        actor: r.text(8)?,
+        draft: r.opt_int(9)?,
+        prev_hash: r.text(10)?,
+        entry_hash: r.text(11)?,
+        title: r.text(12)?,
     })
 }
 
-pub fn page(c: &Connection, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+fn entries(
+    db: &mut dyn Sql,
+    sql: &str,
+    params: &[super::sql::Value],
+) -> Result<Vec<LogEntry>, StoreError> {
+    db.rows(sql, params)?.iter().map(entry).collect()
+}
+
+pub fn page(db: &mut dyn Sql, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM changelog WHERE n > ?1 ORDER BY n LIMIT ?2");
-    let rows = c
-        .prepare_cached(&sql)?
-        .query_map(params![after as i64, limit], entry)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    entries(db, &sql, args![after, limit])
 }
 
 /// The newest entries first, optionally only under one scope (prefix of the code).
-pub fn recent(c: &Connection, scope_prefix: &str, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+pub fn recent(
+    db: &mut dyn Sql,
+    scope_prefix: &str,
+    limit: u32,
+) -> Result<Vec<LogEntry>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM changelog WHERE scope LIKE ?1 || '%' AND kind <> 'subsidy_row'
          ORDER BY n DESC LIMIT ?2"
     );
-    let rows = c
-        .prepare_cached(&sql)?
-        .query_map(params![scope_prefix, limit], entry)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    entries(db, &sql, args![scope_prefix, limit])
 }
 
 pub fn item(
-    c: &Connection,
+    db: &mut dyn Sql,
     scope: &str,
     kind: &str,
     id: &str,
@@ -106,11 +110,7 @@ pub fn item(
     let sql = format!(
         "SELECT {COLUMNS} FROM changelog WHERE scope = ?1 AND kind = ?2 AND item_id = ?3 ORDER BY n"
     );
-    let rows = c
-        .prepare_cached(&sql)?
-        .query_map(params![scope, kind, id], entry)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    entries(db, &sql, args![scope, kind, id])
 }
 
 /// What a full verification found.
@@ -126,11 +126,12 @@ pub struct ChainReport {
 }
 
 /// Walks the whole chain in pages, then checks every live item against its latest entry.
-pub fn verify(c: &Connection) -> Result<ChainReport, StoreError> {
+/// Call inside one snapshot, so the chain and the items are of the same moment.
+pub fn verify(db: &mut dyn Sql) -> Result<ChainReport, StoreError> {
     let mut last = (0u64, GENESIS.to_string());
     let mut broken = None;
     loop {
-        let batch = page(c, last.0, 10_000)?;
+        let batch = page(db, last.0, 10_000)?;
         if batch.is_empty() {
             break;
         }
@@ -145,26 +146,27 @@ pub fn verify(c: &Connection) -> Result<ChainReport, StoreError> {
     // A chain whose end was cut off verifies; the count of entries must then fall short
     // of the highest sequence in use, which is caught by the item check below.
     let mut unlogged = Vec::new();
-    let mut stmt = c.prepare(
+    db.each(
         "SELECT i.scope, i.kind, i.id, i.body,
                 (SELECT l.content_hash FROM changelog l
                   WHERE l.scope = i.scope AND l.kind = i.kind AND l.item_id = i.id
                   ORDER BY l.n DESC LIMIT 1)
            FROM items i WHERE i.body IS NOT NULL",
+        &[],
+        &mut |r| {
+            let (s, k, i) = (r.text(0)?, r.text(1)?, r.text(2)?);
+            let body = r.text(3)?;
+            let logged = r.opt_text(4)?;
+            // Recomputed from the body, not read from the stored hash column: an edit of the
+            // body alone must be found too.
+            let hash = gongkai_model::ContentKind::from_key(&k)
+                .map(|kind| hex::encode(gongkai_protocol::item_hash(kind, &i, &body)));
+            if (hash.is_none() || logged != hash) && unlogged.len() < 100 {
+                unlogged.push(format!("{s}/{k}/{i}"));
+            }
+            Ok(())
+        },
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let (s, k, i): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-        let body: String = r.get(3)?;
-        let logged: Option<String> = r.get(4)?;
-        // Recomputed from the body, not read from the stored hash column: an edit of the
-        // body alone must be found too.
-        let hash = gongkai_model::ContentKind::from_key(&k)
-            .map(|kind| hex::encode(gongkai_protocol::item_hash(kind, &i, &body)));
-        if (hash.is_none() || logged != hash) && unlogged.len() < 100 {
-            unlogged.push(format!("{s}/{k}/{i}"));
-        }
-    }
     Ok(ChainReport {
         entries: last.0,
         head: last.1,
@@ -175,14 +177,10 @@ pub fn verify(c: &Connection) -> Result<ChainReport, StoreError> {
 
 /// Entries between two instants (unix seconds, inclusive start, exclusive end), list rows
 /// and history items left out: what a quarterly report counts.
-pub fn between(c: &Connection, from: i64, to: i64) -> Result<Vec<LogEntry>, StoreError> {
+pub fn between(db: &mut dyn Sql, from: i64, to: i64) -> Result<Vec<LogEntry>, StoreError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM changelog WHERE at >= ?1 AND at < ?2
            AND kind NOT IN ('subsidy_row', 'history', 'answer') ORDER BY n"
     );
-    let rows = c
-        .prepare_cached(&sql)?
-        .query_map(params![from, to], entry)?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+    entries(db, &sql, args![from, to])
 }

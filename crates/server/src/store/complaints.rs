@@ -1,10 +1,10 @@
-//! Filings in SQLite: one row each, keyed by the kiosk's client UUID so retries are
+//! Filings (both back-ends): one row each, keyed by the kiosk's client UUID so retries are
 //! idempotent, plus a log of every status change (who, when, from, to, why).
 
+use super::sql::{args, in_tx, Row, Sql};
 use super::{NewComplaint, StoreError};
 use gongkai_model::complaint::{ComplaintKind, ComplaintStatus, TrackingCode};
 use gongkai_protocol::complaints::PublicStatus;
-use rusqlite::{params, Connection, OptionalExtension};
 
 pub(super) const MIGRATION: &str = r#"
 CREATE TABLE complaints (
@@ -124,97 +124,82 @@ fn from_key<T: serde::de::DeserializeOwned>(key: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(key.to_string())).ok()
 }
 
-pub(super) fn insert(conn: &mut Connection, f: &NewComplaint) -> Result<bool, StoreError> {
-    // Immediate: take the write lock at once, so a concurrent writer makes this wait
-    // (busy timeout) instead of failing when a read would have to become a write.
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let u = &f.upload;
-    let exists: Option<i64> = tx
-        .query_row(
-            "SELECT id FROM complaints WHERE client_uuid = ?1",
-            [&u.client_uuid],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if exists.is_some() {
-        return Ok(false);
-    }
-    tx.execute(
-        "INSERT INTO complaints(client_uuid, code, kiosk_id, kind, scope, subject, text,
-            contact_name, contact_phone, office, status, filed_at, received_at, received_on, due_on,
-            limit_days)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
-        params![
-            u.client_uuid,
-            u.code.as_str(),
-            u.kiosk_id,
-            json_key(&u.kind),
-            u.scope.as_str(),
-            u.subject,
-            u.text,
-            f.contact.as_ref().map(|c| c.name.clone()),
-            f.contact.as_ref().map(|c| c.phone.clone()),
-            f.office,
-            json_key(&ComplaintStatus::Accepted),
-            u.filed_at,
-            f.received_at,
-            f.received_on.to_string(),
-            f.due_on.to_string(),
-            f.limit_days,
-        ],
-    )?;
-    let id = tx.last_insert_rowid();
-    tx.execute(
-        "INSERT INTO complaint_events(complaint_id, at, actor, from_status, to_status, note)
-         VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
-        params![
-            id,
-            f.received_at,
-            format!("kiosk:{}", u.kiosk_id),
-            json_key(&ComplaintStatus::Accepted),
-            format!("自动受理，转{}", f.office)
-        ],
-    )?;
-    tx.commit()?;
-    Ok(true)
+pub(super) fn insert(db: &mut dyn Sql, f: &NewComplaint) -> Result<bool, StoreError> {
+    in_tx(db, |tx| {
+        let u = &f.upload;
+        // The client UUID is unique: a retried upload (to this instance or another)
+        // inserts nothing and is answered as already received.
+        let inserted = tx.row(
+            "INSERT INTO complaints(client_uuid, code, kiosk_id, kind, scope, subject, text,
+                contact_name, contact_phone, office, status, filed_at, received_at, received_on,
+                due_on, limit_days)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+             ON CONFLICT (client_uuid) DO NOTHING RETURNING id",
+            args![
+                u.client_uuid.as_str(),
+                u.code.as_str(),
+                u.kiosk_id.as_str(),
+                json_key(&u.kind),
+                u.scope.as_str(),
+                u.subject.as_str(),
+                u.text.as_str(),
+                f.contact.as_ref().map(|c| c.name.clone()),
+                f.contact.as_ref().map(|c| c.phone.clone()),
+                f.office.as_str(),
+                json_key(&ComplaintStatus::Accepted),
+                u.filed_at,
+                f.received_at,
+                f.received_on.to_string(),
+                f.due_on.to_string(),
+                f.limit_days,
+            ],
+        )?;
+        let Some(id) = inserted else {
+            return Ok(false);
+        };
+        tx.exec(
+            "INSERT INTO complaint_events(complaint_id, at, actor, from_status, to_status, note)
+             VALUES (?1, ?2, ?3, NULL, ?4, ?5)",
+            args![
+                id.int(0)?,
+                f.received_at,
+                format!("kiosk:{}", u.kiosk_id),
+                json_key(&ComplaintStatus::Accepted),
+                format!("自动受理，转{}", f.office)
+            ],
+        )?;
+        Ok(true)
+    })
 }
 
 pub(super) fn status(
-    conn: &Connection,
+    db: &mut dyn Sql,
     code: &TrackingCode,
 ) -> Result<Option<PublicStatus>, StoreError> {
-    let row = conn
-        .query_row(
-            "SELECT kind, subject, status, received_on, due_on, answer, office
-             FROM complaints WHERE code = ?1",
-            [code.as_str()],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, String>(6)?,
-                ))
-            },
-        )
-        .optional()?;
-    Ok(row.and_then(
-        |(kind, subject, status, received_on, due_on, answer, office)| {
-            Some(PublicStatus {
-                code: code.clone(),
-                kind: from_key::<ComplaintKind>(&kind)?,
-                subject,
-                status: from_key::<ComplaintStatus>(&status)?,
-                received_on,
-                due_on,
-                answer,
-                office,
-            })
-        },
-    ))
+    let Some(r) = db.row(
+        "SELECT kind, subject, status, received_on, due_on, answer, office
+         FROM complaints WHERE code = ?1",
+        args![code.as_str()],
+    )?
+    else {
+        return Ok(None);
+    };
+    let (Some(kind), Some(status)) = (
+        from_key::<ComplaintKind>(&r.text(0)?),
+        from_key::<ComplaintStatus>(&r.text(2)?),
+    ) else {
+        return Ok(None);
+    };
+    Ok(Some(PublicStatus {
+        code: code.clone(),
+        kind,
+        subject: r.text(1)?,
+        status,
+        received_on: r.text(3)?,
+        due_on: r.opt_text(4)?,
+        answer: r.opt_text(5)?,
+        office: r.text(6)?,
+    }))
 }
 
 fn refused(message: &str) -> StoreError {
@@ -222,20 +207,37 @@ fn refused(message: &str) -> StoreError {
 }
 
 pub(super) fn transition(
-    conn: &mut Connection,
+    db: &mut dyn Sql,
     t: &Transition,
     calendar: &gongkai_model::calendar::Calendar,
 ) -> Result<PublicStatus, StoreError> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let row: Option<(i64, String, String, String, bool, Option<u32>)> = tx
-        .query_row(
-            "SELECT id, kind, status, received_on, extended, limit_days FROM complaints WHERE code = ?1",
-            [t.code.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-        )
-        .optional()?;
-    let (id, kind, current, received_on, extended, limit_days) =
-        row.ok_or_else(|| refused("没有这个查询码"))?;
+    in_tx(db, |tx| transition_in(tx, t, calendar))?;
+    status(db, &t.code)?.ok_or_else(|| refused("没有这个查询码"))
+}
+
+fn transition_in(
+    tx: &mut dyn Sql,
+    t: &Transition,
+    calendar: &gongkai_model::calendar::Calendar,
+) -> Result<(), StoreError> {
+    // Locked on PostgreSQL: two officers acting on one filing at once go one after the
+    // other, the second seeing the first's status.
+    let sql = format!(
+        "SELECT id, kind, status, received_on, extended, limit_days FROM complaints
+         WHERE code = ?1{}",
+        tx.for_update()
+    );
+    let r = tx
+        .row(&sql, args![t.code.as_str()])?
+        .ok_or_else(|| refused("没有这个查询码"))?;
+    let (id, kind, current, received_on, extended, limit_days) = (
+        r.int(0)?,
+        r.text(1)?,
+        r.text(2)?,
+        r.text(3)?,
+        r.flag(4)?,
+        r.opt_int(5)?,
+    );
     let kind: ComplaintKind = from_key(&kind).ok_or_else(|| refused("类别无法识别"))?;
     let from: ComplaintStatus = from_key(&current).ok_or_else(|| refused("状态无法识别"))?;
     if !from.can_move_to(t.to) {
@@ -262,15 +264,15 @@ pub(super) fn transition(
     let today = t.today.to_string();
     match t.to {
         ComplaintStatus::Clarifying => {
-            tx.execute(
+            tx.exec(
                 "INSERT INTO complaint_pauses(complaint_id, from_date) VALUES (?1, ?2)",
-                params![id, today],
+                args![id, today.as_str()],
             )?;
         }
         _ if from == ComplaintStatus::Clarifying => {
-            tx.execute(
+            tx.exec(
                 "UPDATE complaint_pauses SET until_date = ?2 WHERE complaint_id = ?1 AND until_date IS NULL",
-                params![id, today],
+                args![id, today.as_str()],
             )?;
         }
         _ => {}
@@ -280,82 +282,72 @@ pub(super) fn transition(
     // 20 working days, and no counting while a 补正 is open.
     let mut pauses = Vec::new();
     let mut open_pause = false;
-    {
-        let mut stmt = tx.prepare(
-            "SELECT from_date, until_date FROM complaint_pauses WHERE complaint_id = ?1",
-        )?;
-        let rows = stmt.query_map([id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
-        })?;
-        for r in rows {
-            let (a, b) = r?;
-            match (a.parse(), b.map(|b| b.parse())) {
-                (Ok(a), Some(Ok(b))) => pauses.push((a, b)),
-                _ => open_pause = true,
-            }
+    for r in tx.rows(
+        "SELECT from_date, until_date FROM complaint_pauses WHERE complaint_id = ?1",
+        args![id],
+    )? {
+        match (r.text(0)?.parse(), r.opt_text(1)?.map(|b| b.parse())) {
+            (Ok(a), Some(Ok(b))) => pauses.push((a, b)),
+            _ => open_pause = true,
         }
     }
     let received: chrono::NaiveDate = received_on
         .parse()
         .map_err(|_| refused("受理日期无法识别"))?;
-    let limit =
-        limit_days.unwrap_or_else(|| kind.limit_working_days()) + if extended { 20 } else { 0 };
+    let limit = limit_days
+        .and_then(|d| u32::try_from(d).ok())
+        .unwrap_or_else(|| kind.limit_working_days())
+        + if extended { 20 } else { 0 };
     let due = (!open_pause).then(|| {
         calendar
             .add_working_days(received, limit, &pauses)
             .date
             .to_string()
     });
-    tx.execute(
+    tx.exec(
         "UPDATE complaints SET status = ?2, extended = ?3, due_on = ?4,
                 answer = COALESCE(?5, answer) WHERE id = ?1",
-        params![id, json_key(&t.to), extended, due, answer],
+        args![id, json_key(&t.to), extended, due, answer],
     )?;
-    tx.execute(
+    tx.exec(
         "INSERT INTO complaint_events(complaint_id, at, actor, from_status, to_status, note)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![id, t.at, t.actor, json_key(&from), json_key(&t.to), t.note],
+        args![
+            id,
+            t.at,
+            t.actor.as_str(),
+            json_key(&from),
+            json_key(&t.to),
+            t.note.as_str()
+        ],
     )?;
-    tx.commit()?;
-    status(conn, &t.code)?.ok_or_else(|| refused("没有这个查询码"))
+    Ok(())
 }
 
-pub(super) fn list(conn: &Connection, office: Option<&str>) -> Result<Vec<StaffRow>, StoreError> {
-    let mut stmt = conn.prepare(
+pub(super) fn list(db: &mut dyn Sql, office: Option<&str>) -> Result<Vec<StaffRow>, StoreError> {
+    let rows = db.rows(
         "SELECT code, kind, subject, status, office, received_on, due_on, scope FROM complaints
-         WHERE (?1 IS NULL OR office = ?1) ORDER BY due_on IS NULL, due_on, id",
+         WHERE (CAST(?1 AS TEXT) IS NULL OR office = ?1) ORDER BY due_on IS NULL, due_on, id",
+        args![office],
     )?;
-    let rows = stmt.query_map([office], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, String>(5)?,
-            r.get::<_, Option<String>>(6)?,
-            r.get::<_, String>(7)?,
-        ))
-    })?;
     let mut out = Vec::new();
     for r in rows {
-        let (code, kind, subject, status, office, received_on, due_on, scope) = r?;
         let (Ok(code), Some(kind), Some(status)) = (
-            TrackingCode::parse(&code),
-            from_key(&kind),
-            from_key(&status),
+            TrackingCode::parse(&r.text(0)?),
+            from_key(&r.text(1)?),
+            from_key(&r.text(3)?),
         ) else {
             continue;
         };
         out.push(StaffRow {
             code,
-            scope,
+            scope: r.text(7)?,
             kind,
-            subject,
+            subject: r.text(2)?,
             status,
-            office,
-            received_on,
-            due_on,
+            office: r.text(4)?,
+            received_on: r.text(5)?,
+            due_on: r.opt_text(6)?,
         });
     }
     Ok(out)
@@ -363,84 +355,118 @@ pub(super) fn list(conn: &Connection, office: Option<&str>) -> Result<Vec<StaffR
 
 /// The scope a filing concerns, where its public answer is published.
 pub(super) fn scope_of(
-    conn: &Connection,
+    db: &mut dyn Sql,
     code: &TrackingCode,
 ) -> Result<Option<gongkai_model::ScopeId>, StoreError> {
-    let scope: Option<String> = conn
-        .query_row(
-            "SELECT scope FROM complaints WHERE code = ?1",
-            [code.as_str()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(scope.and_then(|s| gongkai_model::ScopeId::parse(&s).ok()))
+    let scope = db.row(
+        "SELECT scope FROM complaints WHERE code = ?1",
+        args![code.as_str()],
+    )?;
+    Ok(match scope {
+        Some(r) => gongkai_model::ScopeId::parse(&r.text(0)?).ok(),
+        None => None,
+    })
+}
+
+/// The public answer a final status puts on the boards of the filing's scope (so the
+/// code shows it there even offline), or None: 举报 stay off the boards, and open
+/// filings have no answer yet.
+pub(super) fn answer_edit(
+    db: &mut dyn Sql,
+    status: &PublicStatus,
+) -> Result<Option<(gongkai_model::ScopeId, super::Edit)>, StoreError> {
+    if !status.status.is_final() || status.kind == ComplaintKind::Report {
+        return Ok(None);
+    }
+    let Some(scope) = scope_of(db, &status.code)? else {
+        return Ok(None);
+    };
+    let answer = gongkai_model::content::Answer {
+        code: status.code.clone(),
+        kind: status.kind,
+        subject: status.subject.clone(),
+        status: status.status,
+        office: status.office.clone(),
+        received_on: status.received_on.clone(),
+        due_on: status.due_on.clone(),
+        answer: status.answer.clone(),
+    };
+    let edit = super::Edit::put(
+        gongkai_model::ContentKind::Answer,
+        status.code.as_str(),
+        &answer,
+    );
+    Ok(Some((scope, edit)))
 }
 
 pub(super) fn put_staff_token(
-    conn: &Connection,
+    db: &mut dyn Sql,
     hash: &str,
     name: &str,
     office: &str,
     at: i64,
 ) -> Result<(), StoreError> {
-    conn.execute(
+    db.exec(
         "INSERT INTO staff_tokens(token_hash, name, office, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![hash, name, office, at],
+        args![hash, name, office, at],
     )?;
     Ok(())
 }
 
 pub(super) fn staff_by_token(
-    conn: &Connection,
+    db: &mut dyn Sql,
     hash: &str,
 ) -> Result<Option<(String, String)>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT name, office FROM staff_tokens WHERE token_hash = ?1 AND revoked = 0",
-            [hash],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
+    match db.row(
+        "SELECT name, office FROM staff_tokens WHERE token_hash = ?1 AND revoked = 0",
+        args![hash],
+    )? {
+        Some(r) => Ok(Some((r.text(0)?, r.text(1)?))),
+        None => Ok(None),
+    }
+}
+
+fn event(r: &Row) -> Result<StaffEvent, StoreError> {
+    Ok(StaffEvent {
+        at: r.int(0)?,
+        actor: r.text(1)?,
+        from_status: r.opt_text(2)?,
+        to_status: r.text(3)?,
+        note: r.text(4)?,
+    })
 }
 
 pub(super) fn detail(
-    conn: &Connection,
+    db: &mut dyn Sql,
     code: &TrackingCode,
 ) -> Result<Option<StaffDetail>, StoreError> {
-    let Some(public) = status(conn, code)? else {
+    let Some(public) = status(db, code)? else {
         return Ok(None);
     };
-    let (id, text, contact_name, contact_phone, kiosk_id): (
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-    ) = conn.query_row(
+    let Some(r) = db.row(
         "SELECT id, text, contact_name, contact_phone, kiosk_id FROM complaints WHERE code = ?1",
-        [code.as_str()],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-    )?;
-    let mut stmt = conn.prepare(
-        "SELECT at, actor, from_status, to_status, note FROM complaint_events WHERE complaint_id = ?1 ORDER BY rowid",
-    )?;
-    let events = stmt
-        .query_map([id], |r| {
-            Ok(StaffEvent {
-                at: r.get(0)?,
-                actor: r.get(1)?,
-                from_status: r.get(2)?,
-                to_status: r.get(3)?,
-                note: r.get(4)?,
-            })
-        })?
+        args![code.as_str()],
+    )?
+    else {
+        return Ok(None);
+    };
+    // Events in the order they were recorded (`rowid`: SQLite's own, a BIGSERIAL of that
+    // name on PostgreSQL).
+    let events = db
+        .rows(
+            "SELECT at, actor, from_status, to_status, note FROM complaint_events
+             WHERE complaint_id = ?1 ORDER BY rowid",
+            args![r.int(0)?],
+        )?
+        .iter()
+        .map(event)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Some(StaffDetail {
         public,
-        text,
-        contact_name,
-        contact_phone,
-        kiosk_id,
+        text: r.text(1)?,
+        contact_name: r.opt_text(2)?,
+        contact_phone: r.opt_text(3)?,
+        kiosk_id: r.text(4)?,
         events,
     }))
 }

@@ -1,12 +1,12 @@
-//! The fleet (SQLite side): enrollment tokens, enrolled kiosks with their public keys and
+//! The fleet (both back-ends): enrollment tokens, enrolled kiosks with their public keys and
 //! latest heartbeat, their display logs (append-only, verified on arrival), remote
 //! configuration, screenshots and alerts.
 
+use super::sql::{args, in_tx, Row, Sql};
 use super::StoreError;
 use gongkai_protocol::changelog::GENESIS;
 use gongkai_protocol::displaylog::{DisplayEntry, DisplayEvent};
 use gongkai_protocol::fleet::RemoteConfig;
-use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
 pub const MIGRATION: &str = r#"
 CREATE TABLE enroll_tokens (
@@ -104,27 +104,26 @@ pub struct Alert {
 const KIOSK_COLUMNS: &str = "kiosk_id, scope, public_key, enrolled_at, app_version, last_counter,
      last_seen_at, report, display_seq, display_hash, remote_config, screenshot_wanted, screenshot_at";
 
-fn kiosk_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<KioskRecord> {
-    let config: Option<String> = r.get(10)?;
+fn kiosk_row(r: &Row) -> Result<KioskRecord, StoreError> {
     Ok(KioskRecord {
-        kiosk_id: r.get(0)?,
-        scope: r.get(1)?,
-        public_key: r.get(2)?,
-        enrolled_at: r.get(3)?,
-        app_version: r.get(4)?,
-        last_counter: r.get::<_, i64>(5)? as u64,
-        last_seen_at: r.get(6)?,
-        report: r.get(7)?,
-        display_seq: r.get::<_, i64>(8)? as u64,
-        display_hash: r.get(9)?,
-        remote_config: config.and_then(|c| serde_json::from_str(&c).ok()),
-        screenshot_wanted: r.get(11)?,
-        screenshot_at: r.get(12)?,
+        kiosk_id: r.text(0)?,
+        scope: r.text(1)?,
+        public_key: r.text(2)?,
+        enrolled_at: r.int(3)?,
+        app_version: r.text(4)?,
+        last_counter: r.uint(5)?,
+        last_seen_at: r.opt_int(6)?,
+        report: r.opt_text(7)?,
+        display_seq: r.uint(8)?,
+        display_hash: r.text(9)?,
+        remote_config: r.opt_text(10)?.and_then(|c| serde_json::from_str(&c).ok()),
+        screenshot_wanted: r.opt_int(11)?,
+        screenshot_at: r.opt_int(12)?,
     })
 }
 
 pub fn issue_enroll_token(
-    c: &Connection,
+    db: &mut dyn Sql,
     token_sha256: &str,
     kiosk_id: &str,
     scope: &str,
@@ -132,10 +131,10 @@ pub fn issue_enroll_token(
     now: i64,
     expires_at: i64,
 ) -> Result<(), StoreError> {
-    c.execute(
+    db.exec(
         "INSERT INTO enroll_tokens(token_sha256, kiosk_id, scope, created_by, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![token_sha256, kiosk_id, scope, created_by, now, expires_at],
+        args![token_sha256, kiosk_id, scope, created_by, now, expires_at],
     )?;
     Ok(())
 }
@@ -144,77 +143,74 @@ pub fn issue_enroll_token(
 /// with a fresh token, as when its board is swapped). The same key presented again with
 /// the same, already used token is a retry whose answer was lost: it succeeds.
 pub fn enroll(
-    c: &mut Connection,
+    db: &mut dyn Sql,
     token_sha256: &str,
     kiosk_id: &str,
     public_key: &str,
     app_version: &str,
     now: i64,
 ) -> Result<Option<String>, StoreError> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let token: Option<(String, String, i64, Option<i64>)> = tx
-        .query_row(
-            "SELECT kiosk_id, scope, expires_at, used_at FROM enroll_tokens WHERE token_sha256 = ?1",
-            [token_sha256],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
-    let Some((for_kiosk, scope, expires_at, used_at)) = token else {
-        return Ok(None);
-    };
-    if for_kiosk != kiosk_id {
-        return Ok(None);
-    }
-    if used_at.is_some() {
-        let same_key: Option<i64> = tx
-            .query_row(
+    in_tx(db, |tx| {
+        let sql = format!(
+            "SELECT kiosk_id, scope, expires_at, used_at FROM enroll_tokens
+             WHERE token_sha256 = ?1{}",
+            tx.for_update()
+        );
+        let Some(t) = tx.row(&sql, args![token_sha256])? else {
+            return Ok(None);
+        };
+        let (for_kiosk, scope, expires_at, used_at) =
+            (t.text(0)?, t.text(1)?, t.int(2)?, t.opt_int(3)?);
+        if for_kiosk != kiosk_id {
+            return Ok(None);
+        }
+        if used_at.is_some() {
+            let same_key = tx.row(
                 "SELECT 1 FROM kiosks WHERE kiosk_id = ?1 AND public_key = ?2",
-                params![kiosk_id, public_key],
-                |r| r.get(0),
-            )
-            .optional()?;
-        return Ok(same_key.map(|_| scope));
-    }
-    if expires_at <= now {
-        return Ok(None);
-    }
-    tx.execute(
-        "UPDATE enroll_tokens SET used_at = ?2 WHERE token_sha256 = ?1",
-        params![token_sha256, now],
-    )?;
-    tx.execute(
-        "INSERT INTO kiosks(kiosk_id, scope, public_key, enrolled_at, app_version, display_hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT(kiosk_id) DO UPDATE SET scope = excluded.scope,
-             public_key = excluded.public_key, enrolled_at = excluded.enrolled_at,
-             app_version = excluded.app_version, last_counter = 0, display_seq = 0,
-             display_hash = excluded.display_hash",
-        params![kiosk_id, scope, public_key, now, app_version, GENESIS],
-    )?;
-    tx.commit()?;
-    Ok(Some(scope))
+                args![kiosk_id, public_key],
+            )?;
+            return Ok(same_key.map(|_| scope));
+        }
+        if expires_at <= now {
+            return Ok(None);
+        }
+        tx.exec(
+            "UPDATE enroll_tokens SET used_at = ?2 WHERE token_sha256 = ?1",
+            args![token_sha256, now],
+        )?;
+        tx.exec(
+            "INSERT INTO kiosks(kiosk_id, scope, public_key, enrolled_at, app_version, display_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT(kiosk_id) DO UPDATE SET scope = excluded.scope,
+                 public_key = excluded.public_key, enrolled_at = excluded.enrolled_at,
+                 app_version = excluded.app_version, last_counter = 0, display_seq = 0,
+                 display_hash = excluded.display_hash",
+            args![kiosk_id, scope.as_str(), public_key, now, app_version, GENESIS],
+        )?;
+        Ok(Some(scope))
+    })
 }
 
-pub fn kiosk(c: &Connection, kiosk_id: &str) -> Result<Option<KioskRecord>, StoreError> {
-    Ok(c.query_row(
+pub fn kiosk(db: &mut dyn Sql, kiosk_id: &str) -> Result<Option<KioskRecord>, StoreError> {
+    db.row(
         &format!("SELECT {KIOSK_COLUMNS} FROM kiosks WHERE kiosk_id = ?1"),
-        [kiosk_id],
-        kiosk_row,
-    )
-    .optional()?)
+        args![kiosk_id],
+    )?
+    .as_ref()
+    .map(kiosk_row)
+    .transpose()
 }
 
 /// Kiosks whose scope lies in `scope_prefix` ("" for all), by id.
-pub fn kiosks(c: &Connection, scope_prefix: &str) -> Result<Vec<KioskRecord>, StoreError> {
-    let mut stmt = c.prepare(&format!(
-        "SELECT {KIOSK_COLUMNS} FROM kiosks WHERE substr(scope, 1, length(?1)) = ?1 ORDER BY kiosk_id"
-    ))?;
-    let rows = stmt
-        .query_map([scope_prefix], kiosk_row)?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+pub fn kiosks(db: &mut dyn Sql, scope_prefix: &str) -> Result<Vec<KioskRecord>, StoreError> {
+    db.rows(
+        &format!("SELECT {KIOSK_COLUMNS} FROM kiosks WHERE scope LIKE ?1 || '%' ORDER BY kiosk_id"),
+        args![scope_prefix],
+    )?
+    .iter()
+    .map(kiosk_row)
+    .collect()
 }
-
 /// What a verified heartbeat changes.
 pub struct HeartbeatWrite<'a> {
     pub kiosk_id: &'a str,
@@ -232,245 +228,248 @@ pub struct HeartbeatWrite<'a> {
 
 /// Saves a heartbeat the caller has verified. Returns false (nothing written) when the
 /// counter is not newer or the log moved meanwhile.
-pub fn save_heartbeat(c: &mut Connection, w: &HeartbeatWrite<'_>) -> Result<bool, StoreError> {
-    let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let (last, hash) = w
-        .entries
-        .last()
-        .map(|e| (e.seq, e.hash.clone()))
-        .unwrap_or((w.after_seq, String::new()));
-    let changed = tx.execute(
-        "UPDATE kiosks SET last_counter = ?2, last_seen_at = ?3, report = ?4, app_version = ?5,
-             display_seq = ?6, display_hash = CASE WHEN ?7 = '' THEN display_hash ELSE ?7 END
-         WHERE kiosk_id = ?1 AND last_counter < ?2 AND display_seq = ?8",
-        params![
-            w.kiosk_id,
-            w.counter as i64,
-            w.now,
-            w.report,
-            w.app_version,
-            last as i64,
-            hash,
-            w.after_seq as i64
-        ],
-    )?;
-    if changed == 0 {
-        return Ok(false);
-    }
-    {
-        let mut ins = tx.prepare(
-            "INSERT INTO display_log(kiosk_id, key, seq, at, event, items, prev_hash, hash, signature)
-             VALUES (?1, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )?;
-        for e in w.entries {
-            ins.execute(params![
+pub fn save_heartbeat(db: &mut dyn Sql, w: &HeartbeatWrite<'_>) -> Result<bool, StoreError> {
+    in_tx(db, |tx| {
+        let (last, hash) = w
+            .entries
+            .last()
+            .map(|e| (e.seq, e.hash.clone()))
+            .unwrap_or((w.after_seq, String::new()));
+        // One conditional UPDATE: a stale counter or a log that moved meanwhile (another
+        // instance took a heartbeat of this kiosk) changes nothing.
+        let changed = tx.exec(
+            "UPDATE kiosks SET last_counter = ?2, last_seen_at = ?3, report = ?4, app_version = ?5,
+                 display_seq = ?6, display_hash = CASE WHEN ?7 = '' THEN display_hash ELSE ?7 END
+             WHERE kiosk_id = ?1 AND last_counter < ?2 AND display_seq = ?8",
+            args![
                 w.kiosk_id,
-                e.seq as i64,
-                e.at,
-                e.event.key(),
-                serde_json::to_string(&e.items).unwrap_or_else(|_| "[]".into()),
-                e.prev_hash,
-                e.hash,
-                e.signature,
-                w.key
-            ])?;
+                w.counter,
+                w.now,
+                w.report,
+                w.app_version,
+                last,
+                hash,
+                w.after_seq
+            ],
+        )?;
+        if changed == 0 {
+            return Ok(false);
         }
-    }
-    tx.commit()?;
-    Ok(true)
+        for e in w.entries {
+            tx.exec(
+                "INSERT INTO display_log(kiosk_id, key, seq, at, event, items, prev_hash, hash, signature)
+                 VALUES (?1, ?9, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                args![
+                    w.kiosk_id,
+                    e.seq,
+                    e.at,
+                    e.event.key(),
+                    serde_json::to_string(&e.items).unwrap_or_else(|_| "[]".into()),
+                    e.prev_hash.as_str(),
+                    e.hash.as_str(),
+                    e.signature.as_str(),
+                    w.key
+                ],
+            )?;
+        }
+        Ok(true)
+    })
 }
 
 /// The keys a kiosk's display logs were signed with, oldest log first.
-pub fn display_keys(c: &Connection, kiosk_id: &str) -> Result<Vec<String>, StoreError> {
-    let mut stmt =
-        c.prepare("SELECT key FROM display_log WHERE kiosk_id = ?1 GROUP BY key ORDER BY MIN(at)")?;
-    let rows = stmt
-        .query_map([kiosk_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+pub fn display_keys(db: &mut dyn Sql, kiosk_id: &str) -> Result<Vec<String>, StoreError> {
+    db.rows(
+        "SELECT key FROM display_log WHERE kiosk_id = ?1 GROUP BY key ORDER BY MIN(at)",
+        args![kiosk_id],
+    )?
+    .iter()
+    .map(|r| r.text(0))
+    .collect()
 }
 
 /// The display log a kiosk signed with `key`, from `from_seq` on, in order.
 pub fn display_log(
-    c: &Connection,
+    db: &mut dyn Sql,
     kiosk_id: &str,
     key: &str,
     from_seq: u64,
     limit: u32,
 ) -> Result<Vec<DisplayEntry>, StoreError> {
-    let mut stmt = c.prepare(
+    db.rows(
         "SELECT seq, at, event, items, prev_hash, hash, signature FROM display_log
          WHERE kiosk_id = ?1 AND key = ?4 AND seq >= ?2 ORDER BY seq LIMIT ?3",
-    )?;
-    let mut rows = stmt.query(params![kiosk_id, from_seq as i64, limit, key])?;
-    let mut out = Vec::new();
-    while let Some(r) = rows.next()? {
-        let event: String = r.get(2)?;
-        let items: String = r.get(3)?;
-        out.push(DisplayEntry {
-            seq: r.get::<_, i64>(0)? as u64,
-            at: r.get(1)?,
+        args![kiosk_id, from_seq, limit, key],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(DisplayEntry {
+            seq: r.uint(0)?,
+            at: r.int(1)?,
             // An unknown event or unreadable item list is kept as found and fails
             // verification, rather than being silently dropped.
-            event: DisplayEvent::from_key(&event).unwrap_or(DisplayEvent::Alive),
-            items: serde_json::from_str(&items).unwrap_or_default(),
-            prev_hash: r.get(4)?,
-            hash: r.get(5)?,
-            signature: r.get(6)?,
-        });
-    }
-    Ok(out)
+            event: DisplayEvent::from_key(&r.text(2)?).unwrap_or(DisplayEvent::Alive),
+            items: serde_json::from_str(&r.text(3)?).unwrap_or_default(),
+            prev_hash: r.text(4)?,
+            hash: r.text(5)?,
+            signature: r.text(6)?,
+        })
+    })
+    .collect()
 }
 
 pub fn set_remote_config(
-    c: &Connection,
+    db: &mut dyn Sql,
     kiosk_id: &str,
     config: &RemoteConfig,
 ) -> Result<(), StoreError> {
     let json = serde_json::to_string(config).map_err(|e| StoreError::Refused(e.to_string()))?;
-    c.execute(
+    db.exec(
         "UPDATE kiosks SET remote_config = ?2 WHERE kiosk_id = ?1",
-        params![kiosk_id, json],
+        args![kiosk_id, json],
     )?;
     Ok(())
 }
 
-pub fn want_screenshot(c: &Connection, kiosk_id: &str, now: i64) -> Result<(), StoreError> {
-    c.execute(
+pub fn want_screenshot(db: &mut dyn Sql, kiosk_id: &str, now: i64) -> Result<(), StoreError> {
+    db.exec(
         "UPDATE kiosks SET screenshot_wanted = ?2 WHERE kiosk_id = ?1",
-        params![kiosk_id, now],
+        args![kiosk_id, now],
     )?;
     Ok(())
 }
 
 pub fn save_screenshot(
-    c: &Connection,
+    db: &mut dyn Sql,
     kiosk_id: &str,
     png: &[u8],
     now: i64,
 ) -> Result<(), StoreError> {
-    c.execute(
+    db.exec(
         "UPDATE kiosks SET screenshot = ?2, screenshot_at = ?3, screenshot_wanted = NULL
          WHERE kiosk_id = ?1",
-        params![kiosk_id, png, now],
+        args![kiosk_id, png, now],
     )?;
     Ok(())
 }
 
-pub fn screenshot(c: &Connection, kiosk_id: &str) -> Result<Option<(Vec<u8>, i64)>, StoreError> {
-    Ok(c.query_row(
+pub fn screenshot(db: &mut dyn Sql, kiosk_id: &str) -> Result<Option<(Vec<u8>, i64)>, StoreError> {
+    match db.row(
         "SELECT screenshot, screenshot_at FROM kiosks WHERE kiosk_id = ?1 AND screenshot IS NOT NULL",
-        [kiosk_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )
-    .optional()?)
+        args![kiosk_id],
+    )? {
+        Some(r) => Ok(Some((r.opt_bytes(0)?.unwrap_or_default(), r.int(1)?))),
+        None => Ok(None),
+    }
 }
 
 /// Opens an alert unless one of the kind is open for the kiosk. True if this call opened it.
 pub fn raise_alert(
-    c: &Connection,
+    db: &mut dyn Sql,
     kiosk_id: &str,
     kind: &str,
     detail: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let n = c.execute(
-        "INSERT OR IGNORE INTO fleet_alerts(kiosk_id, kind, detail, raised_at) VALUES (?1, ?2, ?3, ?4)",
-        params![kiosk_id, kind, detail, now],
+    let n = db.exec(
+        "INSERT INTO fleet_alerts(kiosk_id, kind, detail, raised_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO NOTHING",
+        args![kiosk_id, kind, detail, now],
     )?;
     Ok(n == 1)
 }
 
 /// Closes an open alert. True if there was one.
 pub fn clear_alert(
-    c: &Connection,
+    db: &mut dyn Sql,
     kiosk_id: &str,
     kind: &str,
     now: i64,
 ) -> Result<bool, StoreError> {
-    let n = c.execute(
+    let n = db.exec(
         "UPDATE fleet_alerts SET cleared_at = ?3 WHERE kiosk_id = ?1 AND kind = ?2 AND cleared_at IS NULL",
-        params![kiosk_id, kind, now],
+        args![kiosk_id, kind, now],
     )?;
     Ok(n == 1)
 }
 
 /// Open alerts and those cleared since `since`, newest first.
-pub fn alerts(c: &Connection, since: i64) -> Result<Vec<Alert>, StoreError> {
-    let mut stmt = c.prepare(
+pub fn alerts(db: &mut dyn Sql, since: i64) -> Result<Vec<Alert>, StoreError> {
+    db.rows(
         "SELECT id, kiosk_id, kind, detail, raised_at, cleared_at FROM fleet_alerts
          WHERE cleared_at IS NULL OR cleared_at >= ?1 ORDER BY raised_at DESC, id DESC LIMIT 500",
-    )?;
-    let rows = stmt
-        .query_map([since], |r| {
-            Ok(Alert {
-                id: r.get(0)?,
-                kiosk_id: r.get(1)?,
-                kind: r.get(2)?,
-                detail: r.get(3)?,
-                raised_at: r.get(4)?,
-                cleared_at: r.get(5)?,
-            })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+        args![since],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(Alert {
+            id: r.int(0)?,
+            kiosk_id: r.text(1)?,
+            kind: r.text(2)?,
+            detail: r.text(3)?,
+            raised_at: r.int(4)?,
+            cleared_at: r.opt_int(5)?,
+        })
+    })
+    .collect()
 }
 
 /// When the scope first changed after `seq`: how long a kiosk at `seq` has been behind.
 pub fn first_change_after(
-    c: &Connection,
+    db: &mut dyn Sql,
     scope: &str,
     seq: u64,
 ) -> Result<Option<i64>, StoreError> {
-    Ok(c.query_row(
+    match db.row(
         "SELECT MIN(at) FROM changelog WHERE scope = ?1 AND seq > ?2",
-        params![scope, seq as i64],
-        |r| r.get(0),
-    )?)
+        args![scope, seq],
+    )? {
+        Some(r) => r.opt_int(0),
+        None => Ok(None),
+    }
 }
 
 pub fn publish_release(
-    c: &Connection,
+    db: &mut dyn Sql,
     package: &str,
     version: &str,
     manifest_json: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    c.execute(
+    db.exec(
         "INSERT INTO releases(package, version, manifest, published_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(package, version) DO UPDATE SET manifest = excluded.manifest,
              published_at = excluded.published_at",
-        params![package, version, manifest_json, now],
+        args![package, version, manifest_json, now],
     )?;
     Ok(())
 }
 
 /// The manifest of the release published last for `package`.
-pub fn latest_release(c: &Connection, package: &str) -> Result<Option<String>, StoreError> {
-    Ok(c.query_row(
-        "SELECT manifest FROM releases WHERE package = ?1 ORDER BY published_at DESC, rowid DESC LIMIT 1",
-        [package],
-        |r| r.get(0),
-    )
-    .optional()?)
+pub fn latest_release(db: &mut dyn Sql, package: &str) -> Result<Option<String>, StoreError> {
+    match db.row(
+        "SELECT manifest FROM releases WHERE package = ?1
+         ORDER BY published_at DESC, rowid DESC LIMIT 1",
+        args![package],
+    )? {
+        Some(r) => Ok(Some(r.text(0)?)),
+        None => Ok(None),
+    }
 }
 
 /// Enrollment tokens issued for kiosks under `scope_prefix`, not used and not expired:
 /// kiosks the office expects to come up. `(kiosk_id, scope, created_at, expires_at)`.
 pub fn pending_enrollments(
-    c: &Connection,
+    db: &mut dyn Sql,
     scope_prefix: &str,
     now: i64,
 ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
-    let mut stmt = c.prepare(
+    db.rows(
         "SELECT kiosk_id, scope, created_at, expires_at FROM enroll_tokens
-         WHERE used_at IS NULL AND expires_at > ?2 AND substr(scope, 1, length(?1)) = ?1
+         WHERE used_at IS NULL AND expires_at > ?2 AND scope LIKE ?1 || '%'
          ORDER BY created_at DESC LIMIT 200",
-    )?;
-    let rows = stmt
-        .query_map(params![scope_prefix, now], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+        args![scope_prefix, now],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.text(1)?, r.int(2)?, r.int(3)?)))
+    .collect()
 }

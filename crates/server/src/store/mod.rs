@@ -13,6 +13,7 @@ pub mod console;
 pub mod fleet;
 pub mod pg;
 pub mod publish;
+pub mod sql;
 
 pub use changelog::ChainReport;
 pub use console::{DraftRow, ImportRecord, NewDraft, NewUser, Role, User};
@@ -50,6 +51,9 @@ pub enum StoreError {
     Db(#[from] gongkai_db::DbError),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// A row that does not have the shape the code expects (an edited database).
+    #[error("unexpected row: {0}")]
+    Column(String),
     #[error("PostgreSQL: {0}")]
     Postgres(#[from] postgres::Error),
 }

@@ -174,7 +174,7 @@ fn publish_locked(
 /// draft approved in one transaction). The logic is `publish::apply`, shared with the
 /// PostgreSQL back-end; this is only how SQLite reads and writes its rows.
 fn publish_in(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &Connection,
     scope: &ScopeId,
     edits: &[Edit],
     by: &Provenance,
@@ -196,11 +196,11 @@ fn publish_in(
     Ok(head)
 }
 
-struct SqliteRows<'a, 'c> {
-    tx: &'a rusqlite::Transaction<'c>,
+struct SqliteRows<'a> {
+    tx: &'a Connection,
 }
 
-impl SqliteRows<'_, '_> {
+impl SqliteRows<'_> {
     fn chain_tail(&self) -> Result<(u64, String), StoreError> {
         let last: Option<(i64, String)> = self
             .tx
@@ -216,7 +216,7 @@ impl SqliteRows<'_, '_> {
     }
 }
 
-impl super::publish::PublishRows for SqliteRows<'_, '_> {
+impl super::publish::PublishRows for SqliteRows<'_> {
     fn current(
         &mut self,
         scope: &str,
@@ -368,12 +368,8 @@ impl Store for SqliteStore {
                 return Ok(report.clone());
             }
         }
-        let report = self.with_reader(|c| {
-            let tx = c.transaction()?;
-            let report = super::changelog::verify(&tx)?;
-            tx.finish()?;
-            Ok(report)
-        })?;
+        let report =
+            self.with_reader(|c| super::sql::in_snapshot(c, |c| super::changelog::verify(c)))?;
         *cached = Some((version, report.clone()));
         Ok(report)
     }
@@ -490,25 +486,8 @@ impl Store for SqliteStore {
     ) -> Result<gongkai_protocol::complaints::PublicStatus, StoreError> {
         self.with_writer(|c| {
             let status = super::complaints::transition(c, t, calendar)?;
-            // A final answer goes out to the kiosks of the filing's scope, so the code
-            // shows it there even offline. 举报 stay off the boards (lookup online only).
-            if status.status.is_final()
-                && status.kind != gongkai_model::complaint::ComplaintKind::Report
-            {
-                if let Some(scope) = super::complaints::scope_of(c, &t.code)? {
-                    let answer = gongkai_model::content::Answer {
-                        code: status.code.clone(),
-                        kind: status.kind,
-                        subject: status.subject.clone(),
-                        status: status.status,
-                        office: status.office.clone(),
-                        received_on: status.received_on.clone(),
-                        due_on: status.due_on.clone(),
-                        answer: status.answer.clone(),
-                    };
-                    let edit = Edit::put(ContentKind::Answer, status.code.as_str(), &answer);
-                    publish_locked(c, &scope, &[edit], &Provenance::system(), now_unix())?;
-                }
+            if let Some((scope, edit)) = super::complaints::answer_edit(c, &status)? {
+                publish_locked(c, &scope, &[edit], &Provenance::system(), now_unix())?;
             }
             Ok(status)
         })
@@ -631,48 +610,19 @@ impl Store for SqliteStore {
         approve: bool,
         reason: &str,
     ) -> Result<super::DraftRow, StoreError> {
+        let now = now_unix();
         self.with_writer(|c| {
-            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let Some((row, edits)) = super::console::draft(&tx, id)? else {
-                return Err(StoreError::Refused("没有这份待审稿件".into()));
-            };
-            if row.status != "pending" {
-                return Err(StoreError::Refused("这份稿件已经审核过了".into()));
-            }
-            if row.author_id == reviewer.id {
-                return Err(StoreError::Refused(
-                    "不能审核自己提交的稿件，请由另一位审核员审核".into(),
-                ));
-            }
-            if !approve && reason.trim().is_empty() {
-                return Err(StoreError::Refused("退回时请写明原因，提交人会看到".into()));
-            }
-            super::console::mark_reviewed(
-                &tx,
-                id,
-                reviewer.id,
-                approve,
-                reason.trim(),
-                now_unix(),
-            )?;
-            if approve {
-                let scope = ScopeId::parse(&row.scope)
-                    .map_err(|e| StoreError::UnknownScope(e.to_string()))?;
-                let by = Provenance {
-                    actor: format!("{}（审核：{}）", row.author, reviewer.display_name),
-                    draft: Some(id),
-                };
-                publish_in(&tx, &scope, &edits, &by, now_unix())?;
-            }
-            tx.execute(
-                "UPDATE imports SET status = ?2, upload = NULL WHERE draft = ?1",
-                params![id, if approve { "published" } else { "rejected" }],
-            )?;
-            let row = super::console::draft(&tx, id)?
-                .map(|(r, _)| r)
-                .ok_or_else(|| StoreError::Refused("没有这份待审稿件".into()))?;
-            tx.commit()?;
-            Ok(row)
+            super::sql::in_tx(c, |tx| {
+                super::console::review(
+                    tx,
+                    id,
+                    reviewer,
+                    approve,
+                    reason,
+                    now,
+                    |tx, scope, edits, by| publish_in(tx, scope, edits, by, now).map(|_| ()),
+                )
+            })
         })
     }
 
