@@ -11,6 +11,7 @@
 use anyhow::Result;
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_protocol::{item_hash, ChangeOp, StateHash};
+use gongkai_server::store::sql::PgConn;
 use gongkai_server::store::{pg, Edit};
 use gongkai_tests::pg::TestPostgres;
 use postgres::{Client, NoTls};
@@ -60,7 +61,7 @@ fn a_sequence_loses_a_late_commit_and_the_scope_lock_does_not() -> Result<()> {
 
     // The server's method: B waits for A's lock, and gets the number after A's.
     let url = server.database("locked")?;
-    let mut setup = Client::connect(&url, NoTls)?;
+    let mut setup = PgConn::connect(&url)?;
     pg::migrate(&mut setup)?;
     let scope = ScopeId::parse("419901102201")?;
     pg::ensure_scope(&mut setup, &scope, "石桥村")?;
@@ -73,7 +74,7 @@ fn a_sequence_loses_a_late_commit_and_the_scope_lock_does_not() -> Result<()> {
     let b_done = Arc::new(AtomicBool::new(false));
     let (url_b, scope_b, done) = (url.clone(), scope.clone(), b_done.clone());
     let b = std::thread::spawn(move || -> Result<u64> {
-        let mut b = Client::connect(&url_b, NoTls)?;
+        let mut b = PgConn::connect(&url_b)?;
         let seq = pg::publish(
             &mut b,
             &scope_b,
@@ -119,7 +120,7 @@ fn concurrent_publishers_and_a_syncing_reader_end_exactly_equal() -> Result<()> 
     const ROUNDS: usize = 40;
     let server = TestPostgres::start()?;
     let url = server.database("gongkai")?;
-    let mut setup = Client::connect(&url, NoTls)?;
+    let mut setup = PgConn::connect(&url)?;
     pg::migrate(&mut setup)?;
     let scope = ScopeId::parse("419901102201")?;
     pg::ensure_scope(&mut setup, &scope, "石桥村")?;
@@ -128,7 +129,7 @@ fn concurrent_publishers_and_a_syncing_reader_end_exactly_equal() -> Result<()> 
     // The reader: a kiosk syncing page by page while publishers run.
     let (url_r, scope_r, stop_r) = (url.clone(), scope.clone(), stop.clone());
     let reader = std::thread::spawn(move || -> Result<(HashMap<String, [u8; 32]>, u64, u64)> {
-        let mut c = Client::connect(&url_r, NoTls)?;
+        let mut c = PgConn::connect(&url_r)?;
         let mut items: HashMap<String, [u8; 32]> = HashMap::new();
         let mut hash = StateHash::EMPTY;
         let mut cursor = 0u64;
@@ -153,9 +154,9 @@ fn concurrent_publishers_and_a_syncing_reader_end_exactly_equal() -> Result<()> 
                     // Caught up with the head read in the same snapshot: the copy must
                     // equal what that head signs. A late commit with a smaller number
                     // would make this fail.
-                    cursor = page.seq;
-                    assert_eq!(hash, page.state_hash, "copy differs at seq {cursor}");
-                    assert_eq!(items.len() as u64, page.item_count);
+                    cursor = page.head.seq;
+                    assert_eq!(hash, page.head.state_hash, "copy differs at seq {cursor}");
+                    assert_eq!(items.len() as u64, page.head.item_count);
                     checked += 1;
                     break;
                 }
@@ -169,7 +170,7 @@ fn concurrent_publishers_and_a_syncing_reader_end_exactly_equal() -> Result<()> 
         .map(|p| {
             let (url, scope) = (url.clone(), scope.clone());
             std::thread::spawn(move || -> Result<()> {
-                let mut c = Client::connect(&url, NoTls)?;
+                let mut c = PgConn::connect(&url)?;
                 for r in 0..ROUNDS {
                     // 1–4 items per publish; some replace others' items, some withdraw.
                     let edits: Vec<Edit> = (0..(r % 4) + 1)
@@ -209,11 +210,11 @@ fn concurrent_publishers_and_a_syncing_reader_end_exactly_equal() -> Result<()> 
     // One number per edit that changed something (deleting what is gone, or putting the
     // same content again, takes none), plus one for the versions item of each correction.
     assert!(
-        last.seq > 0 && last.seq as usize <= 2 * expected,
+        last.head.seq > 0 && last.head.seq as usize <= 2 * expected,
         "{} of {expected}",
-        last.seq
+        last.head.seq
     );
-    assert_eq!(cursor, last.seq);
+    assert_eq!(cursor, last.head.seq);
     let server_items: HashMap<String, [u8; 32]> = last
         .changes
         .iter()
@@ -231,7 +232,7 @@ fn concurrent_publishers_and_a_syncing_reader_end_exactly_equal() -> Result<()> 
     );
     println!(
         "{} changes from {expected} edits by {PUBLISHERS} publishers; the reader verified its copy {checked} times",
-        last.seq
+        last.head.seq
     );
     Ok(())
 }

@@ -414,8 +414,20 @@ async fn blob(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let not_found = || ApiError::new(StatusCode::NOT_FOUND, "no_blob", "文件不存在");
-    let path = st.blobs.path(&name).ok_or_else(not_found)?;
-    let bytes = tokio::fs::read(&path).await.map_err(|_| not_found())?;
+    let blobs = st.blobs.clone();
+    let bytes = tokio::task::spawn_blocking(move || blobs.get(&name))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "任务失败"))?
+        .map_err(|e| {
+            // A damaged blob is never served; the kiosk keeps what it has and retries.
+            tracing::error!("blob: {e}");
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "blob_unavailable",
+                "文件暂时无法读取",
+            )
+        })?
+        .ok_or_else(not_found)?;
     let total = bytes.len();
     let start = headers
         .get(header::RANGE)

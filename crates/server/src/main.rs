@@ -15,6 +15,56 @@ use std::sync::Arc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The database: a `postgres://` URL for a province deployment (several instances
+    /// behind a load balancer, blobs in the database). Without it the county's SQLite
+    /// file and blob directory in --data are used. Also read from GONGKAI_DB.
+    #[arg(long, global = true)]
+    db: Option<String>,
+    /// Connections each instance opens to PostgreSQL at most.
+    #[arg(long, global = true, default_value_t = 16)]
+    db_connections: usize,
+}
+
+/// Where a command's data lives: the data directory (keys; the SQLite file and blobs by
+/// default) and optionally a PostgreSQL database for content, records and blobs.
+struct Place {
+    dir: DataDir,
+    db: Option<String>,
+    connections: usize,
+}
+
+impl Place {
+    fn open(&self) -> anyhow::Result<(Arc<dyn Store>, BlobStore)> {
+        match &self.db {
+            Some(url) => {
+                let pg = Arc::new(
+                    gongkai_server::store::pg::PgStore::open(url, self.connections)
+                        .with_context(|| format!("opening {}", redact(url)))?,
+                );
+                Ok((pg.clone(), BlobStore::in_postgres(pg)))
+            }
+            None => Ok((
+                Arc::new(SqliteStore::open(&self.dir.db_path())?),
+                BlobStore::new(self.dir.blob_dir()),
+            )),
+        }
+    }
+
+    fn store(&self) -> anyhow::Result<Arc<dyn Store>> {
+        Ok(self.open()?.0)
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(a), Some(b)) if b > a => {
+            let userinfo = &url[a + 3..b];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}:***{}", &url[..a + 3], &url[b..])
+        }
+        _ => url.to_string(),
+    }
 }
 
 #[derive(Subcommand)]
@@ -58,18 +108,16 @@ enum Command {
         #[arg(long)]
         release_key: Option<String>,
     },
-    /// Move a county's published content, private IDs and public change log from its
-    /// SQLite data directory into an empty PostgreSQL database, comparing every scope's
-    /// head, state hash and the change log afterwards. Users, filings, drafts and the
-    /// fleet do not move yet: a county with any refuses unless --content-only.
+    /// Move a whole county (content, change log, filings, accounts, drafts, the fleet,
+    /// attachments) from its SQLite data directory into an empty PostgreSQL database in
+    /// one transaction, then compare every table's rows, every scope's head and state
+    /// hash, the change log and every attachment's sha256. Stop the county's server first.
     MigrateToPostgres {
         #[arg(long)]
         data: PathBuf,
         /// e.g. postgres://gongkai@127.0.0.1/gongkai
         #[arg(long)]
         url: String,
-        #[arg(long)]
-        content_only: bool,
     },
     /// Create an empty data directory with a new signing key pair.
     Keygen {
@@ -194,7 +242,16 @@ fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,tower_http=warn".into()),
         )
         .init();
-    match Cli::parse().command {
+    let cli = Cli::parse();
+    let db = cli
+        .db
+        .or_else(|| std::env::var("GONGKAI_DB").ok().filter(|v| !v.is_empty()));
+    let place = |data: PathBuf| Place {
+        dir: DataDir::new(data),
+        db: db.clone(),
+        connections: cli.db_connections,
+    };
+    match cli.command {
         Command::Demo {
             data,
             listen,
@@ -202,6 +259,12 @@ fn main() -> anyhow::Result<()> {
             public_url,
             opts,
         } => {
+            if db.is_some() {
+                bail!(
+                    "the demo county is built in SQLite; serve it, or move it with \
+                     migrate-to-postgres and then serve --db"
+                );
+            }
             let dir = DataDir::new(&data);
             let key = dir.init()?;
             let store = SqliteStore::open(&dir.db_path())?;
@@ -242,35 +305,35 @@ fn main() -> anyhow::Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(dir, listen, opts)
+            serve(place(data), listen, opts)
         }
-        Command::Serve { data, listen, opts } => serve(DataDir::new(data), listen, opts),
+        Command::Serve { data, listen, opts } => serve(place(data), listen, opts),
         Command::Release {
             data,
             manifest,
             file,
             release_key,
-        } => release(DataDir::new(data), &manifest, &file, release_key.as_deref()),
-        Command::MigrateToPostgres {
-            data,
-            url,
-            content_only,
-        } => {
+        } => release(place(data), &manifest, &file, release_key.as_deref()),
+        Command::MigrateToPostgres { data, url } => {
             let dir = DataDir::new(data);
             let store = SqliteStore::open(&dir.db_path())?;
-            let mut client = postgres::Client::connect(&url, postgres::NoTls)
-                .with_context(|| format!("connecting to {url}"))?;
+            let mut conn = gongkai_server::store::sql::PgConn::connect(&url)
+                .with_context(|| format!("connecting to {}", redact(&url)))?;
             let m = gongkai_server::store::pg::migrate_from_sqlite(
                 &store,
                 &dir.db_path(),
                 &dir.blob_dir(),
-                &mut client,
-                content_only,
+                &mut conn,
             )?;
+            for (table, n) in &m.tables {
+                println!("  {table:<18} {n:>9} rows");
+            }
             println!(
-                "moved {} scopes, {} items, {} attachments, {} private ID numbers, {} change-log \
-                 entries; every head, state hash, attachment and log entry compared equal",
-                m.scopes, m.items, m.blobs, m.private_ids, m.changelog
+                "moved {} rows in {} tables and {} attachments; every table's rows, every \
+                 scope's head and state hash, the change log and every attachment compared equal",
+                m.tables.iter().map(|(_, n)| n).sum::<u64>(),
+                m.tables.len(),
+                m.blobs
             );
             Ok(())
         }
@@ -287,8 +350,7 @@ fn main() -> anyhow::Result<()> {
             body_file,
             delete,
         } => {
-            let dir = DataDir::new(data);
-            let store = SqliteStore::open(&dir.db_path())?;
+            let store = place(data).store()?;
             let scope = ScopeId::parse(&scope)?;
             let Some(kind) = ContentKind::from_key(&kind) else {
                 bail!(
@@ -318,7 +380,7 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Complaints { action } => complaints(action),
+        Command::Complaints { action } => complaints(action, place),
         Command::User {
             data,
             username,
@@ -327,14 +389,14 @@ fn main() -> anyhow::Result<()> {
             scope,
             office,
         } => {
-            let store = SqliteStore::open(&DataDir::new(data).db_path())?;
+            let store = place(data).store()?;
             let role = gongkai_server::store::Role::from_key(&role)
                 .ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
             let scope = gongkai_model::ScopeId::parse(&scope)?;
             let mut password = String::new();
             std::io::stdin().read_line(&mut password)?;
             let id = gongkai_server::console::auth::create_user(
-                &store,
+                store.as_ref(),
                 &username,
                 &name,
                 role,
@@ -346,7 +408,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::StaffToken { data, name, office } => {
-            let store = SqliteStore::open(&DataDir::new(data).db_path())?;
+            let store = place(data).store()?;
             let token = gongkai_server::staff::new_token();
             store.put_staff_token(&gongkai_server::staff::token_hash(&token), &name, &office)?;
             println!("{token}");
@@ -354,7 +416,7 @@ fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Verify { data } => {
-            let store = SqliteStore::open(&DataDir::new(data).db_path())?;
+            let store = place(data).store()?;
             let mut bad = 0;
             for head in store.heads()? {
                 let computed = store.recompute_state_hash(&head.scope)?;
@@ -391,7 +453,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn release(
-    dir: DataDir,
+    place: Place,
     manifest_path: &std::path::Path,
     file: &std::path::Path,
     release_key: Option<&str>,
@@ -410,8 +472,8 @@ fn release(
         let key = gongkai_protocol::PublicKey::from_base64(k)?;
         manifest.verify_file(&key, &bytes)?;
     }
-    let name = BlobStore::new(dir.blob_dir()).put(&bytes)?;
-    let store = SqliteStore::open(&dir.db_path())?;
+    let (store, blobs) = place.open()?;
+    let name = blobs.put(&bytes)?;
     store.publish_release(
         &manifest.package,
         &manifest.version,
@@ -425,13 +487,13 @@ fn release(
     Ok(())
 }
 
-fn serve(dir: DataDir, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()> {
-    let key = dir.load_key()?;
-    let store = SqliteStore::open(&dir.db_path())?;
+fn serve(place: Place, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()> {
+    let key = place.dir.load_key()?;
+    let (store, blobs) = place.open()?;
     let state = AppState {
-        store: Arc::new(store),
+        store,
         signer: Arc::new(Signer::new(key, opts.checkpoint_ttl)),
-        blobs: Arc::new(BlobStore::new(dir.blob_dir())),
+        blobs: Arc::new(blobs),
         max_page: opts.max_page,
         calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
         limits: Arc::new(gongkai_model::complaint::Limits::parse(&opts.limits)?),
@@ -465,12 +527,12 @@ fn serve(dir: DataDir, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
     })
 }
 
-fn complaints(action: ComplaintAction) -> anyhow::Result<()> {
+fn complaints(action: ComplaintAction, place: impl Fn(PathBuf) -> Place) -> anyhow::Result<()> {
     use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     match action {
         ComplaintAction::List { data, office } => {
-            let store = SqliteStore::open(&DataDir::new(data).db_path())?;
+            let store = place(data).store()?;
             for r in store.complaints(office.as_deref())? {
                 let overdue = !r.status.is_final()
                     && r.due_on
@@ -497,7 +559,7 @@ fn complaints(action: ComplaintAction) -> anyhow::Result<()> {
             note,
             answer,
         } => {
-            let store = SqliteStore::open(&DataDir::new(data).db_path())?;
+            let store = place(data).store()?;
             let to: ComplaintStatus = serde_json::from_value(serde_json::Value::String(to.clone()))
                 .map_err(|_| anyhow::anyhow!("unknown state {to}"))?;
             let t = gongkai_server::store::Transition {

@@ -371,7 +371,11 @@ pub fn raise_alert(
     now: i64,
 ) -> Result<bool, StoreError> {
     let n = db.exec(
-        "INSERT INTO fleet_alerts(kiosk_id, kind, detail, raised_at) VALUES (?1, ?2, ?3, ?4)
+        // The NOT EXISTS skips the usual case without an insert (on PostgreSQL a refused
+        // insert still uses up a serial number); the unique index settles a race.
+        "INSERT INTO fleet_alerts(kiosk_id, kind, detail, raised_at)
+         SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM fleet_alerts
+             WHERE kiosk_id = ?1 AND kind = ?2 AND cleared_at IS NULL)
          ON CONFLICT DO NOTHING",
         args![kiosk_id, kind, detail, now],
     )?;

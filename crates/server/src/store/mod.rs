@@ -187,9 +187,11 @@ pub trait Store: Send + Sync + 'static {
     /// Recomputes the whole chain and checks every live item against it.
     fn verify_changelog(&self) -> Result<ChainReport, StoreError>;
     fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError>;
-    /// The same as [`Store::head`], for the polling hot path: always current (any commit,
-    /// from any process, is seen at once), and cheap enough to call on an async worker
-    /// because an unchanged database costs no table read.
+    /// The same as [`Store::head`], for the polling hot path, cheap enough to call on an
+    /// async worker because an unchanged database costs no table read. SQLite: any
+    /// commit, from any process, is seen at once. PostgreSQL: this instance's own writes
+    /// at once, other instances' when their commit notification arrives (milliseconds) —
+    /// a poll in between answers the previous head, and the next poll the new one.
     fn poll_head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError>;
     fn heads(&self) -> Result<Vec<ScopeHead>, StoreError>;
     /// Changes with sequence in `(since, …]`, at most `limit`. When `since` is zero

@@ -1,7 +1,10 @@
-//! PostgreSQL back-end, first slice: the content tables and the two operations every
-//! kiosk depends on — publish (sequence numbers, state hash) and reading a page of
-//! changes with its head in one snapshot. The rest of the `Store` trait follows on this
-//! shape; until it does, the server runs on SQLite only.
+//! The PostgreSQL back-end: the whole [`Store`] on PostgreSQL, for a province running
+//! several server instances against one database. Chosen with a `postgres://` URL
+//! (`gongkai-server serve --db …`); SQLite stays the embedded default.
+//!
+//! What it shares with SQLite: the publish logic (`publish::apply`) and every statement
+//! of the console, complaint, fleet and change-log tables (`sql.rs`). What is its own:
+//! the schema, how a publish locks, how a page is read, the pool, the head cache.
 //!
 //! Sequence numbers must be commit-ordered (docs/protocol.md, "Sequence numbers under
 //! concurrent publishers"): a kiosk advances its cursor to the head it read, so a change
@@ -9,19 +12,33 @@
 //! SEQUENCE hands out numbers at `nextval`, not at commit, so it is not used. Instead a
 //! publish takes the scope's row lock (`SELECT … FOR UPDATE`) before numbering: publishers
 //! of one scope queue on that lock, each reads the seq its predecessor committed, and
-//! numbers follow commit order. Publishers of different scopes do not wait for each
-//! other. A reader takes the head and the page in one REPEATABLE READ snapshot: every
-//! change numbered at or below the head it sees committed before that head did.
+//! numbers follow commit order. A reader takes the head and the page in one REPEATABLE
+//! READ snapshot: every change numbered at or below the head it sees committed before
+//! that head did.
+//!
+//! Nothing an instance keeps in memory can go wrong when a request lands on another:
+//! sessions, login failures and rate limits are rows; the only cache (heads for polls)
+//! is emptied by a NOTIFY that every publish sends at commit, and not used at all while
+//! the instance's LISTEN connection is down.
 
-use super::{Edit, Provenance, ScopeHead, StoreError};
-use gongkai_model::ScopeId;
-use gongkai_protocol::changelog::{LogAction, LogEntry};
+use super::sql::{args, in_snapshot, in_tx, PgConn, Row, Sql, Value};
+use super::{
+    ChainReport, ChangesRead, DraftRow, Edit, ImportRecord, KioskRecord, NewDraft, NewUser,
+    Provenance, ScopeHead, Store, StoreError, User,
+};
+use gongkai_model::{ContentKind, ScopeId};
+use gongkai_protocol::changelog::LogEntry;
 use gongkai_protocol::{Change, StateHash};
-use postgres::{Client, IsolationLevel};
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex, Weak};
+use std::time::Duration;
 
-pub const MIGRATION: &str = r#"
+/// The schema, one step per entry; `schema_version` records how many have run.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: published content, private IDs, the change log and attachments.
+    r#"
 CREATE TABLE IF NOT EXISTS scopes (
-    scope      TEXT PRIMARY KEY,
+    scope      TEXT COLLATE "C" PRIMARY KEY,
     name       TEXT NOT NULL,
     epoch      BIGINT NOT NULL,
     seq        BIGINT NOT NULL DEFAULT 0,
@@ -30,9 +47,9 @@ CREATE TABLE IF NOT EXISTS scopes (
     floor      BIGINT NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS items (
-    scope      TEXT NOT NULL REFERENCES scopes(scope),
+    scope      TEXT COLLATE "C" NOT NULL REFERENCES scopes(scope),
     kind       TEXT NOT NULL,
-    id         TEXT NOT NULL,
+    id         TEXT COLLATE "C" NOT NULL,
     seq        BIGINT NOT NULL,
     body       TEXT,
     item_hash  BYTEA,
@@ -49,7 +66,7 @@ CREATE TABLE IF NOT EXISTS private_ids (
 CREATE TABLE IF NOT EXISTS changelog (
     n            BIGINT PRIMARY KEY,
     at           BIGINT NOT NULL,
-    scope        TEXT NOT NULL,
+    scope        TEXT COLLATE "C" NOT NULL,
     kind         TEXT NOT NULL,
     item_id      TEXT NOT NULL,
     title        TEXT NOT NULL,
@@ -77,26 +94,252 @@ CREATE TABLE IF NOT EXISTS blobs (
 INSERT INTO changelog_tail(id, n, hash)
     VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000')
     ON CONFLICT (id) DO NOTHING;
-"#;
+"#,
+    // 2: filings and staff tokens. Serial columns named `rowid` stand in for SQLite's
+    // implicit one where statements order by it.
+    r#"
+CREATE TABLE complaints (
+    id            BIGSERIAL PRIMARY KEY,
+    client_uuid   TEXT NOT NULL UNIQUE,
+    code          TEXT NOT NULL UNIQUE,
+    kiosk_id      TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    scope         TEXT NOT NULL,
+    subject       TEXT NOT NULL,
+    text          TEXT NOT NULL,
+    contact_name  TEXT,
+    contact_phone TEXT,
+    office        TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    filed_at      BIGINT NOT NULL,
+    received_at   BIGINT NOT NULL,
+    received_on   TEXT NOT NULL,
+    due_on        TEXT,
+    answer        TEXT,
+    extended      BIGINT NOT NULL DEFAULT 0,
+    limit_days    BIGINT
+);
+CREATE INDEX complaints_by_office ON complaints(office, due_on);
+CREATE TABLE complaint_events (
+    rowid        BIGSERIAL PRIMARY KEY,
+    complaint_id BIGINT NOT NULL REFERENCES complaints(id),
+    at           BIGINT NOT NULL,
+    actor        TEXT NOT NULL,
+    from_status  TEXT,
+    to_status    TEXT NOT NULL,
+    note         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX complaint_events_by_filing ON complaint_events(complaint_id);
+CREATE TABLE complaint_pauses (
+    complaint_id BIGINT NOT NULL REFERENCES complaints(id),
+    from_date    TEXT NOT NULL,
+    until_date   TEXT
+);
+CREATE TABLE staff_tokens (
+    token_hash TEXT PRIMARY KEY,
+    name       TEXT NOT NULL,
+    office     TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    revoked    BIGINT NOT NULL DEFAULT 0
+);
+"#,
+    // 3: the console: accounts, sessions, failures and rate counters, imports, drafts,
+    // cadre codes and kiosk sessions.
+    r#"
+CREATE TABLE users (
+    id           BIGSERIAL PRIMARY KEY,
+    username     TEXT NOT NULL UNIQUE,
+    display_name TEXT NOT NULL,
+    role         TEXT NOT NULL,
+    scope        TEXT NOT NULL,
+    office       TEXT NOT NULL,
+    pw_hash      TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    disabled     BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    user_id      BIGINT NOT NULL REFERENCES users(id),
+    csrf         TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL
+);
+CREATE TABLE login_failures (
+    key TEXT NOT NULL,
+    at  BIGINT NOT NULL
+);
+CREATE INDEX login_failures_by_key ON login_failures(key, at);
+CREATE INDEX login_failures_by_at ON login_failures(at);
+CREATE TABLE imports (
+    id         BIGSERIAL PRIMARY KEY,
+    user_id    BIGINT NOT NULL REFERENCES users(id),
+    scope      TEXT NOT NULL,
+    list_kind  TEXT NOT NULL,
+    filename   TEXT NOT NULL,
+    meta       TEXT NOT NULL,
+    mapping    TEXT,
+    upload     BYTEA,
+    status     TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    draft      BIGINT
+);
+CREATE TABLE drafts (
+    id          BIGSERIAL PRIMARY KEY,
+    scope       TEXT COLLATE "C" NOT NULL,
+    title       TEXT NOT NULL,
+    summary     TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    author_id   BIGINT NOT NULL REFERENCES users(id),
+    created_at  BIGINT NOT NULL,
+    status      TEXT NOT NULL,
+    reviewer_id BIGINT REFERENCES users(id),
+    reviewed_at BIGINT,
+    reason      TEXT NOT NULL DEFAULT '',
+    client_id   TEXT
+);
+CREATE INDEX drafts_by_status ON drafts(status, scope);
+CREATE UNIQUE INDEX drafts_by_client ON drafts(client_id);
+CREATE TABLE draft_edits (
+    draft_id   BIGINT NOT NULL REFERENCES drafts(id),
+    n          BIGINT NOT NULL,
+    kind       TEXT NOT NULL,
+    item_id    TEXT NOT NULL,
+    body       TEXT,
+    private_id TEXT,
+    PRIMARY KEY (draft_id, n)
+);
+CREATE TABLE cadre_codes (
+    code_sha256 TEXT PRIMARY KEY,
+    user_id     BIGINT NOT NULL REFERENCES users(id),
+    scope       TEXT NOT NULL,
+    kiosk_id    TEXT,
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    used_at     BIGINT
+);
+CREATE TABLE kiosk_sessions (
+    token_sha256 TEXT PRIMARY KEY,
+    user_id      BIGINT NOT NULL REFERENCES users(id),
+    scope        TEXT NOT NULL,
+    kiosk_id     TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL
+);
+"#,
+    // 4: the fleet.
+    r#"
+CREATE TABLE enroll_tokens (
+    token_sha256 TEXT PRIMARY KEY,
+    kiosk_id     TEXT NOT NULL,
+    scope        TEXT NOT NULL,
+    created_by   BIGINT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL,
+    used_at      BIGINT
+);
+CREATE TABLE kiosks (
+    kiosk_id          TEXT COLLATE "C" PRIMARY KEY,
+    scope             TEXT COLLATE "C" NOT NULL,
+    public_key        TEXT NOT NULL,
+    enrolled_at       BIGINT NOT NULL,
+    app_version       TEXT NOT NULL DEFAULT '',
+    last_counter      BIGINT NOT NULL DEFAULT 0,
+    last_seen_at      BIGINT,
+    report            TEXT,
+    display_seq       BIGINT NOT NULL DEFAULT 0,
+    display_hash      TEXT NOT NULL,
+    remote_config     TEXT,
+    screenshot_wanted BIGINT,
+    screenshot        BYTEA,
+    screenshot_at     BIGINT
+);
+CREATE INDEX kiosks_by_scope ON kiosks(scope);
+CREATE TABLE display_log (
+    kiosk_id  TEXT NOT NULL,
+    key       TEXT NOT NULL,
+    seq       BIGINT NOT NULL,
+    at        BIGINT NOT NULL,
+    event     TEXT NOT NULL,
+    items     TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL,
+    signature TEXT NOT NULL,
+    PRIMARY KEY (kiosk_id, key, seq)
+);
+CREATE TABLE fleet_alerts (
+    id         BIGSERIAL PRIMARY KEY,
+    kiosk_id   TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    detail     TEXT NOT NULL,
+    raised_at  BIGINT NOT NULL,
+    cleared_at BIGINT
+);
+CREATE UNIQUE INDEX fleet_alerts_open ON fleet_alerts(kiosk_id, kind) WHERE cleared_at IS NULL;
+CREATE TABLE releases (
+    rowid        BIGSERIAL,
+    package      TEXT NOT NULL,
+    version      TEXT NOT NULL,
+    manifest     TEXT NOT NULL,
+    published_at BIGINT NOT NULL,
+    PRIMARY KEY (package, version)
+);
+"#,
+];
 
-pub fn migrate(c: &mut Client) -> Result<(), StoreError> {
-    c.batch_execute(MIGRATION)?;
-    Ok(())
+/// Brings the schema up to date. Instances starting together against an empty database
+/// queue on a transaction-scoped advisory lock: one migrates, the others then find the
+/// version current.
+pub fn migrate(c: &mut PgConn) -> Result<(), StoreError> {
+    in_tx(c, |c| {
+        c.client
+            .batch_execute("SELECT pg_advisory_xact_lock(7101)")?;
+        c.client
+            .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
+        let done = c
+            .row("SELECT max(version) FROM schema_version", &[])?
+            .map(|r| r.opt_int(0))
+            .transpose()?
+            .flatten()
+            .unwrap_or(0)
+            .max(0) as usize;
+        for (i, step) in MIGRATIONS.iter().enumerate().skip(done) {
+            c.client.batch_execute(step)?;
+            c.exec(
+                "INSERT INTO schema_version(version) VALUES (?1)",
+                args![(i + 1) as i64],
+            )?;
+        }
+        Ok(())
+    })
 }
 
-/// Creates the scope at epoch 1 if it does not exist.
-pub fn ensure_scope(c: &mut Client, scope: &ScopeId, name: &str) -> Result<(), StoreError> {
-    c.execute(
-        "INSERT INTO scopes(scope, name, epoch, state_hash) VALUES ($1, $2, 1, $3)
-         ON CONFLICT (scope) DO UPDATE SET name = excluded.name",
-        &[&scope.as_str(), &name, &StateHash::EMPTY.0.to_vec()],
+/// Creates the scope at epoch 1 if it does not exist, else renames it.
+pub fn ensure_scope(c: &mut PgConn, scope: &ScopeId, name: &str) -> Result<ScopeHead, StoreError> {
+    in_tx(c, |c| {
+        c.exec(
+            "INSERT INTO scopes(scope, name, epoch, state_hash) VALUES (?1, ?2, 1, ?3)
+             ON CONFLICT (scope) DO UPDATE SET name = excluded.name",
+            args![scope.as_str(), name, StateHash::EMPTY.0.to_vec()],
+        )?;
+        notify_head(c, scope)?;
+        head(c, scope)
+    })
+}
+
+/// Tells every instance (at commit) that a scope's head changed.
+fn notify_head(c: &mut PgConn, scope: &ScopeId) -> Result<(), StoreError> {
+    c.rows(
+        &format!("SELECT pg_notify('{HEADS_CHANNEL}', ?1)"),
+        args![scope.as_str()],
     )?;
     Ok(())
 }
 
+const HEADS_CHANNEL: &str = "gongkai_heads";
+
 /// Publishes `edits` as the system (imports, the demo); see [`publish_as`].
 pub fn publish(
-    c: &mut Client,
+    c: &mut PgConn,
     scope: &ScopeId,
     edits: &[Edit],
     now: i64,
@@ -107,332 +350,882 @@ pub fn publish(
 /// Applies `edits` in one transaction, exactly as the SQLite back-end does
 /// (`publish::apply`): sequence numbers, state hash, change-log entries, versions.
 pub fn publish_as(
-    c: &mut Client,
+    c: &mut PgConn,
     scope: &ScopeId,
     edits: &[Edit],
     by: &Provenance,
     now: i64,
 ) -> Result<ScopeHead, StoreError> {
     let prepared = super::publish::prepare(edits)?;
-    let mut tx = c.transaction()?;
+    in_tx(c, |c| publish_in(c, scope, &prepared, by, now))
+}
+
+/// The body of a publish inside the caller's transaction (a review publishes and marks
+/// its draft in one).
+fn publish_in(
+    c: &mut PgConn,
+    scope: &ScopeId,
+    prepared: &[Edit],
+    by: &Provenance,
+    now: i64,
+) -> Result<ScopeHead, StoreError> {
     // The scope's row lock: publishers of this scope queue here, so numbering follows
     // commit order.
-    let row = tx
-        .query_opt(
-            &format!("SELECT {HEAD_COLUMNS} FROM scopes WHERE scope = $1 FOR UPDATE"),
-            &[&scope.as_str()],
+    let row = c
+        .row(
+            &format!("SELECT {HEAD_COLUMNS} FROM scopes WHERE scope = ?1 FOR UPDATE"),
+            args![scope.as_str()],
         )?
         .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))?;
-    let mut head = head_of(scope, &row);
+    let mut head = head_of(scope, &row)?;
     // Then the change log's tail (always after the scope: no lock cycles).
-    let t = tx.query_one(
-        "SELECT n, hash FROM changelog_tail WHERE id = 1 FOR UPDATE",
-        &[],
+    let t = c
+        .row(
+            "SELECT n, hash FROM changelog_tail WHERE id = 1 FOR UPDATE",
+            &[],
+        )?
+        .ok_or_else(|| StoreError::Column("changelog_tail has no row".into()))?;
+    let mut tail = (t.uint(0)?, t.text(1)?);
+    let before = head.seq;
+    super::publish::apply(
+        &mut super::publish::SqlRows(&mut *c),
+        &mut head,
+        &mut tail,
+        prepared,
+        by,
+        now,
     )?;
-    let mut tail = (t.get::<_, i64>(0) as u64, t.get::<_, String>(1));
-    {
-        let mut rows = PgRows::new(&mut tx)?;
-        super::publish::apply(&mut rows, &mut head, &mut tail, &prepared, by, now)?;
+    if head.seq == before {
+        return Ok(head); // Nothing changed: no write, no notification.
     }
-    tx.execute(
-        "UPDATE scopes SET seq = $2, state_hash = $3, item_count = $4 WHERE scope = $1",
-        &[
-            &scope.as_str(),
-            &(head.seq as i64),
-            &head.state_hash.0.to_vec(),
-            &(head.item_count as i64),
+    c.exec(
+        "UPDATE scopes SET seq = ?2, state_hash = ?3, item_count = ?4 WHERE scope = ?1",
+        args![
+            scope.as_str(),
+            head.seq,
+            head.state_hash.0.to_vec(),
+            head.item_count
         ],
     )?;
-    tx.execute(
-        "UPDATE changelog_tail SET n = $1, hash = $2 WHERE id = 1",
-        &[&(tail.0 as i64), &tail.1],
+    c.exec(
+        "UPDATE changelog_tail SET n = ?1, hash = ?2 WHERE id = 1",
+        args![tail.0, tail.1],
     )?;
-    tx.commit()?;
+    notify_head(c, scope)?;
     Ok(head)
 }
 
 const HEAD_COLUMNS: &str = "name, epoch, seq, state_hash, item_count, floor";
 
-fn head_of(scope: &ScopeId, row: &postgres::Row) -> ScopeHead {
-    let hash: Vec<u8> = row.get(3);
-    ScopeHead {
+fn head_of(scope: &ScopeId, row: &Row) -> Result<ScopeHead, StoreError> {
+    Ok(ScopeHead {
         scope: scope.clone(),
-        name: row.get(0),
-        epoch: row.get::<_, i64>(1) as u64,
-        seq: row.get::<_, i64>(2) as u64,
-        state_hash: StateHash::from_slice(&hash).unwrap_or_default(),
-        item_count: row.get::<_, i64>(4) as u64,
-        floor: row.get::<_, i64>(5) as u64,
-    }
+        name: row.text(0)?,
+        epoch: row.uint(1)?,
+        seq: row.uint(2)?,
+        state_hash: StateHash::from_slice(&row.opt_bytes(3)?.unwrap_or_default())
+            .unwrap_or_default(),
+        item_count: row.uint(4)?,
+        floor: row.uint(5)?,
+    })
 }
 
 /// Where a scope stands.
-pub fn head(c: &mut Client, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
+pub fn head(c: &mut PgConn, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
     let row = c
-        .query_opt(
-            &format!("SELECT {HEAD_COLUMNS} FROM scopes WHERE scope = $1"),
-            &[&scope.as_str()],
+        .row(
+            &format!("SELECT {HEAD_COLUMNS} FROM scopes WHERE scope = ?1"),
+            args![scope.as_str()],
         )?
         .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))?;
-    Ok(head_of(scope, &row))
+    head_of(scope, &row)
 }
 
 /// The state hash and item count recomputed from the live items (what `verify` checks
 /// against the head).
 pub fn recompute_state_hash(
-    c: &mut Client,
+    c: &mut PgConn,
     scope: &ScopeId,
 ) -> Result<(StateHash, u64), StoreError> {
     let mut hash = StateHash::EMPTY;
     let mut n = 0;
-    for r in c.query(
-        "SELECT kind, id, body FROM items WHERE scope = $1 AND body IS NOT NULL",
-        &[&scope.as_str()],
-    )? {
-        let (kind, id, body): (String, String, String) = (r.get(0), r.get(1), r.get(2));
-        hash.add_item(&kind, &id, &body);
-        n += 1;
-    }
+    c.each(
+        "SELECT kind, id, body FROM items WHERE scope = ?1 AND body IS NOT NULL",
+        args![scope.as_str()],
+        &mut |r| {
+            hash.add_item(&r.text(0)?, &r.text(1)?, &r.text(2)?);
+            n += 1;
+            Ok(())
+        },
+    )?;
     Ok((hash, n))
 }
 
 /// An item's entries in the change log, oldest first.
 pub fn item_history(
-    c: &mut Client,
+    c: &mut PgConn,
     scope: &ScopeId,
-    kind: gongkai_model::ContentKind,
+    kind: ContentKind,
     id: &str,
 ) -> Result<Vec<LogEntry>, StoreError> {
-    let rows = c.query(
-        &format!(
-            "SELECT {LOG_COLUMNS} FROM changelog WHERE scope = $1 AND kind = $2 AND item_id = $3
-             ORDER BY n"
-        ),
-        &[&scope.as_str(), &kind.key(), &id],
-    )?;
-    Ok(rows.iter().map(log_entry).collect())
-}
-
-/// How PostgreSQL reads and writes the rows of a publish (statements prepared once per
-/// publish).
-struct PgRows<'t, 'c> {
-    tx: &'t mut postgres::Transaction<'c>,
-    current: postgres::Statement,
-    write: postgres::Statement,
-    private: postgres::Statement,
-    log: postgres::Statement,
-}
-
-impl<'t, 'c> PgRows<'t, 'c> {
-    fn new(tx: &'t mut postgres::Transaction<'c>) -> Result<Self, StoreError> {
-        let current = tx.prepare(
-            "SELECT body, item_hash, updated_at FROM items WHERE scope = $1 AND kind = $2 AND id = $3",
-        )?;
-        let write = tx.prepare(
-            "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (scope, kind, id) DO UPDATE SET seq = excluded.seq, body = excluded.body,
-                 item_hash = excluded.item_hash, updated_at = excluded.updated_at",
-        )?;
-        let private = tx.prepare(
-            "INSERT INTO private_ids(kind, id, id_number) VALUES ($1, $2, $3)
-             ON CONFLICT (kind, id) DO UPDATE SET id_number = excluded.id_number",
-        )?;
-        let log = tx.prepare(
-            "INSERT INTO changelog(n, at, scope, kind, item_id, title, action, seq, content_hash,
-                                   actor, draft, prev_hash, entry_hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )?;
-        Ok(PgRows {
-            tx,
-            current,
-            write,
-            private,
-            log,
-        })
-    }
-}
-
-impl super::publish::PublishRows for PgRows<'_, '_> {
-    fn current(
-        &mut self,
-        scope: &str,
-        kind: &str,
-        id: &str,
-    ) -> Result<Option<super::publish::Current>, StoreError> {
-        Ok(self
-            .tx
-            .query_opt(&self.current, &[&scope, &kind, &id])?
-            .map(|r| super::publish::Current {
-                body: r.get(0),
-                hash: r.get(1),
-                at: r.get(2),
-            }))
-    }
-
-    fn write(&mut self, row: &super::publish::RowWrite<'_>) -> Result<(), StoreError> {
-        self.tx.execute(
-            &self.write,
-            &[
-                &row.scope,
-                &row.kind,
-                &row.id,
-                &(row.seq as i64),
-                &row.body,
-                &row.hash.map(|h| h.to_vec()),
-                &row.now,
-            ],
-        )?;
-        Ok(())
-    }
-
-    fn private_id(&mut self, kind: &str, id: &str, number: &str) -> Result<(), StoreError> {
-        self.tx.execute(&self.private, &[&kind, &id, &number])?;
-        Ok(())
-    }
-
-    fn log(&mut self, e: &LogEntry) -> Result<(), StoreError> {
-        self.tx.execute(
-            &self.log,
-            &[
-                &(e.n as i64),
-                &e.at,
-                &e.scope,
-                &e.kind,
-                &e.item_id,
-                &e.title,
-                &e.action.key(),
-                &(e.seq as i64),
-                &e.content_hash,
-                &e.actor,
-                &e.draft,
-                &e.prev_hash,
-                &e.entry_hash,
-            ],
-        )?;
-        Ok(())
-    }
-}
-
-const LOG_COLUMNS: &str = "n, at, scope, kind, item_id, title, action, seq, content_hash, \
-     actor, draft, prev_hash, entry_hash";
-
-fn log_entry(r: &postgres::Row) -> LogEntry {
-    LogEntry {
-        n: r.get::<_, i64>(0) as u64,
-        at: r.get(1),
-        scope: r.get(2),
-        kind: r.get(3),
-        item_id: r.get(4),
-        title: r.get(5),
-        // An unknown action fails the chain's verification rather than vanishing.
-        action: LogAction::from_key(&r.get::<_, String>(6)).unwrap_or(LogAction::Publish),
-        seq: r.get::<_, i64>(7) as u64,
-        content_hash: r.get(8),
-        actor: r.get(9),
-        draft: r.get(10),
-        prev_hash: r.get(11),
-        entry_hash: r.get(12),
-    }
+    super::changelog::item(c, scope.as_str(), kind.key(), id)
 }
 
 /// Change-log entries after `after`, in order.
-pub fn changelog(c: &mut Client, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
-    let rows = c.query(
-        &format!("SELECT {LOG_COLUMNS} FROM changelog WHERE n > $1 ORDER BY n LIMIT $2"),
-        &[&(after as i64), &i64::from(limit)],
-    )?;
-    Ok(rows.iter().map(log_entry).collect())
-}
-
-/// What a reader sees in one snapshot: the head and the changes after `since`.
-#[derive(Debug, Clone)]
-pub struct PageRead {
-    pub seq: u64,
-    pub state_hash: StateHash,
-    pub item_count: u64,
-    pub changes: Vec<Change>,
-    pub more: bool,
+pub fn changelog(c: &mut PgConn, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+    super::changelog::page(c, after, limit)
 }
 
 /// The head and up to `limit` changes after `since`, read in one REPEATABLE READ
 /// snapshot (so nothing numbered at or below the head can be missing from it).
 pub fn changes(
-    c: &mut Client,
+    c: &mut PgConn,
     scope: &ScopeId,
     since: u64,
     limit: u32,
-) -> Result<PageRead, StoreError> {
-    let mut tx = c
-        .build_transaction()
-        .isolation_level(IsolationLevel::RepeatableRead)
-        .read_only(true)
-        .start()?;
-    let head = tx
-        .query_opt(
-            "SELECT seq, state_hash, item_count FROM scopes WHERE scope = $1",
-            &[&scope.as_str()],
-        )?
-        .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))?;
-    let head_seq: i64 = head.get(0);
-    let rows = tx.query(
-        // From cursor 0 (a kiosk's first sync) withdrawals are of no use: live items
-        // only, as on SQLite.
-        "SELECT seq, kind, id, body FROM items WHERE scope = $1 AND seq > $2 AND seq <= $3
-         AND ($2 > 0 OR body IS NOT NULL) ORDER BY seq LIMIT $4",
-        &[
-            &scope.as_str(),
-            &(since as i64),
-            &head_seq,
-            &(i64::from(limit) + 1),
-        ],
-    )?;
-    let more = rows.len() > limit as usize;
-    let mut out = Vec::new();
-    for r in rows.iter().take(limit as usize) {
-        let kind: String = r.get(1);
-        out.extend(Change::from_stored(
-            r.get::<_, i64>(0) as u64,
-            &kind,
-            r.get(2),
-            r.get(3),
-        ));
-    }
-    tx.commit()?;
-    let hash: Vec<u8> = head.get(1);
-    Ok(PageRead {
-        seq: head_seq as u64,
-        state_hash: StateHash::from_slice(&hash).unwrap_or_default(),
-        item_count: head.get::<_, i64>(2) as u64,
-        changes: out,
-        more,
+) -> Result<ChangesRead, StoreError> {
+    in_snapshot(c, |c| {
+        let head = head(c, scope)?;
+        let rows = c.rows(
+            // From cursor 0 (a kiosk's first sync) withdrawals are of no use: live items
+            // only, as on SQLite.
+            "SELECT seq, kind, id, body FROM items WHERE scope = ?1 AND seq > ?2 AND seq <= ?3
+             AND (?2 > 0 OR body IS NOT NULL) ORDER BY seq LIMIT ?4",
+            args![scope.as_str(), since, head.seq, i64::from(limit) + 1],
+        )?;
+        let more = rows.len() > limit as usize;
+        let mut changes = Vec::with_capacity(rows.len().min(limit as usize));
+        for r in rows.iter().take(limit as usize) {
+            changes.extend(Change::from_stored(
+                r.uint(0)?,
+                &r.text(1)?,
+                r.text(2)?,
+                r.opt_text(3)?,
+            ));
+        }
+        Ok(ChangesRead {
+            head,
+            changes,
+            more,
+        })
     })
 }
 
 /// Stores a blob under its sha256; answers the name.
-pub fn put_blob(c: &mut Client, bytes: &[u8]) -> Result<String, StoreError> {
+pub fn put_blob(c: &mut PgConn, bytes: &[u8]) -> Result<String, StoreError> {
     let name = gongkai_protocol::sha256_hex(bytes);
-    c.execute(
-        "INSERT INTO blobs(sha256, bytes) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
-        &[&name, &bytes],
+    c.exec(
+        "INSERT INTO blobs(sha256, bytes) VALUES (?1, ?2) ON CONFLICT (sha256) DO NOTHING",
+        args![name.as_str(), bytes],
     )?;
     Ok(name)
 }
 
 /// A blob's bytes, checked against its name (a damaged row is an error, never served).
-pub fn blob(c: &mut Client, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+pub fn blob(c: &mut PgConn, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
     if !gongkai_protocol::is_blob_name(name) {
         return Ok(None);
     }
-    let Some(row) = c.query_opt("SELECT bytes FROM blobs WHERE sha256 = $1", &[&name])? else {
+    let Some(row) = c.row("SELECT bytes FROM blobs WHERE sha256 = ?1", args![name])? else {
         return Ok(None);
     };
-    let bytes: Vec<u8> = row.get(0);
+    let bytes = row.opt_bytes(0)?.unwrap_or_default();
     if gongkai_protocol::sha256_hex(&bytes) != name {
         return Err(StoreError::Refused(format!("附件 {name} 已损坏")));
     }
     Ok(Some(bytes))
 }
+
+// --- The store ------------------------------------------------------------------------
+
+/// Connections, at most `max` open; a caller waits for one when all are busy.
+struct Pool {
+    url: String,
+    max: usize,
+    state: Mutex<PoolState>,
+    freed: Condvar,
+}
+
+struct PoolState {
+    idle: Vec<PgConn>,
+    open: usize,
+}
+
+/// An open slot in the pool: given back (or, if its connection broke, freed) on drop, so
+/// a panic in a caller cannot leak a slot.
+struct Lease<'p> {
+    pool: &'p Pool,
+    conn: Option<PgConn>,
+}
+
+impl Drop for Lease<'_> {
+    fn drop(&mut self) {
+        let mut st = self.pool.state.lock().unwrap_or_else(|p| p.into_inner());
+        match self.conn.take() {
+            Some(c) if !c.client.is_closed() && !std::thread::panicking() => st.idle.push(c),
+            _ => st.open -= 1,
+        }
+        self.pool.freed.notify_one();
+    }
+}
+
+impl Pool {
+    fn lease(&self) -> Result<Lease<'_>, StoreError> {
+        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(c) = st.idle.pop() {
+                return Ok(Lease {
+                    pool: self,
+                    conn: Some(c),
+                });
+            }
+            if st.open < self.max {
+                st.open += 1;
+                drop(st);
+                // The slot is counted before connecting; a failed connect gives it back.
+                let mut lease = Lease {
+                    pool: self,
+                    conn: None,
+                };
+                lease.conn = Some(PgConn::connect(&self.url)?);
+                return Ok(lease);
+            }
+            st = self.freed.wait(st).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// Heads for the polling hot path, valid while the LISTEN connection is up.
+#[derive(Default)]
+struct HeadCache {
+    live: bool,
+    /// Bumped by every notification: a head read before a bump is not cached after it.
+    generation: u64,
+    heads: HashMap<String, ScopeHead>,
+}
+
+pub struct PgStore {
+    pool: Pool,
+    heads: Arc<Mutex<HeadCache>>,
+    /// The last full change-log verification: its key is the log's length and the
+    /// minute, so the public /history page does not walk the chain on every view, and a
+    /// tampering edit in the database shows within a minute.
+    chain: Mutex<Option<((u64, i64), ChainReport)>>,
+}
+
+impl PgStore {
+    /// Connects, brings the schema up to date, and starts listening for head changes.
+    pub fn open(url: &str, max_connections: usize) -> Result<PgStore, StoreError> {
+        let mut first = PgConn::connect(url)?;
+        migrate(&mut first)?;
+        let heads = Arc::new(Mutex::new(HeadCache::default()));
+        let weak = Arc::downgrade(&heads);
+        let listen_url = url.to_string();
+        std::thread::Builder::new()
+            .name("pg-listen".into())
+            .spawn(move || listen(&listen_url, weak))
+            .map_err(StoreError::Blob)?;
+        Ok(PgStore {
+            pool: Pool {
+                url: url.to_string(),
+                max: max_connections.max(1),
+                state: Mutex::new(PoolState {
+                    idle: vec![first],
+                    open: 1,
+                }),
+                freed: Condvar::new(),
+            },
+            heads,
+            chain: Mutex::new(None),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut PgConn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut lease = self.pool.lease()?;
+        let conn = lease
+            .conn
+            .as_mut()
+            .ok_or_else(|| StoreError::Column("no connection".into()))?;
+        f(conn)
+    }
+
+    /// Runs a write that may move heads, then forgets this instance's cached heads at
+    /// once: its own next poll sees the change without waiting for the notification
+    /// (which other instances get within milliseconds of the commit).
+    fn writing<T>(
+        &self,
+        f: impl FnOnce(&mut PgConn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let out = self.with(f);
+        let mut cache = self.heads.lock().unwrap_or_else(|p| p.into_inner());
+        cache.generation += 1;
+        cache.heads.clear();
+        out
+    }
+
+    /// A publish at a given time (see `SqliteStore::publish_as_at`).
+    pub fn publish_as_at(
+        &self,
+        scope: &ScopeId,
+        edits: &[Edit],
+        by: &Provenance,
+        now: i64,
+    ) -> Result<ScopeHead, StoreError> {
+        self.writing(|c| publish_as(c, scope, edits, by, now))
+    }
+
+    pub fn put_blob(&self, bytes: &[u8]) -> Result<String, StoreError> {
+        self.with(|c| put_blob(c, bytes))
+    }
+
+    pub fn blob(&self, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with(|c| blob(c, name))
+    }
+
+    /// True while head changes from other instances reach this one (tests wait on it).
+    pub fn listening(&self) -> bool {
+        self.heads.lock().map(|h| h.live).unwrap_or(false)
+    }
+}
+
+/// Keeps a LISTEN connection open and empties the head cache on every notification. While
+/// it is down the cache is off (polls read the database), so a lost notification can
+/// never leave a stale head behind. Ends when the store is dropped.
+fn listen(url: &str, cache: Weak<Mutex<HeadCache>>) {
+    let set = |live: bool| -> bool {
+        let Some(c) = cache.upgrade() else {
+            return false;
+        };
+        let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
+        c.live = live;
+        c.generation += 1;
+        c.heads.clear();
+        true
+    };
+    loop {
+        if let Ok(mut client) = postgres::Client::connect(url, postgres::NoTls) {
+            if client
+                .batch_execute(&format!("LISTEN {HEADS_CHANNEL}"))
+                .is_ok()
+            {
+                if !set(true) {
+                    return;
+                }
+                loop {
+                    use postgres::fallible_iterator::FallibleIterator;
+                    let next = {
+                        let mut notes = client.notifications();
+                        let mut it = notes.timeout_iter(Duration::from_secs(1));
+                        it.next().map(|n| n.map(|n| n.payload().to_string()))
+                    };
+                    match next {
+                        Ok(Some(scope)) => {
+                            let Some(c) = cache.upgrade() else { return };
+                            let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
+                            c.generation += 1;
+                            c.heads.remove(&scope);
+                        }
+                        Ok(None) if cache.strong_count() == 0 => return,
+                        Ok(None) if client.is_closed() => break,
+                        Ok(None) => {}
+                        Err(_) => break,
+                    }
+                }
+            }
+        }
+        if !set(false) {
+            return;
+        }
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+fn now_unix() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl Store for PgStore {
+    fn ensure_scope(&self, scope: &ScopeId, name: &str) -> Result<ScopeHead, StoreError> {
+        self.writing(|c| ensure_scope(c, scope, name))
+    }
+
+    fn publish_as(
+        &self,
+        scope: &ScopeId,
+        edits: &[Edit],
+        by: &Provenance,
+    ) -> Result<ScopeHead, StoreError> {
+        self.publish_as_at(scope, edits, by, now_unix())
+    }
+
+    fn items_of_kind(
+        &self,
+        scope: &ScopeId,
+        kind: ContentKind,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        self.with(|c| {
+            c.rows(
+                "SELECT id, body FROM items WHERE scope = ?1 AND kind = ?2
+                   AND body IS NOT NULL ORDER BY id COLLATE \"C\"",
+                args![scope.as_str(), kind.key()],
+            )?
+            .iter()
+            .map(|r| Ok((r.text(0)?, r.text(1)?)))
+            .collect()
+        })
+    }
+
+    fn item_body(
+        &self,
+        scope: &ScopeId,
+        kind: ContentKind,
+        id: &str,
+    ) -> Result<Option<String>, StoreError> {
+        self.with(|c| {
+            match c.row(
+                "SELECT body FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
+                args![scope.as_str(), kind.key(), id],
+            )? {
+                Some(r) => r.opt_text(0),
+                None => Ok(None),
+            }
+        })
+    }
+
+    fn changelog(&self, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+        self.with(|c| changelog(c, after, limit))
+    }
+
+    fn recent_changes(&self, scope_prefix: &str, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
+        self.with(|c| super::changelog::recent(c, scope_prefix, limit))
+    }
+
+    fn changes_between(&self, from: i64, to: i64) -> Result<Vec<LogEntry>, StoreError> {
+        self.with(|c| super::changelog::between(c, from, to))
+    }
+
+    fn item_history(
+        &self,
+        scope: &ScopeId,
+        kind: ContentKind,
+        id: &str,
+    ) -> Result<Vec<LogEntry>, StoreError> {
+        self.with(|c| item_history(c, scope, kind, id))
+    }
+
+    fn verify_changelog(&self) -> Result<ChainReport, StoreError> {
+        let length = self.with(|c| {
+            c.row("SELECT n FROM changelog_tail WHERE id = 1", &[])?
+                .map(|r| r.uint(0))
+                .transpose()
+        })?;
+        let key = (length.unwrap_or(0), now_unix() / 60);
+        let mut cached = self.chain.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((at, report)) = cached.as_ref() {
+            if *at == key {
+                return Ok(report.clone());
+            }
+        }
+        let report = self.with(|c| in_snapshot(c, |c| super::changelog::verify(c)))?;
+        *cached = Some((key, report.clone()));
+        Ok(report)
+    }
+
+    fn head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
+        self.with(|c| head(c, scope))
+    }
+
+    fn poll_head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
+        let generation = {
+            let cache = self.heads.lock().unwrap_or_else(|p| p.into_inner());
+            if cache.live {
+                if let Some(h) = cache.heads.get(scope.as_str()) {
+                    return Ok(h.clone());
+                }
+            }
+            cache.generation
+        };
+        let head = self.head(scope)?;
+        let mut cache = self.heads.lock().unwrap_or_else(|p| p.into_inner());
+        // Cached only if no notification arrived while it was read (it might be older).
+        if cache.live && cache.generation == generation {
+            cache.heads.insert(scope.to_string(), head.clone());
+        }
+        Ok(head)
+    }
+
+    fn heads(&self) -> Result<Vec<ScopeHead>, StoreError> {
+        self.with(|c| {
+            let rows = c.rows(
+                &format!("SELECT scope, {HEAD_COLUMNS} FROM scopes ORDER BY scope COLLATE \"C\""),
+                &[],
+            )?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in rows {
+                let Ok(scope) = ScopeId::parse(&r.text(0)?) else {
+                    continue;
+                };
+                out.push(head_of(&scope, &Row(r.0[1..].to_vec()))?);
+            }
+            Ok(out)
+        })
+    }
+
+    fn changes(&self, scope: &ScopeId, since: u64, limit: u32) -> Result<ChangesRead, StoreError> {
+        self.with(|c| changes(c, scope, since, limit))
+    }
+
+    fn prune_tombstones(&self, scope: &ScopeId, up_to_seq: u64) -> Result<ScopeHead, StoreError> {
+        self.writing(|c| {
+            in_tx(c, |c| {
+                c.row(
+                    "SELECT seq FROM scopes WHERE scope = ?1 FOR UPDATE",
+                    args![scope.as_str()],
+                )?
+                .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))?;
+                c.exec(
+                    "DELETE FROM items WHERE scope = ?1 AND body IS NULL AND seq <= ?2",
+                    args![scope.as_str(), up_to_seq],
+                )?;
+                c.exec(
+                    "UPDATE scopes SET floor = GREATEST(floor, ?2) WHERE scope = ?1",
+                    args![scope.as_str(), up_to_seq],
+                )?;
+                notify_head(c, scope)?;
+                head(c, scope)
+            })
+        })
+    }
+
+    fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError> {
+        self.with(|c| recompute_state_hash(c, scope).map(|(h, _)| h))
+    }
+
+    fn file_complaint(&self, filing: &super::NewComplaint) -> Result<bool, StoreError> {
+        self.with(|c| super::complaints::insert(c, filing))
+    }
+
+    fn complaint_status(
+        &self,
+        code: &gongkai_model::complaint::TrackingCode,
+    ) -> Result<Option<gongkai_protocol::complaints::PublicStatus>, StoreError> {
+        self.with(|c| super::complaints::status(c, code))
+    }
+
+    fn complaint_transition(
+        &self,
+        t: &super::Transition,
+        calendar: &gongkai_model::calendar::Calendar,
+    ) -> Result<gongkai_protocol::complaints::PublicStatus, StoreError> {
+        self.writing(|c| {
+            let status = super::complaints::transition(c, t, calendar)?;
+            if let Some((scope, edit)) = super::complaints::answer_edit(c, &status)? {
+                publish_as(c, &scope, &[edit], &Provenance::system(), now_unix())?;
+            }
+            Ok(status)
+        })
+    }
+
+    fn complaints(&self, office: Option<&str>) -> Result<Vec<super::StaffRow>, StoreError> {
+        self.with(|c| super::complaints::list(c, office))
+    }
+
+    fn complaint_detail(
+        &self,
+        code: &gongkai_model::complaint::TrackingCode,
+    ) -> Result<Option<super::StaffDetail>, StoreError> {
+        self.with(|c| super::complaints::detail(c, code))
+    }
+
+    fn put_staff_token(
+        &self,
+        token_sha256: &str,
+        name: &str,
+        office: &str,
+    ) -> Result<(), StoreError> {
+        self.with(|c| super::complaints::put_staff_token(c, token_sha256, name, office, now_unix()))
+    }
+
+    fn staff_by_token(&self, token_sha256: &str) -> Result<Option<(String, String)>, StoreError> {
+        self.with(|c| super::complaints::staff_by_token(c, token_sha256))
+    }
+
+    fn create_user(&self, user: &NewUser) -> Result<i64, StoreError> {
+        self.with(|c| super::console::create_user(c, user, now_unix()))
+    }
+
+    fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
+        self.with(|c| super::console::user_for_login(c, username))
+    }
+
+    fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
+        self.with(|c| super::console::user_by_id(c, id))
+    }
+
+    fn create_session(
+        &self,
+        token_sha256: &str,
+        user_id: i64,
+        csrf: &str,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            super::console::create_session(c, token_sha256, user_id, csrf, now_unix(), expires_at)
+        })
+    }
+
+    fn session(&self, token_sha256: &str) -> Result<Option<(User, String)>, StoreError> {
+        self.with(|c| super::console::session(c, token_sha256, now_unix()))
+    }
+
+    fn delete_session(&self, token_sha256: &str) -> Result<(), StoreError> {
+        self.with(|c| super::console::delete_session(c, token_sha256))
+    }
+
+    fn login_failed(&self, key: &str, window: i64) -> Result<u32, StoreError> {
+        let now = now_unix();
+        self.with(|c| super::console::login_failed(c, key, now, now - window))
+    }
+
+    fn login_failures(&self, key: &str, window: i64) -> Result<u32, StoreError> {
+        let now = now_unix();
+        self.with(|c| super::console::failures_since(c, key, now - window))
+    }
+
+    fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
+        self.with(|c| super::console::clear_failures(c, key))
+    }
+
+    fn save_import(&self, record: &ImportRecord) -> Result<i64, StoreError> {
+        self.with(|c| super::console::save_import(c, record))
+    }
+
+    fn import(&self, id: i64) -> Result<Option<ImportRecord>, StoreError> {
+        self.with(|c| super::console::import(c, id))
+    }
+
+    fn set_import_mapping(&self, id: i64, mapping_json: &str) -> Result<(), StoreError> {
+        self.with(|c| super::console::set_import_mapping(c, id, mapping_json))
+    }
+
+    fn finish_import(&self, id: i64, status: &str, draft: Option<i64>) -> Result<(), StoreError> {
+        self.with(|c| super::console::finish_import(c, id, status, draft))
+    }
+
+    fn submit_draft(&self, draft: &NewDraft) -> Result<i64, StoreError> {
+        let prepared = NewDraft {
+            edits: super::publish::prepare(&draft.edits)?,
+            ..draft.clone()
+        };
+        self.with(|c| super::console::insert_draft(c, &prepared, now_unix()))
+    }
+
+    fn drafts(&self, scope_prefix: &str, limit: u32) -> Result<Vec<DraftRow>, StoreError> {
+        self.with(|c| super::console::drafts(c, scope_prefix, limit))
+    }
+
+    fn drafts_by(&self, author_id: i64, limit: u32) -> Result<Vec<DraftRow>, StoreError> {
+        self.with(|c| super::console::drafts_by(c, author_id, limit))
+    }
+
+    fn draft(&self, id: i64) -> Result<Option<(DraftRow, Vec<Edit>)>, StoreError> {
+        self.with(|c| super::console::draft(c, id))
+    }
+
+    fn issue_cadre_code(
+        &self,
+        code_sha256: &str,
+        user_id: i64,
+        scope: &ScopeId,
+        kiosk_id: Option<&str>,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            super::console::issue_cadre_code(
+                c,
+                code_sha256,
+                user_id,
+                scope,
+                kiosk_id,
+                now_unix(),
+                expires_at,
+            )
+        })
+    }
+
+    fn redeem_cadre_code(
+        &self,
+        code_sha256: &str,
+        scope: &ScopeId,
+        kiosk_id: &str,
+        token_sha256: &str,
+        session_expires: i64,
+    ) -> Result<Option<User>, StoreError> {
+        self.with(|c| {
+            super::console::redeem_cadre_code(
+                c,
+                code_sha256,
+                scope,
+                kiosk_id,
+                token_sha256,
+                now_unix(),
+                session_expires,
+            )
+        })
+    }
+
+    fn kiosk_session(
+        &self,
+        token_sha256: &str,
+    ) -> Result<Option<(User, ScopeId, String)>, StoreError> {
+        self.with(|c| super::console::kiosk_session(c, token_sha256, now_unix()))
+    }
+
+    fn review_draft(
+        &self,
+        id: i64,
+        reviewer: &User,
+        approve: bool,
+        reason: &str,
+    ) -> Result<DraftRow, StoreError> {
+        let now = now_unix();
+        self.writing(|c| {
+            in_tx(c, |tx| {
+                super::console::review(tx, id, reviewer, approve, reason, now, |tx, s, e, by| {
+                    publish_in(tx, s, e, by, now).map(|_| ())
+                })
+            })
+        })
+    }
+
+    fn issue_enroll_token(
+        &self,
+        token_sha256: &str,
+        kiosk_id: &str,
+        scope: &ScopeId,
+        created_by: i64,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            super::fleet::issue_enroll_token(
+                c,
+                token_sha256,
+                kiosk_id,
+                scope.as_str(),
+                created_by,
+                now,
+                expires_at,
+            )
+        })
+    }
+
+    fn enroll_kiosk(
+        &self,
+        token_sha256: &str,
+        kiosk_id: &str,
+        public_key: &str,
+        app_version: &str,
+        now: i64,
+    ) -> Result<Option<String>, StoreError> {
+        self.with(|c| super::fleet::enroll(c, token_sha256, kiosk_id, public_key, app_version, now))
+    }
+
+    fn pending_enrollments(
+        &self,
+        scope_prefix: &str,
+        now: i64,
+    ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
+        self.with(|c| super::fleet::pending_enrollments(c, scope_prefix, now))
+    }
+
+    fn kiosk(&self, kiosk_id: &str) -> Result<Option<KioskRecord>, StoreError> {
+        self.with(|c| super::fleet::kiosk(c, kiosk_id))
+    }
+
+    fn kiosks(&self, scope_prefix: &str) -> Result<Vec<KioskRecord>, StoreError> {
+        self.with(|c| super::fleet::kiosks(c, scope_prefix))
+    }
+
+    fn save_heartbeat(&self, write: &super::HeartbeatWrite<'_>) -> Result<bool, StoreError> {
+        self.with(|c| super::fleet::save_heartbeat(c, write))
+    }
+
+    fn display_keys(&self, kiosk_id: &str) -> Result<Vec<String>, StoreError> {
+        self.with(|c| super::fleet::display_keys(c, kiosk_id))
+    }
+
+    fn display_log(
+        &self,
+        kiosk_id: &str,
+        key: &str,
+        from_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<gongkai_protocol::displaylog::DisplayEntry>, StoreError> {
+        self.with(|c| super::fleet::display_log(c, kiosk_id, key, from_seq, limit))
+    }
+
+    fn set_remote_config(
+        &self,
+        kiosk_id: &str,
+        config: &gongkai_protocol::fleet::RemoteConfig,
+    ) -> Result<(), StoreError> {
+        self.with(|c| super::fleet::set_remote_config(c, kiosk_id, config))
+    }
+
+    fn want_screenshot(&self, kiosk_id: &str, now: i64) -> Result<(), StoreError> {
+        self.with(|c| super::fleet::want_screenshot(c, kiosk_id, now))
+    }
+
+    fn save_screenshot(&self, kiosk_id: &str, png: &[u8], now: i64) -> Result<(), StoreError> {
+        self.with(|c| super::fleet::save_screenshot(c, kiosk_id, png, now))
+    }
+
+    fn screenshot(&self, kiosk_id: &str) -> Result<Option<(Vec<u8>, i64)>, StoreError> {
+        self.with(|c| super::fleet::screenshot(c, kiosk_id))
+    }
+
+    fn raise_alert(
+        &self,
+        kiosk_id: &str,
+        kind: &str,
+        detail: &str,
+        now: i64,
+    ) -> Result<bool, StoreError> {
+        self.with(|c| super::fleet::raise_alert(c, kiosk_id, kind, detail, now))
+    }
+
+    fn clear_alert(&self, kiosk_id: &str, kind: &str, now: i64) -> Result<bool, StoreError> {
+        self.with(|c| super::fleet::clear_alert(c, kiosk_id, kind, now))
+    }
+
+    fn alerts(&self, since: i64) -> Result<Vec<super::Alert>, StoreError> {
+        self.with(|c| super::fleet::alerts(c, since))
+    }
+
+    fn first_change_after(&self, scope: &str, seq: u64) -> Result<Option<i64>, StoreError> {
+        self.with(|c| super::fleet::first_change_after(c, scope, seq))
+    }
+
+    fn publish_release(
+        &self,
+        package: &str,
+        version: &str,
+        manifest_json: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.with(|c| super::fleet::publish_release(c, package, version, manifest_json, now))
+    }
+
+    fn latest_release(&self, package: &str) -> Result<Option<String>, StoreError> {
+        self.with(|c| super::fleet::latest_release(c, package))
+    }
+}
+
+// --- Moving a county in ---------------------------------------------------------------
 
 /// The blobs of a data directory's blob store: `(name, path)` of every file named by a
 /// sha256, two levels deep as `BlobStore` keeps them.
@@ -454,75 +1247,152 @@ fn blob_files(dir: &std::path::Path) -> Vec<(String, std::path::PathBuf)> {
     out
 }
 
-/// What `migrate-to-postgres` moved, once every count and hash compared equal.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Migrated {
-    pub scopes: u64,
-    pub items: u64,
-    pub private_ids: u64,
-    pub changelog: u64,
-    pub blobs: u64,
-}
-
-/// Tables PostgreSQL does not hold yet: a county with rows in them cannot move whole.
-const NOT_YET: &[&str] = &[
-    "users",
-    "sessions",
-    "staff_tokens",
+/// Every table a county's SQLite file holds, parents before children. The change log's
+/// tail and the blobs are filled separately.
+const TABLES: &[&str] = &[
+    "scopes",
+    "items",
+    "private_ids",
+    "changelog",
     "complaints",
     "complaint_events",
     "complaint_pauses",
+    "staff_tokens",
+    "users",
+    "sessions",
+    "login_failures",
+    "imports",
     "drafts",
     "draft_edits",
-    "imports",
     "cadre_codes",
     "kiosk_sessions",
-    "kiosks",
     "enroll_tokens",
+    "kiosks",
     "display_log",
     "fleet_alerts",
     "releases",
 ];
 
-/// Moves a county's published content, attachments (blobs), private IDs and public change
-/// log from its SQLite file and blob directory into an empty PostgreSQL database, in one
-/// transaction, then compares:
-/// every scope's head field by field, every scope's state hash recomputed from the moved
-/// items, and the change log entry by entry (and its chain verified). Refuses a target
-/// that already holds content, and — unless `content_only` — a county whose other tables
-/// (users, filings, drafts, the fleet) have rows, since those do not move yet.
+/// Tables whose order of insertion matters (statements order by it): SQLite's implicit
+/// rowid moves into the serial column of that name.
+const WITH_ROWID: &[&str] = &["complaint_events", "releases"];
+
+/// Serial columns whose sequences must continue after the moved rows.
+const SERIALS: &[(&str, &str)] = &[
+    ("complaints", "id"),
+    ("complaint_events", "rowid"),
+    ("users", "id"),
+    ("imports", "id"),
+    ("drafts", "id"),
+    ("fleet_alerts", "id"),
+    ("releases", "rowid"),
+];
+
+/// What `migrate-to-postgres` moved, once every count and digest compared equal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migrated {
+    /// Rows per table, in [`TABLES`] order.
+    pub tables: Vec<(String, u64)>,
+    pub blobs: u64,
+}
+
+impl Migrated {
+    pub fn rows(&self, table: &str) -> u64 {
+        self.tables
+            .iter()
+            .find(|(t, _)| t == table)
+            .map(|(_, n)| *n)
+            .unwrap_or(0)
+    }
+}
+
+fn columns(src: &mut rusqlite::Connection, table: &str) -> Result<Vec<String>, StoreError> {
+    let mut cols: Vec<String> = src
+        .rows(
+            "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
+            args![table],
+        )?
+        .iter()
+        .map(|r| r.text(0))
+        .collect::<Result<_, _>>()?;
+    if WITH_ROWID.contains(&table) {
+        cols.insert(0, "rowid".into());
+    }
+    Ok(cols)
+}
+
+/// A table's row count and a digest of its rows that does not depend on their order
+/// (each row hashed with its values' types, the row hashes sorted, then hashed).
+fn table_digest(
+    db: &mut dyn Sql,
+    table: &str,
+    cols: &[String],
+) -> Result<(u64, String), StoreError> {
+    use sha2::{Digest, Sha256};
+    let mut rows = Vec::new();
+    db.each(
+        &format!("SELECT {} FROM {table}", cols.join(", ")),
+        &[],
+        &mut |r| {
+            let mut h = Sha256::new();
+            for v in &r.0 {
+                match v {
+                    Value::Null => h.update([0u8]),
+                    Value::Int(i) => {
+                        h.update([1u8]);
+                        h.update(i.to_le_bytes());
+                    }
+                    Value::Text(t) => {
+                        h.update([2u8]);
+                        h.update((t.len() as u64).to_le_bytes());
+                        h.update(t.as_bytes());
+                    }
+                    Value::Bytes(b) => {
+                        h.update([3u8]);
+                        h.update((b.len() as u64).to_le_bytes());
+                        h.update(b);
+                    }
+                }
+            }
+            rows.push(<[u8; 32]>::from(h.finalize()));
+            Ok(())
+        },
+    )?;
+    rows.sort_unstable();
+    let mut all = Sha256::new();
+    for r in &rows {
+        all.update(r);
+    }
+    Ok((rows.len() as u64, hex::encode(all.finalize())))
+}
+
+/// Moves a whole county — published content, private IDs, the change log, filings,
+/// accounts, drafts, imports, cadre codes, the fleet with its display logs, releases —
+/// from its SQLite file and blob directory into an empty PostgreSQL database, in one
+/// transaction. Then compares every table's row count and digest, every scope's head
+/// with its state hash recomputed from the moved items, and the change log entry by entry
+/// with its chain verified; and every blob by PostgreSQL's own sha256. The first
+/// difference is an error. Refuses a target that already holds any rows. Run it with the
+/// county's server stopped.
 pub fn migrate_from_sqlite(
     sqlite: &super::SqliteStore,
     sqlite_path: &std::path::Path,
     blob_dir: &std::path::Path,
-    c: &mut Client,
-    content_only: bool,
+    c: &mut PgConn,
 ) -> Result<Migrated, StoreError> {
-    use rusqlite::OptionalExtension;
-    let src = gongkai_db::open_reader(sqlite_path)?;
-    let mut held = Vec::new();
-    for table in NOT_YET {
-        let n: Option<i64> = src
-            .query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-            .optional()
-            .unwrap_or(None);
-        if n.unwrap_or(0) > 0 {
-            held.push(format!("{table} ({} 行)", n.unwrap_or(0)));
-        }
-    }
-    if !held.is_empty() && !content_only {
-        return Err(StoreError::Refused(format!(
-            "这些数据还不能迁到 PostgreSQL：{}。只迁公开内容和公开记录请加 --content-only。",
-            held.join("、")
-        )));
-    }
+    let mut src = gongkai_db::open_reader(sqlite_path)?;
     migrate(c)?;
-    let existing: i64 = c.query_one("SELECT count(*) FROM scopes", &[])?.get(0);
-    let logged: i64 = c.query_one("SELECT count(*) FROM changelog", &[])?.get(0);
-    if existing > 0 || logged > 0 {
-        return Err(StoreError::Refused(
-            "目标数据库已有内容，不能迁入（请用空数据库）".into(),
-        ));
+    for table in TABLES {
+        let n = c
+            .row(&format!("SELECT count(*) FROM {table}"), &[])?
+            .map(|r| r.int(0))
+            .transpose()?
+            .unwrap_or(0);
+        if n > 0 {
+            return Err(StoreError::Refused(format!(
+                "目标数据库已有内容（{table} 有 {n} 行），不能迁入（请用空数据库）"
+            )));
+        }
     }
     // Every blob file must still be what its name says before anything moves.
     let files = blob_files(blob_dir);
@@ -537,120 +1407,96 @@ pub fn migrate_from_sqlite(
         }
         blobs.push((name.clone(), bytes));
     }
-    let mut out = Migrated {
-        scopes: 0,
-        items: 0,
-        private_ids: 0,
-        changelog: 0,
-        blobs: 0,
-    };
-    let mut tx = c.transaction()?;
-    {
-        let put_scope = tx.prepare(
-            "INSERT INTO scopes(scope, name, epoch, seq, state_hash, item_count, floor)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )?;
-        let mut q = src.prepare(
-            "SELECT scope, name, epoch, seq, state_hash, item_count, floor FROM scopes ORDER BY scope",
-        )?;
-        let mut rows = q.query([])?;
-        while let Some(r) = rows.next()? {
-            let (scope, name, epoch, seq, hash, count, floor): (
-                String,
-                String,
-                i64,
-                i64,
-                Vec<u8>,
-                i64,
-                i64,
-            ) = (
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
+    // One read snapshot of the source: the tables are copied as of one moment.
+    src.begin_read()?;
+    let copied = in_tx(c, |c| {
+        let mut out = Vec::new();
+        for table in TABLES {
+            let cols = columns(&mut src, table)?;
+            let insert = format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                cols.join(", "),
+                (1..=cols.len())
+                    .map(|i| format!("?{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
-            tx.execute(
-                &put_scope,
-                &[&scope, &name, &epoch, &seq, &hash, &count, &floor],
+            let mut n = 0u64;
+            let select = format!("SELECT {} FROM {table}", cols.join(", "));
+            src.each(&select, &[], &mut |r| {
+                c.exec(&insert, &r.0)?;
+                n += 1;
+                Ok(())
+            })?;
+            out.push((table.to_string(), n));
+        }
+        for (table, col) in SERIALS {
+            c.rows(
+                &format!(
+                    "SELECT setval(pg_get_serial_sequence('{table}', '{col}'),
+                        (SELECT COALESCE(max({col}), 0) + 1 FROM {table}), false)"
+                ),
+                &[],
             )?;
-            out.scopes += 1;
         }
-        let put_item = tx.prepare(
-            "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )?;
-        let mut q = src.prepare(
-            "SELECT scope, kind, id, seq, body, item_hash, updated_at FROM items ORDER BY scope, seq",
-        )?;
-        let mut rows = q.query([])?;
-        while let Some(r) = rows.next()? {
-            let (scope, kind, id, seq): (String, String, String, i64) =
-                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            let (body, hash, at): (Option<String>, Option<Vec<u8>>, i64) =
-                (r.get(4)?, r.get(5)?, r.get(6)?);
-            tx.execute(&put_item, &[&scope, &kind, &id, &seq, &body, &hash, &at])?;
-            out.items += 1;
+        if let Some(last) = c.row(
+            "SELECT n, entry_hash FROM changelog ORDER BY n DESC LIMIT 1",
+            &[],
+        )? {
+            c.exec(
+                "UPDATE changelog_tail SET n = ?1, hash = ?2 WHERE id = 1",
+                args![last.int(0)?, last.text(1)?],
+            )?;
         }
-        let put_private =
-            tx.prepare("INSERT INTO private_ids(kind, id, id_number) VALUES ($1, $2, $3)")?;
-        let mut q = src.prepare("SELECT kind, id, id_number FROM private_ids")?;
-        let mut rows = q.query([])?;
-        while let Some(r) = rows.next()? {
-            let (kind, id, number): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            tx.execute(&put_private, &[&kind, &id, &number])?;
-            out.private_ids += 1;
-        }
-        let put_blob_stmt = tx.prepare("INSERT INTO blobs(sha256, bytes) VALUES ($1, $2)")?;
         for (name, bytes) in &blobs {
-            tx.execute(&put_blob_stmt, &[name, bytes])?;
-            out.blobs += 1;
-        }
-        let mut rows_out = Vec::new();
-        let mut after = 0;
-        loop {
-            let page = super::Store::changelog(sqlite, after, 10_000)?;
-            let Some(last) = page.last() else { break };
-            after = last.n;
-            rows_out.extend(page);
-        }
-        let mut rows = PgRows::new(&mut tx)?;
-        for e in &rows_out {
-            super::publish::PublishRows::log(&mut rows, e)?;
-        }
-        out.changelog = rows_out.len() as u64;
-        if let Some(last) = rows_out.last() {
-            tx.execute(
-                "UPDATE changelog_tail SET n = $1, hash = $2 WHERE id = 1",
-                &[&(last.n as i64), &last.entry_hash],
+            c.exec(
+                "INSERT INTO blobs(sha256, bytes) VALUES (?1, ?2)",
+                args![name.as_str(), bytes.as_slice()],
             )?;
+        }
+        Ok(out)
+    });
+    let digests = copied.and_then(|copied| {
+        let mut digests = Vec::new();
+        for table in TABLES {
+            let cols = columns(&mut src, table)?;
+            digests.push((table, cols.clone(), table_digest(&mut src, table, &cols)?));
+        }
+        Ok((copied, digests))
+    });
+    let _ = src.rollback();
+    let (tables, digests) = digests?;
+    for (table, cols, want) in digests {
+        let got = table_digest(c, table, &cols)?;
+        if got != want {
+            return Err(StoreError::Refused(format!(
+                "迁移后核对不一致：{table} 表（{} 行 / 应为 {} 行，或内容不同）",
+                got.0, want.0
+            )));
         }
     }
-    tx.commit()?;
     verify_migration(sqlite, c)?;
     // Every blob arrived, and PostgreSQL's own sha256 agrees with every name.
-    let (n, bad): (i64, i64) = {
-        let r = c.query_one(
+    let r = c
+        .row(
             "SELECT count(*), count(*) FILTER (WHERE encode(sha256(bytes), 'hex') <> sha256)
              FROM blobs",
             &[],
-        )?;
-        (r.get(0), r.get(1))
-    };
-    if n as u64 != out.blobs || bad != 0 {
+        )?
+        .ok_or_else(|| StoreError::Column("no count".into()))?;
+    let (n, bad) = (r.uint(0)?, r.uint(1)?);
+    if n != blobs.len() as u64 || bad != 0 {
         return Err(StoreError::Refused(format!(
             "迁移后核对不一致：附件 {n} 个（应为 {}），其中 {bad} 个与摘要不符",
-            out.blobs
+            blobs.len()
         )));
     }
-    Ok(out)
+    Ok(Migrated { tables, blobs: n })
 }
 
-/// Compares what moved with where it came from; the first difference is an error.
-fn verify_migration(sqlite: &super::SqliteStore, c: &mut Client) -> Result<(), StoreError> {
-    use super::Store;
+/// Compares what moved with where it came from as a kiosk and an auditor see it: heads,
+/// state hashes recomputed from the items, the change log and its chain.
+fn verify_migration(sqlite: &super::SqliteStore, c: &mut PgConn) -> Result<(), StoreError> {
     let differs = |what: String| StoreError::Refused(format!("迁移后核对不一致：{what}"));
     for h in sqlite.heads()? {
         if head(c, &h.scope)? != h {
@@ -666,7 +1512,7 @@ fn verify_migration(sqlite: &super::SqliteStore, c: &mut Client) -> Result<(), S
         let a = sqlite.changelog(after, 10_000)?;
         let b = changelog(c, after, 10_000)?;
         if a != b {
-            return Err(differs(format!("第 {} 条之后的公开记录", after)));
+            return Err(differs(format!("第 {after} 条之后的公开记录")));
         }
         let Some(last) = b.last() else { break };
         prev = gongkai_protocol::changelog::verify_chain(prev, &b)

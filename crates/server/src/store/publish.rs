@@ -41,6 +41,83 @@ pub trait PublishRows {
     fn log(&mut self, entry: &LogEntry) -> Result<(), StoreError>;
 }
 
+/// The rows of a publish through the shared SQL layer (the PostgreSQL back-end; SQLite
+/// keeps its own, borrowing the connection inside a rusqlite transaction).
+pub struct SqlRows<'a, D: super::sql::Sql + ?Sized>(pub &'a mut D);
+
+impl<D: super::sql::Sql + ?Sized> PublishRows for SqlRows<'_, D> {
+    fn current(
+        &mut self,
+        scope: &str,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<Current>, StoreError> {
+        match self.0.row(
+            "SELECT body, item_hash, updated_at FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
+            super::sql::args![scope, kind, id],
+        )? {
+            Some(r) => Ok(Some(Current {
+                body: r.opt_text(0)?,
+                hash: r.opt_bytes(1)?,
+                at: r.int(2)?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    fn write(&mut self, row: &RowWrite<'_>) -> Result<(), StoreError> {
+        self.0.exec(
+            "INSERT INTO items(scope, kind, id, seq, body, item_hash, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (scope, kind, id) DO UPDATE SET seq = excluded.seq, body = excluded.body,
+                 item_hash = excluded.item_hash, updated_at = excluded.updated_at",
+            super::sql::args![
+                row.scope,
+                row.kind,
+                row.id,
+                row.seq,
+                row.body,
+                row.hash.map(|h| h.to_vec()),
+                row.now
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn private_id(&mut self, kind: &str, id: &str, number: &str) -> Result<(), StoreError> {
+        self.0.exec(
+            "INSERT INTO private_ids(kind, id, id_number) VALUES (?1, ?2, ?3)
+             ON CONFLICT (kind, id) DO UPDATE SET id_number = excluded.id_number",
+            super::sql::args![kind, id, number],
+        )?;
+        Ok(())
+    }
+
+    fn log(&mut self, e: &LogEntry) -> Result<(), StoreError> {
+        self.0.exec(
+            "INSERT INTO changelog(n, at, scope, kind, item_id, title, action, seq, content_hash,
+                                   actor, draft, prev_hash, entry_hash)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            super::sql::args![
+                e.n,
+                e.at,
+                e.scope.as_str(),
+                e.kind.as_str(),
+                e.item_id.as_str(),
+                e.title.as_str(),
+                e.action.key(),
+                e.seq,
+                e.content_hash.as_str(),
+                e.actor.as_str(),
+                e.draft,
+                e.prev_hash.as_str(),
+                e.entry_hash.as_str()
+            ],
+        )?;
+        Ok(())
+    }
+}
+
 /// Applies `edits` to `head`, appending to the change log after `tail` (`(n, hash)` of
 /// its last entry). The caller holds the scope (and the log) for the whole transaction
 /// and writes `head` back at the end.

@@ -394,6 +394,8 @@ fn pg_row(r: &postgres::Row) -> Result<Row, StoreError> {
                 .try_get::<_, Option<bool>>(i)?
                 .map(|v| Value::Int(i64::from(v))),
             Type::BYTEA => r.try_get::<_, Option<Vec<u8>>>(i)?.map(Value::Bytes),
+            // `SELECT pg_notify(…)` and the like answer one column of no value.
+            Type::VOID => None,
             _ => r.try_get::<_, Option<String>>(i)?.map(Value::Text),
         };
         out.push(v.unwrap_or(Value::Null));
