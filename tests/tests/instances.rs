@@ -1,12 +1,11 @@
 //! Several server instances behind a load balancer (issue 10): three `gongkai-server serve`
-//! processes on one data directory behind haproxy on loopback. A console session made
-//! through one instance holds on the others; kiosks sync and file complaints through the
-//! balancer while the county publishes, and one instance is SIGKILLed mid-run. The
-//! kiosks see no failed round, skip no change (each ends exactly at the server's state
-//! hash) and every filing reaches the server exactly once.
-//!
-//! (On SQLite the instances share one file; the same test is the target for the
-//! PostgreSQL back-end.)
+//! processes behind haproxy on loopback — on one SQLite data directory, and on PostgreSQL
+//! (the demo county moved in with `migrate-to-postgres`, every instance started with
+//! `--db postgres://…`). A console session made through one instance holds on the others;
+//! kiosks sync (attachments included) and file complaints through the balancer while
+//! four publishers post at once, and one instance is SIGKILLed mid-run. The kiosks see
+//! no failed round, skip no change (each ends exactly at the server's state hash) and
+//! every filing reaches the server exactly once.
 
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
@@ -14,9 +13,11 @@ use gongkai_kiosk::views::ComplaintDraft;
 use gongkai_kiosk::{Kiosk, KioskConfig};
 use gongkai_model::complaint::ComplaintKind;
 use gongkai_model::{ContentKind, Notice, ScopeId};
+use gongkai_server::store::pg::PgStore;
 use gongkai_server::store::Edit;
 use gongkai_server::{SqliteStore, Store};
 use gongkai_tests::console::ConsoleClient;
+use gongkai_tests::pg::TestPostgres;
 use gongkai_tests::webdriver::free_port;
 use gongkai_tests::{demo_data, village_config_text};
 use std::path::{Path, PathBuf};
@@ -51,12 +52,16 @@ fn wait_for_port(port: u16) -> Result<()> {
     Ok(())
 }
 
-fn instance(data: &Path, port: u16) -> Result<Proc> {
+fn instance(data: &Path, db: Option<&str>, port: u16) -> Result<Proc> {
     let server = bin("gongkai-server");
     if !server.is_file() {
         bail!("{} not built (cargo build --workspace)", server.display());
     }
-    let child = Command::new(server)
+    let mut cmd = Command::new(server);
+    if let Some(url) = db {
+        cmd.args(["--db", url, "--db-connections", "8"]);
+    }
+    let child = cmd
         .args(["serve", "--data"])
         .arg(data)
         .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -97,13 +102,45 @@ fn haproxy(dir: &Path, front: u16, backends: &[u16]) -> Result<Proc> {
 fn three_instances_behind_haproxy_lose_one_and_kiosks_notice_nothing() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let data = demo_data(tmp.path())?;
+    let store = SqliteStore::open(&data.db_path())?;
+    behind_haproxy(tmp.path(), &data, None, &store)
+}
+
+#[test]
+fn three_postgres_instances_behind_haproxy_lose_one_and_kiosks_notice_nothing() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let data = demo_data(tmp.path())?;
+    let pg = TestPostgres::start()?;
+    let url = pg.database("province")?;
+    let out = Command::new(bin("gongkai-server"))
+        .args(["migrate-to-postgres", "--data"])
+        .arg(&data.root)
+        .args(["--url", &url])
+        .output()?;
+    if !out.status.success() {
+        bail!("migrate: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    // The county's SQLite file is set aside: whatever the instances serve comes from
+    // PostgreSQL.
+    std::fs::rename(data.db_path(), tmp.path().join("moved-away.sqlite"))?;
+    std::fs::rename(data.blob_dir(), tmp.path().join("moved-away-blobs"))?;
+    let store = PgStore::open(&url, 8)?;
+    behind_haproxy(tmp.path(), &data, Some(&url), &store)
+}
+
+fn behind_haproxy(
+    tmp: &Path,
+    data: &gongkai_server::DataDir,
+    db: Option<&str>,
+    store: &dyn Store,
+) -> Result<()> {
     let ports: Vec<u16> = (0..3).map(|_| free_port()).collect::<Result<_>>()?;
     let mut instances: Vec<Option<Proc>> = ports
         .iter()
-        .map(|p| instance(&data.root, *p).map(Some))
+        .map(|p| instance(&data.root, db, *p).map(Some))
         .collect::<Result<_>>()?;
     let front = free_port()?;
-    let _lb = haproxy(tmp.path(), front, &ports)?;
+    let _lb = haproxy(tmp, front, &ports)?;
     let url = format!("http://127.0.0.1:{front}/");
     let key = data.load_key()?.public().to_base64();
 
@@ -120,12 +157,97 @@ fn three_instances_behind_haproxy_lose_one_and_kiosks_notice_nothing() -> Result
         .iter()
         .map(|v| {
             let cfg = KioskConfig::parse(&village_config_text(&url, &key, None, v), "lb")?;
-            Ok(Kiosk::open(cfg, &tmp.path().join(format!("kiosk-{v}")))?)
+            Ok(Kiosk::open(cfg, &tmp.join(format!("kiosk-{v}")))?)
         })
         .collect::<Result<_>>()?;
-    let store = SqliteStore::open(&data.db_path())?;
     let mut failed_rounds = 0;
     let mut filed = 0;
+    // Four more publishers post at once for the whole run (many offices at their
+    // consoles): their changes interleave with each other and with the rounds below.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let published = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|sc| -> Result<()> {
+        let publishers: Vec<_> = ["419901", "419901102", "419901102201", "419901101201"]
+            .into_iter()
+            .enumerate()
+            .map(|(p, scope)| {
+                let (stop, published) = (&stop, &published);
+                sc.spawn(move || -> Result<()> {
+                    let scope = ScopeId::parse(scope)?;
+                    let mut n = 0;
+                    while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                        let notice = Notice {
+                            title: format!("并发发布{p}-{n}"),
+                            publisher: "云溪县人民政府办公室".into(),
+                            body_html: format!("<p>{p}-{n}</p>"),
+                            publish_at: Utc::now(),
+                            expire_at: None,
+                            images: Vec::new(),
+                        };
+                        // Every third one replaces the previous (a correction).
+                        let id = format!("conc-{p}-{}", if n % 3 == 2 { n - 1 } else { n });
+                        store.publish(&scope, &[Edit::put(ContentKind::Notice, id, &notice)])?;
+                        published.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        n += 1;
+                        std::thread::sleep(Duration::from_millis(20));
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        let rounds = rounds(
+            store,
+            &kiosks,
+            &mut instances,
+            &ports,
+            &mut failed_rounds,
+            &mut filed,
+        );
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        for p in publishers {
+            p.join()
+                .map_err(|_| anyhow::anyhow!("a publisher panicked"))??;
+        }
+        rounds
+    })?;
+    assert!(
+        published.load(std::sync::atomic::Ordering::SeqCst) > 20,
+        "the publishers ran"
+    );
+    assert_eq!(
+        failed_rounds, 0,
+        "a kiosk saw an error through the balancer"
+    );
+    // Every kiosk is exactly at the server's state, scope by scope.
+    for k in &kiosks {
+        k.sync_once(Utc::now())?;
+        for scope in k.followed_scopes() {
+            let mine = k.cache().scope_state(&scope)?.context("synced")?;
+            let server = store.head(&scope)?;
+            assert_eq!(
+                (mine.seq, mine.state_hash),
+                (server.seq, server.state_hash),
+                "{scope}"
+            );
+        }
+    }
+    // Every filing arrived once.
+    let rows = store.complaints(None)?;
+    let ours = rows.iter().filter(|r| r.subject == "村道路灯").count();
+    assert_eq!(ours, filed, "each filing on the server exactly once");
+    drop(instances);
+    Ok(())
+}
+
+/// The county publishes, kiosks sync and file, one instance dies at round 10.
+fn rounds(
+    store: &dyn Store,
+    kiosks: &[Kiosk],
+    instances: &mut [Option<Proc>],
+    ports: &[u16],
+    failed_rounds: &mut usize,
+    filed: &mut usize,
+) -> Result<()> {
     for round in 0..24 {
         // The county and a village publish meanwhile (as the console would).
         let notice = Notice {
@@ -157,7 +279,7 @@ fn three_instances_behind_haproxy_lose_one_and_kiosks_notice_nothing() -> Result
                 "the instance is gone"
             );
         }
-        for k in &kiosks {
+        for k in kiosks {
             if round % 3 == 0 {
                 k.submit_complaint(
                     &ComplaintDraft {
@@ -170,34 +292,15 @@ fn three_instances_behind_haproxy_lose_one_and_kiosks_notice_nothing() -> Result
                     },
                     Utc::now(),
                 )?;
-                filed += 1;
+                *filed += 1;
             }
-            if k.sync_once(Utc::now()).is_err() {
-                failed_rounds += 1;
+            if let Err(e) = k.sync_once(Utc::now()) {
+                if *failed_rounds == 0 {
+                    eprintln!("first failed round: {e:#}");
+                }
+                *failed_rounds += 1;
             }
         }
     }
-    assert_eq!(
-        failed_rounds, 0,
-        "a kiosk saw an error through the balancer"
-    );
-    // Every kiosk is exactly at the server's state, scope by scope.
-    for k in &kiosks {
-        k.sync_once(Utc::now())?;
-        for scope in k.followed_scopes() {
-            let mine = k.cache().scope_state(&scope)?.context("synced")?;
-            let server = store.head(&scope)?;
-            assert_eq!(
-                (mine.seq, mine.state_hash),
-                (server.seq, server.state_hash),
-                "{scope}"
-            );
-        }
-    }
-    // Every filing arrived once.
-    let rows = store.complaints(None)?;
-    let ours = rows.iter().filter(|r| r.subject == "村道路灯").count();
-    assert_eq!(ours, filed, "each filing on the server exactly once");
-    drop(instances);
     Ok(())
 }

@@ -327,8 +327,15 @@ async fn head(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let scope = parse_scope(&code)?;
-    // Answered inline: no blocking-pool hop for the request thousands of kiosks repeat.
-    let head = st.store.poll_head(&scope)?;
+    // Answered inline when the store can (no blocking-pool hop for the request thousands
+    // of kiosks repeat); otherwise on a blocking thread.
+    let head = match st.store.poll_head_now(&scope) {
+        Some(head) => head?,
+        None => {
+            let (store, scope) = (st.store.clone(), scope.clone());
+            blocking(move || store.poll_head(&scope)).await?
+        }
+    };
     let cp = st.signer.checkpoint(&head, chrono::Utc::now().timestamp());
     let tag = etag(&cp);
     let tag_value = HeaderValue::from_str(&tag)

@@ -193,6 +193,12 @@ pub trait Store: Send + Sync + 'static {
     /// at once, other instances' when their commit notification arrives (milliseconds) —
     /// a poll in between answers the previous head, and the next poll the new one.
     fn poll_head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError>;
+    /// [`Store::poll_head`] if it can be answered without waiting on the network (on an
+    /// async worker); None means: call `poll_head` on a blocking thread. SQLite always
+    /// answers (a local read); PostgreSQL answers from its head cache.
+    fn poll_head_now(&self, scope: &ScopeId) -> Option<Result<ScopeHead, StoreError>> {
+        Some(self.poll_head(scope))
+    }
     fn heads(&self) -> Result<Vec<ScopeHead>, StoreError>;
     /// Changes with sequence in `(since, …]`, at most `limit`. When `since` is zero
     /// tombstones are left out: a fresh copy has nothing to delete.

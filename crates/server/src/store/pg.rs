@@ -857,6 +857,14 @@ impl Store for PgStore {
         Ok(head)
     }
 
+    fn poll_head_now(&self, scope: &ScopeId) -> Option<Result<ScopeHead, StoreError>> {
+        let cache = self.heads.lock().unwrap_or_else(|p| p.into_inner());
+        cache
+            .live
+            .then(|| cache.heads.get(scope.as_str()).cloned().map(Ok))
+            .flatten()
+    }
+
     fn heads(&self) -> Result<Vec<ScopeHead>, StoreError> {
         self.with(|c| {
             let rows = c.rows(
