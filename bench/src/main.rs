@@ -3,11 +3,12 @@
 //! machine, because these machines are shared and noisy; the ratio is what to read.
 //!
 //! Usage: `cargo run --release -p gongkai-bench -- [--rows N] [--only search,submit,poll]
-//! [--quick] [--write]` (`--only` takes search, submit, poll, sync, kiosk). `--quick` is the CI smoke mode: tiny sizes, nothing written.
+//! [--quick] [--write]` (`--only` takes search, submit, poll, province, sync, kiosk). `--quick` is the CI smoke mode: tiny sizes, nothing written.
 #![forbid(unsafe_code)]
 
 mod kiosk;
 mod poll;
+mod province;
 mod search;
 mod submit;
 mod sync;
@@ -59,13 +60,16 @@ fn main() -> Result<()> {
     let rows: usize = value("--rows")
         .and_then(|v| v.parse().ok())
         .unwrap_or(if quick { 20_000 } else { 1_000_000 });
-    let only = value("--only").unwrap_or_else(|| "search,submit,poll,sync,kiosk".into());
+    let only = value("--only").unwrap_or_else(|| "search,submit,poll,province,sync,kiosk".into());
     let mut sections = Vec::new();
     if only.contains("submit") {
         sections.push(("submit", submit::run(if quick { 50 } else { 500 })?));
     }
     if only.contains("poll") {
         sections.push(("poll", poll::run(if quick { 1 } else { 5 })?));
+    }
+    if only.contains("province") {
+        sections.push(("province", province::run(if quick { 1 } else { 5 })?));
     }
     if only.contains("sync") {
         let (rows, docs) = if quick {

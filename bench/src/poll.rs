@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Serves `app` on 127.0.0.1 from a single-threaded runtime (one core) on its own thread.
-fn serve_on_one_core(app: Router) -> Result<std::net::SocketAddr> {
+pub(crate) fn serve_on_one_core(app: Router) -> Result<std::net::SocketAddr> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     listener.set_nonblocking(true)?;
     let addr = listener.local_addr()?;

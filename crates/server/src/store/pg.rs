@@ -378,23 +378,16 @@ fn publish_in(
         )?
         .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))?;
     let mut head = head_of(scope, &row)?;
-    // Then the change log's tail (always after the scope: no lock cycles).
-    let t = c
-        .row(
-            "SELECT n, hash FROM changelog_tail WHERE id = 1 FOR UPDATE",
-            &[],
-        )?
-        .ok_or_else(|| StoreError::Column("changelog_tail has no row".into()))?;
-    let mut tail = (t.uint(0)?, t.text(1)?);
+    // The items and the head first, under the scope's lock only, with the change-log
+    // entries kept aside: publishers of other scopes do this part at the same time.
     let before = head.seq;
-    super::publish::apply(
-        &mut super::publish::SqlRows(&mut *c),
-        &mut head,
-        &mut tail,
-        prepared,
-        by,
-        now,
-    )?;
+    let mut rows = Buffered {
+        rows: super::publish::SqlRows(&mut *c),
+        log: Vec::new(),
+    };
+    let mut provisional = (0, String::new());
+    super::publish::apply(&mut rows, &mut head, &mut provisional, prepared, by, now)?;
+    let mut log = rows.log;
     if head.seq == before {
         return Ok(head); // Nothing changed: no write, no notification.
     }
@@ -407,12 +400,103 @@ fn publish_in(
             head.item_count
         ],
     )?;
+    notify_head(c, scope)?;
+    // Then the change log's tail (always after the scope: no lock cycles), held only to
+    // chain the entries onto it, store them in one statement and move the tail: the
+    // province-wide part of a publish is three statements and the commit.
+    let t = c
+        .row(
+            "SELECT n, hash FROM changelog_tail WHERE id = 1 FOR UPDATE",
+            &[],
+        )?
+        .ok_or_else(|| StoreError::Column("changelog_tail has no row".into()))?;
+    let mut tail = (t.uint(0)?, t.text(1)?);
+    for e in &mut log {
+        e.n = tail.0 + 1;
+        e.prev_hash = tail.1.clone();
+        e.entry_hash = e.compute_hash();
+        tail = (e.n, e.entry_hash.clone());
+    }
+    insert_log(c, &log)?;
     c.exec(
         "UPDATE changelog_tail SET n = ?1, hash = ?2 WHERE id = 1",
         args![tail.0, tail.1],
     )?;
-    notify_head(c, scope)?;
     Ok(head)
+}
+
+/// A publish's rows, its change-log entries held back until the tail is locked.
+struct Buffered<'a> {
+    rows: super::publish::SqlRows<'a, PgConn>,
+    log: Vec<LogEntry>,
+}
+
+impl super::publish::PublishRows for Buffered<'_> {
+    fn current(
+        &mut self,
+        scope: &str,
+        kind: &str,
+        id: &str,
+    ) -> Result<Option<super::publish::Current>, StoreError> {
+        self.rows.current(scope, kind, id)
+    }
+
+    fn write(&mut self, row: &super::publish::RowWrite<'_>) -> Result<(), StoreError> {
+        self.rows.write(row)
+    }
+
+    fn private_id(&mut self, kind: &str, id: &str, number: &str) -> Result<(), StoreError> {
+        self.rows.private_id(kind, id, number)
+    }
+
+    fn log(&mut self, entry: &LogEntry) -> Result<(), StoreError> {
+        self.log.push(entry.clone());
+        Ok(())
+    }
+}
+
+/// Stores change-log entries in one statement (column arrays, unnested), however many.
+fn insert_log(c: &mut PgConn, log: &[LogEntry]) -> Result<(), StoreError> {
+    if log.is_empty() {
+        return Ok(());
+    }
+    let ints = |f: &dyn Fn(&LogEntry) -> i64| log.iter().map(f).collect::<Vec<i64>>();
+    let texts = |f: &dyn Fn(&LogEntry) -> &str| {
+        log.iter()
+            .map(|e| f(e).to_string())
+            .collect::<Vec<String>>()
+    };
+    let (n, at, seq) = (
+        ints(&|e| e.n as i64),
+        ints(&|e| e.at),
+        ints(&|e| e.seq as i64),
+    );
+    let draft: Vec<Option<i64>> = log.iter().map(|e| e.draft).collect();
+    let action = texts(&|e| e.action.key());
+    let (scope, kind, item, title) = (
+        texts(&|e| &e.scope),
+        texts(&|e| &e.kind),
+        texts(&|e| &e.item_id),
+        texts(&|e| &e.title),
+    );
+    let (content, actor, prev, hash) = (
+        texts(&|e| &e.content_hash),
+        texts(&|e| &e.actor),
+        texts(&|e| &e.prev_hash),
+        texts(&|e| &e.entry_hash),
+    );
+    c.client.execute(
+        "INSERT INTO changelog(n, at, scope, kind, item_id, title, action, seq, content_hash,
+                               actor, draft, prev_hash, entry_hash)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],
+             $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::bigint[],
+             $12::text[], $13::text[])",
+        &[
+            &n, &at, &scope, &kind, &item, &title, &action, &seq, &content, &actor, &draft, &prev,
+            &hash,
+        ],
+    )?;
+    Ok(())
 }
 
 const HEAD_COLUMNS: &str = "name, epoch, seq, state_hash, item_count, floor";
