@@ -121,3 +121,53 @@ fn the_kiosk_package_builds_with_app_installer_units_and_dependencies() -> Resul
     }
     Ok(())
 }
+
+#[test]
+fn the_province_database_setup_runs_and_a_server_migrates_into_it() -> Result<()> {
+    let root = gongkai_tests::repo_root();
+    let pg = gongkai_tests::pg::TestPostgres::start()?;
+    // As the cluster's superuser, exactly the file an operator runs.
+    let sql = std::fs::read_to_string(root.join("deploy/province/postgres-setup.sql"))?;
+    let mut admin = postgres::Client::connect(
+        &format!(
+            "host=127.0.0.1 port={} user=gongkai dbname=postgres",
+            pg.port
+        ),
+        postgres::NoTls,
+    )?;
+    // One statement at a time, as psql sends them (CREATE DATABASE cannot share a
+    // transaction).
+    let code: Vec<&str> = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect();
+    for statement in code.join("\n").split(';').map(str::trim) {
+        if !statement.is_empty() {
+            admin.batch_execute(statement)?;
+        }
+    }
+    // The unprivileged owner it creates can bring the schema up (twice: idempotent) and
+    // the database sorts text as SQLite does.
+    let url = format!("postgres://gongkai_app@127.0.0.1:{}/gongkai", pg.port);
+    for _ in 0..2 {
+        let store = gongkai_server::store::pg::PgStore::open(&url, 2)?;
+        let scope = gongkai_model::ScopeId::parse("419901")?;
+        gongkai_server::Store::ensure_scope(&store, &scope, "云溪县")?;
+    }
+    let mut c = postgres::Client::connect(&url, postgres::NoTls)?;
+    let collate: String = c
+        .query_one(
+            "SELECT datcollate FROM pg_database WHERE datname = 'gongkai'",
+            &[],
+        )?
+        .get(0);
+    assert_eq!(collate, "C");
+    let versions: i64 = c
+        .query_one("SELECT count(*) FROM schema_version", &[])?
+        .get(0);
+    assert_eq!(
+        versions as usize,
+        gongkai_server::store::pg::MIGRATIONS.len()
+    );
+    Ok(())
+}
