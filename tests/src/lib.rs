@@ -59,6 +59,42 @@ impl TestServer {
         TestServer::start_fleet(data, addr, ttl_secs, rate, Default::default())
     }
 
+    /// Serves the demo county from PostgreSQL: built in SQLite, moved in with
+    /// `migrate_from_sqlite`, the SQLite file and blob directory then set aside so nothing
+    /// can be read from them. Returns the store too (as the console would use it).
+    pub fn demo_on_postgres(
+        root: &Path,
+        pg: &crate::pg::TestPostgres,
+    ) -> anyhow::Result<(TestServer, Arc<gongkai_server::store::pg::PgStore>)> {
+        let data = demo_data(root)?;
+        let url = pg.database("county")?;
+        {
+            let sqlite = SqliteStore::open(&data.db_path())?;
+            let mut conn = gongkai_server::store::sql::PgConn::connect(&url)?;
+            gongkai_server::store::pg::migrate_from_sqlite(
+                &sqlite,
+                &data.db_path(),
+                &data.blob_dir(),
+                &mut conn,
+            )?;
+        }
+        std::fs::rename(data.db_path(), root.join("set-aside.sqlite"))?;
+        std::fs::rename(data.blob_dir(), root.join("set-aside-blobs"))?;
+        let store = Arc::new(gongkai_server::store::pg::PgStore::open(&url, 8)?);
+        let state = AppState {
+            store: store.clone(),
+            signer: Arc::new(Signer::new(data.load_key()?, 3600)),
+            blobs: Arc::new(BlobStore::in_postgres(store.clone())),
+            max_page: 500,
+            calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
+            limits: Arc::new(gongkai_model::complaint::Limits::default()),
+            rate: RateLimits::default(),
+            fleet: Default::default(),
+        };
+        let server = TestServer::serve(data, "127.0.0.1:0".parse()?, state)?;
+        Ok((server, store))
+    }
+
     /// Serves with the given rate limits and fleet thresholds.
     pub fn start_fleet(
         data: DataDir,
@@ -79,6 +115,10 @@ impl TestServer {
             rate,
             fleet,
         };
+        TestServer::serve(data, addr, state)
+    }
+
+    fn serve(data: DataDir, addr: SocketAddr, state: AppState) -> anyhow::Result<TestServer> {
         let std_listener = std::net::TcpListener::bind(addr).context("binding test server")?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
