@@ -13,6 +13,7 @@ pub mod console;
 pub mod fleet;
 pub mod pg;
 pub mod publish;
+mod records;
 pub mod sql;
 
 pub use changelog::ChainReport;

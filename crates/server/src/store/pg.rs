@@ -21,10 +21,10 @@
 //! is emptied by a NOTIFY that every publish sends at commit, and not used at all while
 //! the instance's LISTEN connection is down.
 
+use super::records::now_unix;
 use super::sql::{args, in_snapshot, in_tx, PgConn, Row, Sql, Value};
 use super::{
-    ChainReport, ChangesRead, DraftRow, Edit, ImportRecord, KioskRecord, NewDraft, NewUser,
-    Provenance, ScopeHead, Store, StoreError, User,
+    ChainReport, ChangesRead, DraftRow, Edit, Provenance, ScopeHead, Store, StoreError, User,
 };
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_protocol::changelog::LogEntry;
@@ -724,6 +724,21 @@ impl PgStore {
         })
     }
 
+    /// A pooled connection, for the shared record methods (`records.rs`).
+    fn read<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with(|c| f(c))
+    }
+
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with(|c| f(c))
+    }
+
     fn with<T>(
         &self,
         f: impl FnOnce(&mut PgConn) -> Result<T, StoreError>,
@@ -827,10 +842,6 @@ fn listen(url: &str, cache: Weak<Mutex<HeadCache>>) {
     }
 }
 
-fn now_unix() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
 impl Store for PgStore {
     fn ensure_scope(&self, scope: &ScopeId, name: &str) -> Result<ScopeHead, StoreError> {
         self.writing(|c| ensure_scope(c, scope, name))
@@ -877,27 +888,6 @@ impl Store for PgStore {
                 None => Ok(None),
             }
         })
-    }
-
-    fn changelog(&self, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
-        self.with(|c| changelog(c, after, limit))
-    }
-
-    fn recent_changes(&self, scope_prefix: &str, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
-        self.with(|c| super::changelog::recent(c, scope_prefix, limit))
-    }
-
-    fn changes_between(&self, from: i64, to: i64) -> Result<Vec<LogEntry>, StoreError> {
-        self.with(|c| super::changelog::between(c, from, to))
-    }
-
-    fn item_history(
-        &self,
-        scope: &ScopeId,
-        kind: ContentKind,
-        id: &str,
-    ) -> Result<Vec<LogEntry>, StoreError> {
-        self.with(|c| item_history(c, scope, kind, id))
     }
 
     fn verify_changelog(&self) -> Result<ChainReport, StoreError> {
@@ -996,17 +986,6 @@ impl Store for PgStore {
         self.with(|c| recompute_state_hash(c, scope).map(|(h, _)| h))
     }
 
-    fn file_complaint(&self, filing: &super::NewComplaint) -> Result<bool, StoreError> {
-        self.with(|c| super::complaints::insert(c, filing))
-    }
-
-    fn complaint_status(
-        &self,
-        code: &gongkai_model::complaint::TrackingCode,
-    ) -> Result<Option<gongkai_protocol::complaints::PublicStatus>, StoreError> {
-        self.with(|c| super::complaints::status(c, code))
-    }
-
     fn complaint_transition(
         &self,
         t: &super::Transition,
@@ -1019,161 +998,6 @@ impl Store for PgStore {
             }
             Ok(status)
         })
-    }
-
-    fn complaints(&self, office: Option<&str>) -> Result<Vec<super::StaffRow>, StoreError> {
-        self.with(|c| super::complaints::list(c, office))
-    }
-
-    fn complaint_detail(
-        &self,
-        code: &gongkai_model::complaint::TrackingCode,
-    ) -> Result<Option<super::StaffDetail>, StoreError> {
-        self.with(|c| super::complaints::detail(c, code))
-    }
-
-    fn put_staff_token(
-        &self,
-        token_sha256: &str,
-        name: &str,
-        office: &str,
-    ) -> Result<(), StoreError> {
-        self.with(|c| super::complaints::put_staff_token(c, token_sha256, name, office, now_unix()))
-    }
-
-    fn staff_by_token(&self, token_sha256: &str) -> Result<Option<(String, String)>, StoreError> {
-        self.with(|c| super::complaints::staff_by_token(c, token_sha256))
-    }
-
-    fn create_user(&self, user: &NewUser) -> Result<i64, StoreError> {
-        self.with(|c| super::console::create_user(c, user, now_unix()))
-    }
-
-    fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>, StoreError> {
-        self.with(|c| super::console::user_for_login(c, username))
-    }
-
-    fn user(&self, id: i64) -> Result<Option<User>, StoreError> {
-        self.with(|c| super::console::user_by_id(c, id))
-    }
-
-    fn create_session(
-        &self,
-        token_sha256: &str,
-        user_id: i64,
-        csrf: &str,
-        expires_at: i64,
-    ) -> Result<(), StoreError> {
-        self.with(|c| {
-            super::console::create_session(c, token_sha256, user_id, csrf, now_unix(), expires_at)
-        })
-    }
-
-    fn session(&self, token_sha256: &str) -> Result<Option<(User, String)>, StoreError> {
-        self.with(|c| super::console::session(c, token_sha256, now_unix()))
-    }
-
-    fn delete_session(&self, token_sha256: &str) -> Result<(), StoreError> {
-        self.with(|c| super::console::delete_session(c, token_sha256))
-    }
-
-    fn login_failed(&self, key: &str, window: i64) -> Result<u32, StoreError> {
-        let now = now_unix();
-        self.with(|c| super::console::login_failed(c, key, now, now - window))
-    }
-
-    fn login_failures(&self, key: &str, window: i64) -> Result<u32, StoreError> {
-        let now = now_unix();
-        self.with(|c| super::console::failures_since(c, key, now - window))
-    }
-
-    fn clear_login_failures(&self, key: &str) -> Result<(), StoreError> {
-        self.with(|c| super::console::clear_failures(c, key))
-    }
-
-    fn save_import(&self, record: &ImportRecord) -> Result<i64, StoreError> {
-        self.with(|c| super::console::save_import(c, record))
-    }
-
-    fn import(&self, id: i64) -> Result<Option<ImportRecord>, StoreError> {
-        self.with(|c| super::console::import(c, id))
-    }
-
-    fn set_import_mapping(&self, id: i64, mapping_json: &str) -> Result<(), StoreError> {
-        self.with(|c| super::console::set_import_mapping(c, id, mapping_json))
-    }
-
-    fn finish_import(&self, id: i64, status: &str, draft: Option<i64>) -> Result<(), StoreError> {
-        self.with(|c| super::console::finish_import(c, id, status, draft))
-    }
-
-    fn submit_draft(&self, draft: &NewDraft) -> Result<i64, StoreError> {
-        let prepared = NewDraft {
-            edits: super::publish::prepare(&draft.edits)?,
-            ..draft.clone()
-        };
-        self.with(|c| super::console::insert_draft(c, &prepared, now_unix()))
-    }
-
-    fn drafts(&self, scope_prefix: &str, limit: u32) -> Result<Vec<DraftRow>, StoreError> {
-        self.with(|c| super::console::drafts(c, scope_prefix, limit))
-    }
-
-    fn drafts_by(&self, author_id: i64, limit: u32) -> Result<Vec<DraftRow>, StoreError> {
-        self.with(|c| super::console::drafts_by(c, author_id, limit))
-    }
-
-    fn draft(&self, id: i64) -> Result<Option<(DraftRow, Vec<Edit>)>, StoreError> {
-        self.with(|c| super::console::draft(c, id))
-    }
-
-    fn issue_cadre_code(
-        &self,
-        code_sha256: &str,
-        user_id: i64,
-        scope: &ScopeId,
-        kiosk_id: Option<&str>,
-        expires_at: i64,
-    ) -> Result<(), StoreError> {
-        self.with(|c| {
-            super::console::issue_cadre_code(
-                c,
-                code_sha256,
-                user_id,
-                scope,
-                kiosk_id,
-                now_unix(),
-                expires_at,
-            )
-        })
-    }
-
-    fn redeem_cadre_code(
-        &self,
-        code_sha256: &str,
-        scope: &ScopeId,
-        kiosk_id: &str,
-        token_sha256: &str,
-        session_expires: i64,
-    ) -> Result<Option<User>, StoreError> {
-        self.with(|c| {
-            super::console::redeem_cadre_code(
-                c,
-                code_sha256,
-                scope,
-                kiosk_id,
-                token_sha256,
-                now_unix(),
-                session_expires,
-            )
-        })
-    }
-
-    fn kiosk_session(
-        &self,
-        token_sha256: &str,
-    ) -> Result<Option<(User, ScopeId, String)>, StoreError> {
-        self.with(|c| super::console::kiosk_session(c, token_sha256, now_unix()))
     }
 
     fn review_draft(
@@ -1193,128 +1017,7 @@ impl Store for PgStore {
         })
     }
 
-    fn issue_enroll_token(
-        &self,
-        token_sha256: &str,
-        kiosk_id: &str,
-        scope: &ScopeId,
-        created_by: i64,
-        now: i64,
-        expires_at: i64,
-    ) -> Result<(), StoreError> {
-        self.with(|c| {
-            super::fleet::issue_enroll_token(
-                c,
-                token_sha256,
-                kiosk_id,
-                scope.as_str(),
-                created_by,
-                now,
-                expires_at,
-            )
-        })
-    }
-
-    fn enroll_kiosk(
-        &self,
-        token_sha256: &str,
-        kiosk_id: &str,
-        public_key: &str,
-        app_version: &str,
-        now: i64,
-    ) -> Result<Option<String>, StoreError> {
-        self.with(|c| super::fleet::enroll(c, token_sha256, kiosk_id, public_key, app_version, now))
-    }
-
-    fn pending_enrollments(
-        &self,
-        scope_prefix: &str,
-        now: i64,
-    ) -> Result<Vec<(String, String, i64, i64)>, StoreError> {
-        self.with(|c| super::fleet::pending_enrollments(c, scope_prefix, now))
-    }
-
-    fn kiosk(&self, kiosk_id: &str) -> Result<Option<KioskRecord>, StoreError> {
-        self.with(|c| super::fleet::kiosk(c, kiosk_id))
-    }
-
-    fn kiosks(&self, scope_prefix: &str) -> Result<Vec<KioskRecord>, StoreError> {
-        self.with(|c| super::fleet::kiosks(c, scope_prefix))
-    }
-
-    fn save_heartbeat(&self, write: &super::HeartbeatWrite<'_>) -> Result<bool, StoreError> {
-        self.with(|c| super::fleet::save_heartbeat(c, write))
-    }
-
-    fn display_keys(&self, kiosk_id: &str) -> Result<Vec<String>, StoreError> {
-        self.with(|c| super::fleet::display_keys(c, kiosk_id))
-    }
-
-    fn display_log(
-        &self,
-        kiosk_id: &str,
-        key: &str,
-        from_seq: u64,
-        limit: u32,
-    ) -> Result<Vec<gongkai_protocol::displaylog::DisplayEntry>, StoreError> {
-        self.with(|c| super::fleet::display_log(c, kiosk_id, key, from_seq, limit))
-    }
-
-    fn set_remote_config(
-        &self,
-        kiosk_id: &str,
-        config: &gongkai_protocol::fleet::RemoteConfig,
-    ) -> Result<(), StoreError> {
-        self.with(|c| super::fleet::set_remote_config(c, kiosk_id, config))
-    }
-
-    fn want_screenshot(&self, kiosk_id: &str, now: i64) -> Result<(), StoreError> {
-        self.with(|c| super::fleet::want_screenshot(c, kiosk_id, now))
-    }
-
-    fn save_screenshot(&self, kiosk_id: &str, png: &[u8], now: i64) -> Result<(), StoreError> {
-        self.with(|c| super::fleet::save_screenshot(c, kiosk_id, png, now))
-    }
-
-    fn screenshot(&self, kiosk_id: &str) -> Result<Option<(Vec<u8>, i64)>, StoreError> {
-        self.with(|c| super::fleet::screenshot(c, kiosk_id))
-    }
-
-    fn raise_alert(
-        &self,
-        kiosk_id: &str,
-        kind: &str,
-        detail: &str,
-        now: i64,
-    ) -> Result<bool, StoreError> {
-        self.with(|c| super::fleet::raise_alert(c, kiosk_id, kind, detail, now))
-    }
-
-    fn clear_alert(&self, kiosk_id: &str, kind: &str, now: i64) -> Result<bool, StoreError> {
-        self.with(|c| super::fleet::clear_alert(c, kiosk_id, kind, now))
-    }
-
-    fn alerts(&self, since: i64) -> Result<Vec<super::Alert>, StoreError> {
-        self.with(|c| super::fleet::alerts(c, since))
-    }
-
-    fn first_change_after(&self, scope: &str, seq: u64) -> Result<Option<i64>, StoreError> {
-        self.with(|c| super::fleet::first_change_after(c, scope, seq))
-    }
-
-    fn publish_release(
-        &self,
-        package: &str,
-        version: &str,
-        manifest_json: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
-        self.with(|c| super::fleet::publish_release(c, package, version, manifest_json, now))
-    }
-
-    fn latest_release(&self, package: &str) -> Result<Option<String>, StoreError> {
-        self.with(|c| super::fleet::latest_release(c, package))
-    }
+    crate::store::records::shared_record_methods!();
 }
 
 // --- Moving a county in ---------------------------------------------------------------
