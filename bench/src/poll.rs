@@ -9,9 +9,7 @@ use axum::Router;
 use gongkai_server::blobs::BlobStore;
 use gongkai_server::signer::Signer;
 use gongkai_server::{router, AppState, SqliteStore};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 /// Serves `app` on 127.0.0.1 from a single-threaded runtime (one core) on its own thread.
 pub(crate) fn serve_on_one_core(app: Router) -> Result<std::net::SocketAddr> {
@@ -35,35 +33,7 @@ pub(crate) fn serve_on_one_core(app: Router) -> Result<std::net::SocketAddr> {
 
 /// Requests per second that got 304, from 64 concurrent pollers for `secs` seconds.
 fn load(url: String, etag: String, secs: u64) -> Result<f64> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()?;
-    rt.block_on(async move {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(64)
-            .build()?;
-        let done = Arc::new(AtomicU64::new(0));
-        let until = Instant::now() + Duration::from_secs(secs);
-        let mut tasks = Vec::new();
-        for _ in 0..64 {
-            let (client, url, etag, done) =
-                (client.clone(), url.clone(), etag.clone(), done.clone());
-            tasks.push(tokio::spawn(async move {
-                while Instant::now() < until {
-                    if let Ok(r) = client.get(&url).header("if-none-match", &etag).send().await {
-                        if r.status() == reqwest::StatusCode::NOT_MODIFIED {
-                            done.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                }
-            }));
-        }
-        for t in tasks {
-            let _ = t.await;
-        }
-        Ok::<f64, anyhow::Error>(done.load(Ordering::Relaxed) as f64 / secs as f64)
-    })
+    crate::province::polls(&[url], &etag, secs)
 }
 
 pub fn run(secs: u64) -> Result<String> {

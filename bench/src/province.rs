@@ -56,7 +56,7 @@ fn etag(url: &str) -> Result<String> {
 }
 
 /// 304 answers per second from 64 concurrent pollers spread over `urls`.
-fn polls(urls: &[String], etag: &str, secs: u64) -> Result<f64> {
+pub(crate) fn polls(urls: &[String], etag: &str, secs: u64) -> Result<f64> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -93,29 +93,19 @@ fn polls(urls: &[String], etag: &str, secs: u64) -> Result<f64> {
     })
 }
 
-/// Publishes per second from [`PUBLISHERS`] threads, thread `t` using `stores[t % n]`.
-fn publishes(stores: &[Arc<dyn Store>], secs: u64, tag: &str) -> Result<f64> {
+/// Operations per second from [`PUBLISHERS`] threads running `op(thread, n)` over and
+/// over for `secs` seconds.
+fn per_second(secs: u64, op: impl Fn(usize, u64) -> Result<()> + Sync) -> Result<f64> {
     let done = AtomicU64::new(0);
     let until = Instant::now() + Duration::from_secs(secs);
     std::thread::scope(|sc| -> Result<()> {
         let workers: Vec<_> = (0..PUBLISHERS)
             .map(|t| {
-                let store = stores[t % stores.len()].clone();
-                let done = &done;
+                let (done, op) = (&done, &op);
                 sc.spawn(move || -> Result<()> {
-                    let scope = ScopeId::parse(VILLAGES[t % VILLAGES.len()])?;
                     let mut n = 0;
                     while Instant::now() < until {
-                        let notice = Notice {
-                            title: format!("压力测试通知 {tag}-{t}-{n}"),
-                            publisher: "村民委员会".into(),
-                            body_html: format!("<p>第{n}条</p>"),
-                            publish_at: chrono::Utc::now(),
-                            expire_at: None,
-                            images: Vec::new(),
-                        };
-                        let id = format!("bench-{tag}-{t}-{n}");
-                        store.publish(&scope, &[Edit::put(ContentKind::Notice, id, &notice)])?;
+                        op(t, n)?;
                         done.fetch_add(1, Ordering::Relaxed);
                         n += 1;
                     }
@@ -125,11 +115,29 @@ fn publishes(stores: &[Arc<dyn Store>], secs: u64, tag: &str) -> Result<f64> {
             .collect();
         for w in workers {
             w.join()
-                .map_err(|_| anyhow::anyhow!("publisher panicked"))??;
+                .map_err(|_| anyhow::anyhow!("a worker panicked"))??;
         }
         Ok(())
     })?;
     Ok(done.load(Ordering::Relaxed) as f64 / secs as f64)
+}
+
+/// Publishes per second, thread `t` an office of its own village using `stores[t % n]`.
+fn publishes(stores: &[Arc<dyn Store>], secs: u64, tag: &str) -> Result<f64> {
+    per_second(secs, |t, n| {
+        let scope = ScopeId::parse(VILLAGES[t % VILLAGES.len()])?;
+        let notice = Notice {
+            title: format!("压力测试通知 {tag}-{t}-{n}"),
+            publisher: "村民委员会".into(),
+            body_html: format!("<p>第{n}条</p>"),
+            publish_at: chrono::Utc::now(),
+            expire_at: None,
+            images: Vec::new(),
+        };
+        let id = format!("bench-{tag}-{t}-{n}");
+        stores[t % stores.len()].publish(&scope, &[Edit::put(ContentKind::Notice, id, &notice)])?;
+        Ok(())
+    })
 }
 
 /// The ceiling a PostgreSQL server gives on this machine: single-row INSERT commits per
@@ -138,32 +146,20 @@ fn raw_pg_commits(url: &str, secs: u64) -> Result<f64> {
     let mut c = PgConn::connect(url)?;
     c.client
         .batch_execute("CREATE TABLE IF NOT EXISTS bench_raw (k BIGINT, v TEXT)")?;
-    let done = AtomicU64::new(0);
-    let until = Instant::now() + Duration::from_secs(secs);
-    std::thread::scope(|sc| -> Result<()> {
-        let workers: Vec<_> = (0..PUBLISHERS)
-            .map(|t| {
-                let done = &done;
-                sc.spawn(move || -> Result<()> {
-                    let mut c = postgres::Client::connect(url, postgres::NoTls)?;
-                    let stmt = c.prepare("INSERT INTO bench_raw(k, v) VALUES ($1, $2)")?;
-                    let mut n = 0i64;
-                    while Instant::now() < until {
-                        c.execute(&stmt, &[&n, &format!("{t}-{n}")])?;
-                        done.fetch_add(1, Ordering::Relaxed);
-                        n += 1;
-                    }
-                    Ok(())
-                })
-            })
-            .collect();
-        for w in workers {
-            w.join()
-                .map_err(|_| anyhow::anyhow!("raw writer panicked"))??;
-        }
+    let clients = (0..PUBLISHERS)
+        .map(|_| {
+            let mut c = postgres::Client::connect(url, postgres::NoTls)?;
+            let stmt = c.prepare("INSERT INTO bench_raw(k, v) VALUES ($1, $2)")?;
+            Ok(std::sync::Mutex::new((c, stmt)))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    per_second(secs, |t, n| {
+        // Each thread has its own connection: the lock is never contended.
+        let mut guard = clients[t].lock().map_err(|_| anyhow::anyhow!("poisoned"))?;
+        let (c, stmt) = &mut *guard;
+        c.execute(&*stmt, &[&(n as i64), &format!("{t}-{n}")])?;
         Ok(())
-    })?;
-    Ok(done.load(Ordering::Relaxed) as f64 / secs as f64)
+    })
 }
 
 pub fn run(secs: u64) -> Result<String> {
