@@ -83,35 +83,63 @@ impl TestPostgres {
             bail!("initdb: {}", String::from_utf8_lossy(&out.stderr));
         }
         let port = crate::webdriver::free_port()?;
-        let out = pg_command(&bin, "pg_ctl")
+        let pg = TestPostgres { port, dir, bin };
+        pg.run()?;
+        Ok(pg)
+    }
+
+    /// Starts the server (again) on its port and waits until it listens.
+    fn run(&self) -> Result<()> {
+        let out = pg_command(&self.bin, "pg_ctl")
             .args(["-D"])
-            .arg(&data)
+            .arg(self.dir.join("data"))
             .args(["-l"])
-            .arg(dir.join("log"))
+            .arg(self.dir.join("log"))
             .args(["-w", "-t", "60", "-o"])
             .arg(format!(
-                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-                dir.display()
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                self.port,
+                self.dir.display()
             ))
             .arg("start")
             .stdout(Stdio::null())
             .output()?;
         if !out.status.success() {
-            let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+            let log = std::fs::read_to_string(self.dir.join("log")).unwrap_or_default();
             bail!(
                 "pg_ctl start: {}\n{log}",
                 String::from_utf8_lossy(&out.stderr)
             );
         }
-        let pg = TestPostgres { port, dir, bin };
         let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
             if Instant::now() > deadline {
-                bail!("PostgreSQL did not listen on {port}");
+                bail!("PostgreSQL did not listen on {}", self.port);
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Ok(pg)
+        Ok(())
+    }
+
+    /// Stops the server at once (every connection dropped), keeping its data.
+    pub fn stop(&self) -> Result<()> {
+        let ok = pg_command(&self.bin, "pg_ctl")
+            .args(["-D"])
+            .arg(self.dir.join("data"))
+            .args(["-m", "immediate", "-w", "stop"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()?
+            .success();
+        if !ok {
+            bail!("pg_ctl stop failed");
+        }
+        Ok(())
+    }
+
+    /// Starts a stopped server again, same port and data.
+    pub fn start_again(&self) -> Result<()> {
+        self.run()
     }
 
     /// `postgres://` URL of a fresh database.

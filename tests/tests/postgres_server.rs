@@ -185,3 +185,92 @@ fn a_county_served_from_postgres_works_for_offices_cadres_residents_and_kiosks()
     assert!(store.head(&village)?.seq > 0);
     Ok(())
 }
+
+/// The database restarts under a serving instance (a failover, a maintenance restart):
+/// while it is down the health check says so (haproxy takes the instance out) and kiosks
+/// keep showing what they have; afterwards the instance serves again without a restart
+/// of its own — dead pooled connections are dropped, the LISTEN connection comes back,
+/// and polls see other instances' publishes again.
+#[test]
+fn an_instance_rides_out_a_database_restart() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let pg = TestPostgres::start()?;
+    let (server, store) = TestServer::demo_on_postgres(tmp.path(), &pg)?;
+    let url = server.url();
+    let db_url = format!("postgres://gongkai@127.0.0.1:{}/county", pg.port);
+    let village = ScopeId::parse(VILLAGE)?;
+    let health = || -> Result<u16> {
+        Ok(reqwest::blocking::get(format!("{url}v1/health"))?
+            .status()
+            .as_u16())
+    };
+    let wait_listening = |s: &gongkai_server::store::pg::PgStore| {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !s.listening() && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        s.listening()
+    };
+    assert_eq!(health()?, 200);
+    let kiosk = Kiosk::open(
+        kiosk_config(&url, &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let shown = kiosk.list(ContentKind::Notice, None, 0, 100, Utc::now())?;
+    assert!(wait_listening(&store));
+
+    pg.stop()?;
+    assert_eq!(health()?, 503, "the balancer must take this instance out");
+    assert!(kiosk.sync_once(Utc::now()).is_err());
+    assert_eq!(
+        kiosk
+            .list(ContentKind::Notice, None, 0, 100, Utc::now())?
+            .entries
+            .len(),
+        shown.entries.len(),
+        "the kiosk keeps showing what it had"
+    );
+    pg.start_again()?;
+
+    // Back within a few requests: each failure drops one dead pooled connection.
+    let mut failures = 0;
+    while health()? != 200 {
+        failures += 1;
+        assert!(failures <= 16, "still unhealthy after {failures} checks");
+    }
+    assert!(wait_listening(&store), "the LISTEN connection came back");
+    // Another instance publishes; this one's polls see it.
+    let other = gongkai_server::store::pg::PgStore::open(&db_url, 2)?;
+    let notice = gongkai_model::Notice {
+        title: "数据库重启后的通知".into(),
+        publisher: "石桥村村民委员会".into(),
+        body_html: "<p>恢复正常。</p>".into(),
+        publish_at: Utc::now(),
+        expire_at: None,
+        images: Vec::new(),
+    };
+    let head = other.publish(
+        &village,
+        &[gongkai_server::store::Edit::put(
+            ContentKind::Notice,
+            "after-restart",
+            &notice,
+        )],
+    )?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while store.poll_head(&village)?.seq != head.seq {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "this instance never saw the other's publish"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    kiosk.sync_once(Utc::now())?;
+    assert!(kiosk
+        .list(ContentKind::Notice, None, 0, 100, Utc::now())?
+        .entries
+        .iter()
+        .any(|e| e.title == "数据库重启后的通知"));
+    Ok(())
+}

@@ -312,8 +312,27 @@ async fn openapi() -> Response {
         .into_response()
 }
 
-async fn health() -> Json<serde_json::Value> {
-    Json(serde_json::json!({ "ok": true, "protocol": PROTOCOL_VERSION }))
+/// Liveness for the load balancer: 200 only while this instance can reach its database
+/// (within two seconds), so an instance cut off from a shared database is taken out of
+/// rotation while the others serve.
+async fn health(State(st): State<AppState>) -> Response {
+    let store = st.store.clone();
+    let ping = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        tokio::task::spawn_blocking(move || store.ping()),
+    )
+    .await;
+    let ok = matches!(ping, Ok(Ok(Ok(()))));
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(serde_json::json!({ "ok": ok, "protocol": PROTOCOL_VERSION })),
+    )
+        .into_response()
 }
 
 async fn pubkey(State(st): State<AppState>) -> Json<serde_json::Value> {

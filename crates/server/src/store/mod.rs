@@ -201,6 +201,8 @@ pub trait Store: Send + Sync + 'static {
         Some(self.poll_head(scope))
     }
     fn heads(&self) -> Result<Vec<ScopeHead>, StoreError>;
+    /// One trivial query: the database answers (the load balancer's health check).
+    fn ping(&self) -> Result<(), StoreError>;
     /// Changes with sequence in `(since, …]`, at most `limit`. When `since` is zero
     /// tombstones are left out: a fresh copy has nothing to delete.
     fn changes(&self, scope: &ScopeId, since: u64, limit: u32) -> Result<ChangesRead, StoreError>;

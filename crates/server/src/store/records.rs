@@ -10,6 +10,10 @@ pub(crate) fn now_unix() -> i64 {
 
 macro_rules! shared_record_methods {
     () => {
+        fn ping(&self) -> Result<(), $crate::store::StoreError> {
+            self.read(|c| c.rows("SELECT 1", &[]).map(|_| ()))
+        }
+
         fn changelog(
             &self,
             after: u64,
