@@ -242,9 +242,8 @@ impl Kiosk {
             photos.push(base64::engine::general_purpose::STANDARD.encode(prepared.jpeg));
         }
         let expire_on = draft.days.filter(|d| *d > 0).map(|d| {
-            ((now + chrono::Duration::hours(8)).date_naive()
-                + chrono::Duration::days(i64::from(d) - 1))
-            .to_string()
+            (gongkai_model::calendar::beijing_date(now) + chrono::Duration::days(i64::from(d) - 1))
+                .to_string()
         });
         let notice = CadreNotice {
             client_id: crate::outbox::new_uuid(),

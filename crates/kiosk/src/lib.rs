@@ -91,7 +91,7 @@ pub struct Kiosk {
 
 /// China Standard Time, in which every date a resident sees is written.
 pub fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600)
+    FixedOffset::east_opt(gongkai_model::calendar::BEIJING_OFFSET_SECS as i32)
         .unwrap_or_else(|| FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
 }
 

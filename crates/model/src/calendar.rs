@@ -9,6 +9,34 @@
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use std::collections::{BTreeMap, BTreeSet};
 
+/// China Standard Time is UTC+8 all year (no daylight saving): every date a resident, a
+/// cadre or an office sees, and every deadline, is a date there.
+pub const BEIJING_OFFSET_SECS: i64 = 8 * 3600;
+
+/// The date in Beijing at instant `t`.
+pub fn beijing_date(t: chrono::DateTime<chrono::Utc>) -> NaiveDate {
+    (t + Duration::seconds(BEIJING_OFFSET_SECS)).date_naive()
+}
+
+/// The date in Beijing at unix second `at` (1970-01-01 if out of range).
+pub fn beijing_date_of(at: i64) -> NaiveDate {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(beijing_date)
+        .unwrap_or_default()
+}
+
+/// Today in Beijing.
+pub fn beijing_today() -> NaiveDate {
+    beijing_date(chrono::Utc::now())
+}
+
+/// Unix seconds at 00:00 Beijing time on `date`.
+pub fn beijing_midnight(date: NaiveDate) -> i64 {
+    date.and_hms_opt(0, 0, 0)
+        .map(|t| t.and_utc().timestamp() - BEIJING_OFFSET_SECS)
+        .unwrap_or(0)
+}
+
 const YEARS: &[(i32, &str)] = &[
     (2025, include_str!("../calendar/2025.txt")),
     (2026, include_str!("../calendar/2026.txt")),

@@ -126,7 +126,7 @@ pub async fn record(
     let limit_days = st.limits.get(u.kind);
     tokio::task::spawn_blocking(move || {
         let now = chrono::Utc::now();
-        let received_on = (now + chrono::Duration::hours(8)).date_naive();
+        let received_on = gongkai_model::calendar::beijing_date(now);
         let due = calendar.add_working_days(received_on, limit_days, &[]);
         let filing = NewComplaint {
             contact,

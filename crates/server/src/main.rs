@@ -529,7 +529,7 @@ fn serve(place: Place, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
 
 fn complaints(action: ComplaintAction, place: impl Fn(PathBuf) -> Place) -> anyhow::Result<()> {
     use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
-    let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
+    let today = gongkai_model::calendar::beijing_today();
     match action {
         ComplaintAction::List { data, office } => {
             let store = place(data).store()?;

@@ -5,6 +5,7 @@
 //! were answered by their deadlines. Pure: the console gathers the inputs.
 
 use chrono::{Datelike, NaiveDate};
+use gongkai_model::calendar::beijing_date_of as beijing_date;
 use gongkai_model::calendar::Calendar;
 use gongkai_model::{ScopeId, ScopeLevel};
 use gongkai_protocol::changelog::{LogAction, LogEntry};
@@ -111,12 +112,6 @@ pub struct UnitReport {
     pub filings_on_time: u32,
     /// Still open after their deadline.
     pub filings_overdue: u32,
-}
-
-fn beijing_date(at: i64) -> NaiveDate {
-    chrono::DateTime::from_timestamp(at + 8 * 3600, 0)
-        .map(|t| t.date_naive())
-        .unwrap_or_default()
 }
 
 /// The office whose filings count for a unit (filings are routed to townships and the

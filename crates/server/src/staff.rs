@@ -11,6 +11,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
+use gongkai_model::calendar::beijing_today as today;
 use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -97,10 +98,6 @@ pub struct ListedFiling {
     pub due_on: Option<String>,
     pub overdue: bool,
     pub due_soon: bool,
-}
-
-fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 pub async fn list(

@@ -13,6 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use gongkai_model::calendar::beijing_midnight as day_start;
 use gongkai_model::{ContentKind, FinanceStatement, RelocationBoard, ScopeId, ScopeLevel};
 use gongkai_protocol::displaylog::Interval;
 use gongkai_protocol::fleet::{DisplayHours, RemoteConfig};
@@ -517,13 +518,6 @@ struct Posting {
     id: String,
     title: String,
     period: Interval,
-}
-
-/// Beijing midnight of `date` in unix seconds.
-fn day_start(date: chrono::NaiveDate) -> i64 {
-    date.and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc().timestamp() - 8 * 3600)
-        .unwrap_or(0)
 }
 
 fn postings(

@@ -307,7 +307,7 @@ pub fn level_label(scope: &ScopeId) -> &'static str {
 pub fn beijing(at: i64) -> String {
     chrono::DateTime::from_timestamp(at, 0)
         .map(|t| {
-            (t + chrono::Duration::hours(8))
+            (t + chrono::Duration::seconds(gongkai_model::calendar::BEIJING_OFFSET_SECS))
                 .format("%Y-%m-%d %H:%M")
                 .to_string()
         })

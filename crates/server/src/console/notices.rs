@@ -165,8 +165,7 @@ pub async fn edit_page(
 ) -> Result<Response> {
     let user = &session.user;
     let (scope, n) = live_notice(&st, user, &scope, &id).await?;
-    let to_date =
-        |t: chrono::DateTime<Utc>| (t + chrono::Duration::hours(8)).date_naive().to_string();
+    let to_date = |t: chrono::DateTime<Utc>| gongkai_model::calendar::beijing_date(t).to_string();
     Ok(page(
         "更正通知",
         Some(user),

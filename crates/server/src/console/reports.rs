@@ -6,6 +6,7 @@ use crate::report::{compute, FilingOutcome, Quarter, UnitReport};
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
+use gongkai_model::calendar::beijing_midnight;
 use gongkai_model::ContentKind;
 use maud::html;
 use serde::Deserialize;
@@ -14,22 +15,9 @@ use std::collections::HashMap;
 async fn build(st: &AppState, session: &Session, quarter: Quarter) -> Result<Vec<UnitReport>> {
     let units = scopes_for(st, &session.user).await?;
     let today = crate::demo::today();
-    let start = quarter
-        .first_day()
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        .timestamp()
-        - 8 * 3600;
+    let start = beijing_midnight(quarter.first_day());
     // Finance for the quarter's last month is due by the 10th of the month after.
-    let end = quarter
-        .end()
-        .and_hms_opt(0, 0, 0)
-        .unwrap_or_default()
-        .and_utc()
-        .timestamp()
-        - 8 * 3600
-        + 11 * 86_400;
+    let end = beijing_midnight(quarter.end()) + 11 * 86_400;
     let staff = super::complaints::staff_of(&session.user);
     let (log, formed, filings) = super::blocking(&st.store, move |s| {
         let log = s.changes_between(start, end)?;
@@ -61,8 +49,7 @@ async fn build(st: &AppState, session: &Session, quarter: Quarter) -> Result<Vec
                         .find(|e| {
                             matches!(e.to_status.as_str(), "answered" | "closed" | "rejected")
                         })
-                        .and_then(|e| chrono::DateTime::from_timestamp(e.at + 8 * 3600, 0))
-                        .map(|t| t.date_naive())
+                        .map(|e| gongkai_model::calendar::beijing_date_of(e.at))
                 })
             } else {
                 None

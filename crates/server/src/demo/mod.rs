@@ -128,7 +128,7 @@ pub fn accounts(store: &dyn Store) -> anyhow::Result<usize> {
 
 /// The date the demo's content is "current" at: today in China.
 pub fn today() -> NaiveDate {
-    (Utc::now() + Duration::hours(8)).date_naive()
+    gongkai_model::calendar::beijing_today()
 }
 
 /// Fills an empty store with the demo county.
@@ -528,7 +528,7 @@ pub fn console_samples(store: &dyn Store) -> anyhow::Result<()> {
     for (i, (kind, scope, subject, text, days_ago)) in filings.iter().enumerate() {
         let scope = ScopeId::parse(scope)?;
         let received = now - Duration::days(*days_ago);
-        let received_on = (received + Duration::hours(8)).date_naive();
+        let received_on = gongkai_model::calendar::beijing_date(received);
         let limit = gongkai_model::complaint::Limits::default().get(*kind);
         let upload = ComplaintUpload {
             client_uuid: format!("demo-filing-{i}"),
