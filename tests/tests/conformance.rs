@@ -727,6 +727,28 @@ fn records_script(s: &dyn Store) -> Result<Vec<String>> {
         format!("{:?}", s.latest_release("gongkai-kiosk")?),
     );
     say("no release", format!("{:?}", s.latest_release("other")?));
+    // The webhook queue: claimed once, retried when due, done.
+    s.queue_webhook("{\"a\":1}", 1_790_006_000)?;
+    s.queue_webhook("{\"b\":2}", 1_790_006_001)?;
+    say(
+        "claimed",
+        format!("{:?}", s.claim_webhooks(1_790_006_010, 1_790_006_600, 10)?),
+    );
+    say(
+        "leased",
+        format!("{:?}", s.claim_webhooks(1_790_006_020, 1_790_006_600, 10)?),
+    );
+    s.webhook_result(1, true, 1_790_006_030, 0)?;
+    s.webhook_result(2, false, 1_790_006_030, 1_790_006_090)?;
+    say("waiting", s.webhooks_waiting()?.to_string());
+    say(
+        "not yet",
+        format!("{:?}", s.claim_webhooks(1_790_006_060, 1_790_006_700, 10)?),
+    );
+    say(
+        "again",
+        format!("{:?}", s.claim_webhooks(1_790_006_100, 1_790_006_700, 10)?),
+    );
     Ok(out)
 }
 
@@ -776,5 +798,11 @@ fn every_record_the_server_keeps_behaves_the_same_on_both() -> Result<()> {
     assert_eq!(find("replayed"), "replayed: false");
     assert_eq!(find("raise again"), "raise again: false");
     assert!(find("latest release").contains("1.0.9"), "published last");
+    assert_eq!(find("leased"), "leased: []");
+    assert!(
+        find("again").starts_with("again: [(2, ") && find("again").ends_with(", 2)]"),
+        "{}",
+        find("again")
+    );
     Ok(())
 }

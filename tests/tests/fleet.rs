@@ -405,24 +405,32 @@ fn a_screenshot_requested_in_the_console_comes_back_from_the_kiosk() -> Result<(
 }
 
 #[test]
-fn alerts_reach_the_webhook_once_when_raised_and_once_when_cleared() -> Result<()> {
+fn alerts_reach_the_webhook_once_each_even_when_it_was_down() -> Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
     let (_tmp, server, kiosk) = reporting("")?;
     let id = "419901201202-01";
-    let store = server.store()?;
+    let store: Arc<dyn Store> = Arc::new(server.store()?);
     let settings = FleetSettings::default();
 
+    // The operations desk's endpoint: down (503) until `up` is set.
     let rt = tokio::runtime::Runtime::new()?;
     let got: Arc<Mutex<Vec<serde_json::Value>>> = Arc::default();
+    let tries = Arc::new(Mutex::new(0usize));
+    let up = Arc::new(AtomicBool::new(false));
     let url = rt.block_on(async {
-        let got = got.clone();
+        let (got, tries, up) = (got.clone(), tries.clone(), up.clone());
         let app = axum::Router::new().route(
             "/hook",
             axum::routing::post(move |axum::Json(v): axum::Json<serde_json::Value>| {
-                let got = got.clone();
+                let (got, tries, up) = (got.clone(), tries.clone(), up.clone());
                 async move {
+                    *tries.lock().unwrap() += 1;
+                    if !up.load(Ordering::SeqCst) {
+                        return axum::http::StatusCode::SERVICE_UNAVAILABLE;
+                    }
                     got.lock().unwrap().push(v);
-                    "ok"
+                    axum::http::StatusCode::OK
                 }
             }),
         );
@@ -432,25 +440,58 @@ fn alerts_reach_the_webhook_once_when_raised_and_once_when_cleared() -> Result<(
         anyhow::Ok(format!("http://{addr}/hook"))
     })?;
     let client = reqwest::Client::new();
+    let deliver = |now: i64| {
+        rt.block_on(gongkai_server::fleet::deliver_queued(
+            &store, &client, &url, now,
+        ))
+    };
     let later = Utc::now().timestamp() + 3600;
-    let events = gongkai_server::fleet::sweep(&store, later, &settings)?;
+    let events = gongkai_server::fleet::sweep(store.as_ref(), later, &settings)?;
     assert_eq!(events.len(), 1);
-    assert_eq!(
-        rt.block_on(gongkai_server::fleet::deliver(&client, &url, &events)),
-        1
-    );
-    assert!(gongkai_server::fleet::sweep(&store, later + 60, &settings)?.is_empty());
+    gongkai_server::fleet::queue(store.as_ref(), &events, later)?;
+    // Down: refused, kept; not retried before its time; sent once it is back up.
+    assert_eq!(deliver(later)?, (0, 1));
+    assert_eq!(deliver(later + 30)?, (0, 0), "waits a minute first");
+    assert_eq!(store.webhooks_waiting()?, 1);
+    up.store(true, Ordering::SeqCst);
+    assert_eq!(deliver(later + 61)?, (1, 0));
+    assert_eq!(deliver(later + 7200)?, (0, 0), "not twice");
+    assert_eq!(*tries.lock().unwrap(), 2);
+    assert!(gongkai_server::fleet::sweep(store.as_ref(), later + 60, &settings)?.is_empty());
     // The kiosk calls in again: the alert clears, once.
     kiosk.fleet_round(Utc::now())?;
-    let cleared = gongkai_server::fleet::sweep(&store, Utc::now().timestamp(), &settings)?;
+    let now = Utc::now().timestamp();
+    let cleared = gongkai_server::fleet::sweep(store.as_ref(), now, &settings)?;
     assert_eq!(cleared.len(), 1);
-    rt.block_on(gongkai_server::fleet::deliver(&client, &url, &cleared));
+    gongkai_server::fleet::queue(store.as_ref(), &cleared, now)?;
+    assert_eq!(deliver(now)?, (1, 0));
     let got = got.lock().unwrap().clone();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0]["event"], "raised");
     assert_eq!(got[0]["kind"], "offline");
     assert_eq!(got[0]["kiosk_id"], id);
     assert_eq!(got[1]["event"], "cleared");
+    assert_eq!(store.webhooks_waiting()?, 0);
+
+    // An event the endpoint never takes is tried with growing waits, then given up after
+    // three days (it is still in the console's alert list).
+    up.store(false, Ordering::SeqCst);
+    store.queue_webhook("{\"event\":\"raised\"}", now)?;
+    let mut t = now;
+    let mut attempts = 0;
+    while store.webhooks_waiting()? > 0 {
+        let (_, failed) = deliver(t)?;
+        attempts += failed;
+        t += 3600;
+        assert!(t < now + 5 * 86_400, "never given up");
+    }
+    assert!(
+        (60..=80).contains(&attempts),
+        "{attempts} attempts in three days"
+    );
+    assert_eq!(gongkai_server::fleet::retry_delay(1), 60);
+    assert_eq!(gongkai_server::fleet::retry_delay(3), 240);
+    assert_eq!(gongkai_server::fleet::retry_delay(30), 3600);
     Ok(())
 }
 

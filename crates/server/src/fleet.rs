@@ -290,8 +290,10 @@ pub fn sweep(
     Ok(events)
 }
 
-/// Runs [`sweep`] every `every` and POSTs each event to the webhook. Failures are logged
-/// and the alert stays visible in the console; the next sweep does not resend it.
+/// Runs [`sweep`] every `every`; with a webhook, queues each event in the database and
+/// sends what is due ([`deliver_queued`]). An event the webhook does not accept stays
+/// queued and is sent again later, so an alert raised while the operations desk's
+/// endpoint is down still arrives; it stays visible in the console either way.
 pub async fn alert_loop(st: AppState, every: std::time::Duration) {
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
@@ -303,7 +305,11 @@ pub async fn alert_loop(st: AppState, every: std::time::Duration) {
         let settings = st.fleet.clone();
         let now = chrono::Utc::now().timestamp();
         let events = match tokio::task::spawn_blocking(move || {
-            sweep(store.as_ref(), now, &settings)
+            let events = sweep(store.as_ref(), now, &settings)?;
+            if settings.webhook.is_some() {
+                queue(store.as_ref(), &events, now)?;
+            }
+            Ok::<_, StoreError>(events)
         })
         .await
         {
@@ -318,22 +324,74 @@ pub async fn alert_loop(st: AppState, every: std::time::Duration) {
             tracing::warn!(kiosk = %e.kiosk_id, kind = %e.kind, event = %e.event, "fleet alert");
         }
         if let Some(url) = &st.fleet.webhook {
-            deliver(&client, url, &events).await;
+            if let Err(e) = deliver_queued(&st.store, &client, url, now).await {
+                tracing::warn!(error = %e, "alert webhook queue");
+            }
         }
     }
 }
 
-/// POSTs each event to the webhook as JSON; answers how many it accepted (2xx).
-pub async fn deliver(client: &reqwest::Client, url: &str, events: &[AlertEvent]) -> usize {
-    let mut ok = 0;
+/// Queues events for the webhook.
+pub fn queue(store: &dyn Store, events: &[AlertEvent], now: i64) -> Result<(), StoreError> {
     for e in events {
-        match client.post(url).json(e).send().await {
-            Ok(r) if r.status().is_success() => ok += 1,
-            Ok(r) => tracing::warn!(status = %r.status(), "alert webhook refused"),
-            Err(err) => tracing::warn!(error = %err, "alert webhook failed"),
-        }
+        let body = serde_json::to_string(e).map_err(|e| StoreError::Refused(e.to_string()))?;
+        store.queue_webhook(&body, now)?;
     }
-    ok
+    Ok(())
+}
+
+/// How long a failed delivery waits before the next try: one minute, doubling, at most an
+/// hour.
+pub fn retry_delay(attempts: u32) -> i64 {
+    60i64
+        .saturating_mul(1i64 << attempts.saturating_sub(1).min(6))
+        .min(3600)
+}
+
+/// Sends the queued events that are due at `now` (claimed first, so each goes out from one
+/// instance); answers `(delivered, failed)`.
+pub async fn deliver_queued(
+    store: &std::sync::Arc<dyn Store>,
+    client: &reqwest::Client,
+    url: &str,
+    now: i64,
+) -> Result<(usize, usize), StoreError> {
+    let s = store.clone();
+    // The lease covers the sends below (10 s timeout each) with room to spare.
+    let due = tokio::task::spawn_blocking(move || s.claim_webhooks(now, now + 600, 50))
+        .await
+        .map_err(|e| StoreError::Refused(e.to_string()))??;
+    let (mut delivered, mut failed) = (0, 0);
+    for (id, body, attempts) in due {
+        let ok = match client
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .send()
+            .await
+        {
+            Ok(r) if r.status().is_success() => true,
+            Ok(r) => {
+                tracing::warn!(status = %r.status(), attempts, "alert webhook refused");
+                false
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, attempts, "alert webhook failed");
+                false
+            }
+        };
+        if ok {
+            delivered += 1;
+        } else {
+            failed += 1;
+        }
+        let s = store.clone();
+        let retry_at = now + retry_delay(attempts);
+        tokio::task::spawn_blocking(move || s.webhook_result(id, ok, now, retry_at))
+            .await
+            .map_err(|e| StoreError::Refused(e.to_string()))??;
+    }
+    Ok((delivered, failed))
 }
 
 /// An enrollment token: 20 characters from an alphabet without look-alikes (no 0/O,

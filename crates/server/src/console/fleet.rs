@@ -106,6 +106,13 @@ pub async fn index(
         .into_iter()
         .filter(|a| ids.contains(&a.kiosk_id))
         .collect::<Vec<_>>();
+    // Only the county sees the delivery queue: it is the county's operations desk.
+    let undelivered = if st.fleet.webhook.is_some() && user.role == crate::store::Role::CountyAdmin
+    {
+        super::blocking(&st.store, |s| s.webhooks_waiting()).await?
+    } else {
+        0
+    };
     let place = |scope: &str| {
         names
             .get(scope)
@@ -141,6 +148,9 @@ pub async fn index(
                     }
                 }
                 " " button type="submit" { "筛选" }
+            }
+            @if undelivered > 0 {
+                p.waiting data-testid="webhook-waiting" { "有 " (undelivered) " 条告警尚未送达值班系统（告警推送地址暂时无法接收），系统会自动重试。" }
             }
             @if !alerts.is_empty() {
                 h2 { "告警（24 小时内）" }

@@ -70,6 +70,24 @@ CREATE TABLE releases (
 );
 "#;
 
+/// Alert events waiting for the webhook: kept until it accepts them, so an alert raised
+/// while the operations desk's endpoint is down still arrives.
+pub const MIGRATION_WEBHOOK: &str = r#"
+CREATE TABLE webhook_outbox (
+    id           INTEGER PRIMARY KEY,
+    body         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_at      INTEGER NOT NULL,
+    delivered_at INTEGER,
+    given_up     INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at) WHERE delivered_at IS NULL AND given_up = 0;
+"#;
+
+/// How long a queued event is retried before it is given up (it stays in the console).
+pub const WEBHOOK_GIVE_UP_SECS: i64 = 3 * 86_400;
+
 /// An enrolled kiosk as the server knows it.
 #[derive(Debug, Clone)]
 pub struct KioskRecord {
@@ -476,4 +494,82 @@ pub fn pending_enrollments(
     .iter()
     .map(|r| Ok((r.text(0)?, r.text(1)?, r.int(2)?, r.int(3)?)))
     .collect()
+}
+
+/// Queues one event (its JSON) for the webhook, due at once.
+pub fn queue_webhook(db: &mut dyn Sql, body: &str, now: i64) -> Result<(), StoreError> {
+    db.exec(
+        "INSERT INTO webhook_outbox(body, created_at, next_at) VALUES (?1, ?2, ?2)",
+        args![body, now],
+    )?;
+    Ok(())
+}
+
+/// Claims up to `limit` due events until `lease_until` (so another instance does not send
+/// them meanwhile), counting the attempt: `(id, body, attempts)`, oldest first.
+pub fn claim_webhooks(
+    db: &mut dyn Sql,
+    now: i64,
+    lease_until: i64,
+    limit: u32,
+) -> Result<Vec<(i64, String, u32)>, StoreError> {
+    // The outer conditions are checked again on PostgreSQL after waiting for a row another
+    // instance is claiming: it then no longer qualifies and is skipped.
+    let mut rows = db
+        .rows(
+            "UPDATE webhook_outbox SET next_at = ?2, attempts = attempts + 1
+             WHERE next_at <= ?1 AND delivered_at IS NULL AND given_up = 0 AND id IN (
+                 SELECT id FROM webhook_outbox
+                 WHERE next_at <= ?1 AND delivered_at IS NULL AND given_up = 0
+                 ORDER BY id LIMIT ?3)
+             RETURNING id, body, attempts",
+            args![now, lease_until, limit],
+        )?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.int(0)?,
+                r.text(1)?,
+                u32::try_from(r.int(2)?).unwrap_or(u32::MAX),
+            ))
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    rows.sort_by_key(|r| r.0);
+    Ok(rows)
+}
+
+/// Records a delivery: done, or due again at `retry_at` — or given up once the event is
+/// older than [`WEBHOOK_GIVE_UP_SECS`].
+pub fn webhook_result(
+    db: &mut dyn Sql,
+    id: i64,
+    delivered: bool,
+    now: i64,
+    retry_at: i64,
+) -> Result<(), StoreError> {
+    if delivered {
+        db.exec(
+            "UPDATE webhook_outbox SET delivered_at = ?2 WHERE id = ?1",
+            args![id, now],
+        )?;
+    } else {
+        db.exec(
+            "UPDATE webhook_outbox SET next_at = ?2,
+                 given_up = CASE WHEN created_at < ?3 THEN 1 ELSE 0 END
+             WHERE id = ?1",
+            args![id, retry_at, now - WEBHOOK_GIVE_UP_SECS],
+        )?;
+    }
+    Ok(())
+}
+
+/// Events still waiting for the webhook (not delivered, not given up).
+pub fn webhooks_waiting(db: &mut dyn Sql) -> Result<u64, StoreError> {
+    match db.row(
+        "SELECT count(*) FROM webhook_outbox WHERE delivered_at IS NULL AND given_up = 0",
+        &[],
+    )? {
+        Some(r) => r.uint(0),
+        None => Ok(0),
+    }
 }

@@ -370,6 +370,25 @@ pub trait Store: Send + Sync + 'static {
         now: i64,
     ) -> Result<(), StoreError>;
     fn latest_release(&self, package: &str) -> Result<Option<String>, StoreError>;
+    /// Queues an alert event (JSON) for the webhook.
+    fn queue_webhook(&self, body: &str, now: i64) -> Result<(), StoreError>;
+    /// Claims due webhook events until `lease_until`: `(id, body, attempts)`.
+    fn claim_webhooks(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> Result<Vec<(i64, String, u32)>, StoreError>;
+    /// Records a delivery attempt's outcome (`retry_at` when it failed).
+    fn webhook_result(
+        &self,
+        id: i64,
+        delivered: bool,
+        now: i64,
+        retry_at: i64,
+    ) -> Result<(), StoreError>;
+    /// Webhook events still waiting.
+    fn webhooks_waiting(&self) -> Result<u64, StoreError>;
 }
 
 /// A filing as the server records it: the upload plus where it was routed and when due.

@@ -284,6 +284,19 @@ CREATE TABLE releases (
     PRIMARY KEY (package, version)
 );
 "#,
+    // 5: alert events waiting for the webhook.
+    r#"
+CREATE TABLE webhook_outbox (
+    id           BIGSERIAL PRIMARY KEY,
+    body         TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    attempts     BIGINT NOT NULL DEFAULT 0,
+    next_at      BIGINT NOT NULL,
+    delivered_at BIGINT,
+    given_up     BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at) WHERE delivered_at IS NULL AND given_up = 0;
+"#,
 ];
 
 /// Brings the schema up to date. Instances starting together against an empty database
@@ -1066,6 +1079,7 @@ const TABLES: &[&str] = &[
     "display_log",
     "fleet_alerts",
     "releases",
+    "webhook_outbox",
 ];
 
 /// Tables whose order of insertion matters (statements order by it): SQLite's implicit
@@ -1081,6 +1095,7 @@ const SERIALS: &[(&str, &str)] = &[
     ("drafts", "id"),
     ("fleet_alerts", "id"),
     ("releases", "rowid"),
+    ("webhook_outbox", "id"),
 ];
 
 /// What `migrate-to-postgres` moved, once every count and digest compared equal.

@@ -10,6 +10,33 @@ pub(crate) fn now_unix() -> i64 {
 
 macro_rules! shared_record_methods {
     () => {
+        fn queue_webhook(&self, body: &str, now: i64) -> Result<(), $crate::store::StoreError> {
+            self.write(|c| $crate::store::fleet::queue_webhook(c, body, now))
+        }
+
+        fn claim_webhooks(
+            &self,
+            now: i64,
+            lease_until: i64,
+            limit: u32,
+        ) -> Result<Vec<(i64, String, u32)>, $crate::store::StoreError> {
+            self.write(|c| $crate::store::fleet::claim_webhooks(c, now, lease_until, limit))
+        }
+
+        fn webhook_result(
+            &self,
+            id: i64,
+            delivered: bool,
+            now: i64,
+            retry_at: i64,
+        ) -> Result<(), $crate::store::StoreError> {
+            self.write(|c| $crate::store::fleet::webhook_result(c, id, delivered, now, retry_at))
+        }
+
+        fn webhooks_waiting(&self) -> Result<u64, $crate::store::StoreError> {
+            self.read(|c| $crate::store::fleet::webhooks_waiting(c))
+        }
+
         fn ping(&self) -> Result<(), $crate::store::StoreError> {
             self.read(|c| c.rows("SELECT 1", &[]).map(|_| ()))
         }

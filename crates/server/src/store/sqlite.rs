@@ -51,6 +51,7 @@ CREATE TABLE private_ids (
     super::console::MIGRATION,
     super::console::MIGRATION_CADRE,
     super::fleet::MIGRATION,
+    super::fleet::MIGRATION_WEBHOOK,
 ];
 
 pub struct SqliteStore {
