@@ -152,6 +152,32 @@ fn behind_haproxy(
         assert!(page.body.contains("公开屏管理"));
     }
 
+    // A kiosk's conditional poll stays a 304 whichever instance the balancer picks: the
+    // instances sign the very same checkpoint. (At most one miss, should a signing period
+    // end between two requests.)
+    let head_url = format!("{url}v1/scopes/419901102201/head");
+    let http = reqwest::blocking::Client::new();
+    let tag = http
+        .get(&head_url)
+        .send()?
+        .headers()
+        .get("etag")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    // A second apart, so each instance signs at another moment (which used to make
+    // another checkpoint, and a 200, on every instance but the first).
+    let not_modified = (0..4)
+        .filter(|_| {
+            std::thread::sleep(Duration::from_millis(1100));
+            http.get(&head_url)
+                .header("if-none-match", &tag)
+                .send()
+                .is_ok_and(|r| r.status() == 304)
+        })
+        .count();
+    assert!(not_modified >= 3, "{not_modified} of 4 polls were 304");
+
     let villages = ["419901102201", "419901101201", "419901201202"];
     let kiosks: Vec<Kiosk> = villages
         .iter()

@@ -48,6 +48,11 @@ impl Signer {
                 return cached.clone();
             }
         }
+        // Issued at the start of the refresh period, not at `now`: every instance holding
+        // this key signs the very same checkpoint (ed25519 is deterministic) within a
+        // period, so a kiosk's ETag still matches when the balancer sends its next poll
+        // to another instance, and the answer stays a 304.
+        let issued_at = now - now.rem_euclid(self.refresh_secs);
         let signed = SignedCheckpoint::sign(
             Checkpoint {
                 scope: head.scope.clone(),
@@ -55,8 +60,8 @@ impl Signer {
                 seq: head.seq,
                 state_hash: head.state_hash,
                 item_count: head.item_count,
-                issued_at: now,
-                expires_at: now + self.ttl_secs,
+                issued_at,
+                expires_at: issued_at + self.ttl_secs,
             },
             &self.key,
         );
@@ -69,4 +74,36 @@ impl Signer {
 pub fn etag(cp: &SignedCheckpoint) -> String {
     let c = &cp.checkpoint;
     format!("\"{}-{}-{}\"", c.epoch, c.seq, c.issued_at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gongkai_model::ScopeId;
+
+    #[test]
+    fn instances_with_one_key_sign_the_same_checkpoint_within_a_period() {
+        let key = SigningKey::generate();
+        let head = ScopeHead {
+            scope: ScopeId::parse("419901").unwrap_or_else(|e| panic!("{e}")),
+            name: "云溪县".into(),
+            epoch: 1,
+            seq: 42,
+            state_hash: gongkai_protocol::StateHash::EMPTY,
+            item_count: 0,
+            floor: 0,
+        };
+        let copy = || SigningKey::from_base64(&key.to_base64()).unwrap_or_else(|e| panic!("{e}"));
+        let a = Signer::new(copy(), 86_400);
+        let b = Signer::new(copy(), 86_400);
+        let period = a.refresh_secs;
+        let start = 1_790_000_000 - 1_790_000_000 % period;
+        let x = a.checkpoint(&head, start + 5);
+        let y = b.checkpoint(&head, start + period - 1);
+        assert_eq!(x, y, "same period, same bytes");
+        assert_eq!(etag(&x), etag(&y));
+        assert!(x.checkpoint.expires_at >= start + 5 + 86_400 - period);
+        let z = b.checkpoint(&head, start + period);
+        assert_ne!(etag(&x), etag(&z), "a new period is a new checkpoint");
+    }
 }
