@@ -23,6 +23,7 @@ const COMMANDS: &[&str] = &[
     "usb_photos",
     "cadre_submit",
     "cadre_drafts",
+    "panel_power",
 ];
 
 fn main() {

@@ -251,6 +251,13 @@ pub fn cadre_status(state: State<'_, EngineState>) -> Result<Option<CadreView>, 
     Ok(engine(&state)?.cadre_status(chrono::Utc::now()))
 }
 
+/// The screen went dark (night hours) or woke: the panel's power follows, if the kiosk
+/// is configured with programs for it.
+#[tauri::command]
+pub async fn panel_power(state: State<'_, EngineState>, on: bool) -> Result<(), IpcError> {
+    blocking(state, move |k| k.set_panel_power(on).map(|_| ())).await
+}
+
 #[tauri::command]
 pub fn cadre_lock(state: State<'_, EngineState>) -> Result<(), IpcError> {
     engine(&state)?.cadre_lock();

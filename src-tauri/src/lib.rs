@@ -105,6 +105,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::cadre_unlock,
         commands::cadre_status,
         commands::cadre_lock,
+        commands::panel_power,
         commands::usb_photos,
         commands::cadre_submit,
         commands::cadre_drafts,

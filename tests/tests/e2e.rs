@@ -730,22 +730,46 @@ fn the_app_enrolls_reports_goes_dark_at_night_and_sends_a_screenshot() -> Result
     // Display hours that exclude this very moment (Beijing time): the screen is dark.
     let hour = (chrono::Utc::now() + chrono::Duration::hours(8)).hour();
     let config = tmp.path().join("kiosk.toml");
+    // The panel's power programs write what they were asked to a file.
+    let panel = tmp.path().join("panel.log");
     std::fs::write(
         &config,
         format!(
-            "poll_interval_secs = 5\n{snippet}\n[display]\nhours = \"{:02}:00-{:02}:00\"\n",
+            "poll_interval_secs = 5\n{snippet}\n[display]\nhours = \"{:02}:00-{:02}:00\"\n\
+             power_off = [\"sh\", \"-c\", \"echo off >> {panel}\"]\n\
+             power_on = [\"sh\", \"-c\", \"echo on >> {panel}\"]\n",
             (hour + 2) % 24,
-            (hour + 3) % 24
+            (hour + 3) % 24,
+            panel = panel.display()
         ),
     )?;
     let w = KioskWindow::launch(&config, &tmp.path().join("kiosk-data"))?;
     w.wait_for("[data-testid=night]")?;
     std::thread::sleep(Duration::from_millis(500));
     w.shot("e2e-night")?;
-    // A touch wakes it.
+    let panel_says = || std::fs::read_to_string(&panel).unwrap_or_default();
+    let deadline = std::time::Instant::now() + WAIT;
+    while panel_says() != "off\n" {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the panel was not powered off: {:?}",
+            panel_says()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // A touch wakes it, and the panel with it.
     w.tap("[data-testid=night]")?;
     w.wait_for("[data-testid=tile-disclosure]")?;
     assert!(w.app.find_all("[data-testid=night]")?.is_empty());
+    let deadline = std::time::Instant::now() + WAIT;
+    while panel_says() != "off\non\n" {
+        anyhow::ensure!(
+            std::time::Instant::now() < deadline,
+            "the panel was not powered on again: {:?}",
+            panel_says()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 
     // The app enrolled itself with the token and reported what it shows.
     let store = server.store()?;

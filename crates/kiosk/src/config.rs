@@ -89,6 +89,13 @@ struct RawDisplay {
     /// "06:30-22:00": when the screen is lit (Beijing time); always when absent.
     #[serde(default)]
     hours: Option<String>,
+    /// Programs (argv, no shell) that power the panel off and on when the screen goes
+    /// dark and wakes, e.g. `["wlopm", "--off", "*"]` under cage; without them the dark
+    /// screen is a black page.
+    #[serde(default)]
+    power_off: Option<Vec<String>>,
+    #[serde(default)]
+    power_on: Option<Vec<String>>,
 }
 
 fn default_poll() -> u64 {
@@ -130,6 +137,8 @@ pub struct KioskConfig {
     pub enrollment_token: Option<String>,
     pub screenshot_command: Option<Vec<String>>,
     pub display_hours: Option<gongkai_protocol::fleet::DisplayHours>,
+    /// `(off, on)` programs for the panel's power; both or neither.
+    pub display_power: Option<(Vec<String>, Vec<String>)>,
     pub update_public_key: Option<PublicKey>,
 }
 
@@ -274,6 +283,16 @@ impl KioskConfig {
                 })?,
             ),
         };
+        let display_power = match (raw.display.power_off, raw.display.power_on) {
+            (None, None) => None,
+            (Some(off), Some(on)) if !off.is_empty() && !on.is_empty() => Some((off, on)),
+            _ => {
+                return Err(field(
+                    "display.power_off",
+                    "power_off and power_on must both name a program".into(),
+                ))
+            }
+        };
         if raw
             .screenshot_command
             .as_ref()
@@ -308,6 +327,7 @@ impl KioskConfig {
                 .filter(|t| !t.is_empty()),
             screenshot_command: raw.screenshot_command,
             display_hours,
+            display_power,
         })
     }
 
@@ -372,5 +392,25 @@ village_name = "石桥村"
         assert!(missing.contains("server_url"), "{missing}");
         let bad_poll = format!("poll_interval_secs = 1\n{GOOD}");
         assert!(err_of(&bad_poll).contains("`poll_interval_secs`"));
+    }
+
+    #[test]
+    fn panel_power_programs_come_in_pairs() {
+        let both = format!(
+            "{GOOD}[display]\npower_off = [\"wlopm\", \"--off\", \"*\"]\npower_on = [\"wlopm\", \"--on\", \"*\"]\n"
+        );
+        let c = KioskConfig::parse(&both, "t.toml").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            c.display_power
+                .map(|(off, on)| (off[1].clone(), on[1].clone())),
+            Some(("--off".to_string(), "--on".to_string()))
+        );
+        let one = format!("{GOOD}[display]\npower_off = [\"wlopm\", \"--off\", \"*\"]\n");
+        assert!(err_of(&one).contains("`display.power_off`"));
+        let empty = format!("{GOOD}[display]\npower_off = []\npower_on = [\"x\"]\n");
+        assert!(err_of(&empty).contains("`display.power_off`"));
+        assert!(KioskConfig::parse(GOOD, "t.toml")
+            .map(|c| c.display_power.is_none())
+            .unwrap_or(false));
     }
 }

@@ -87,6 +87,8 @@ pub struct Kiosk {
     /// Key pair, display log, heartbeats, remote configuration.
     fleet: fleet::Fleet,
     data_dir: std::path::PathBuf,
+    /// What the panel's power was last set to (None: never set by us).
+    panel_on: Mutex<Option<bool>>,
 }
 
 /// China Standard Time, in which every date a resident sees is written.
@@ -137,6 +139,7 @@ impl Kiosk {
             client,
             http,
             status: Mutex::new(RuntimeStatus::default()),
+            panel_on: Mutex::new(None),
         })
     }
 
@@ -223,6 +226,36 @@ impl Kiosk {
             .or(self.config.display_hours);
         let local = now.with_timezone(&beijing());
         hours.is_none_or(|h| h.is_on((local.hour() * 60 + local.minute()) as u16))
+    }
+
+    /// Powers the panel off or on with the configured programs (`[display] power_off` /
+    /// `power_on`), when that changes what it was last set to. The screen calls this as
+    /// it goes dark at night and as a touch (or morning) wakes it. True if a program ran.
+    pub fn set_panel_power(&self, on: bool) -> Result<bool, KioskError> {
+        let Some((off_cmd, on_cmd)) = &self.config.display_power else {
+            return Ok(false);
+        };
+        let mut last = self.panel_on.lock().unwrap_or_else(|p| p.into_inner());
+        if *last == Some(on) {
+            return Ok(false);
+        }
+        let argv = if on { on_cmd } else { off_cmd };
+        let (program, args) = argv
+            .split_first()
+            .ok_or_else(|| KioskError::Invalid("no display power program".into()))?;
+        let status = std::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map_err(|e| KioskError::Invalid(format!("{program}: {e}")))?;
+        if !status.success() {
+            // Left unrecorded, so the next change of state tries again.
+            return Err(KioskError::Invalid(format!("{program} failed: {status}")));
+        }
+        *last = Some(on);
+        Ok(true)
     }
 
     /// Where this kiosk stands in each followed scope: what its screen shows.

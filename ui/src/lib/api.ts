@@ -53,6 +53,7 @@ export const api = {
   cadreUnlock: (code: string) => invoke<CadreView>("cadre_unlock", { code }),
   cadreStatus: () => invoke<CadreView | null>("cadre_status"),
   cadreLock: () => invoke<void>("cadre_lock"),
+  panelPower: (on: boolean) => invoke<void>("panel_power", { on }),
   usbPhotos: () => invoke<UsbPhoto[]>("usb_photos"),
   cadreSubmit: (draft: CadreNoticeDraft) => invoke<CadreDraftView>("cadre_submit", { draft }),
   cadreDrafts: () => invoke<CadreDraftView[]>("cadre_drafts"),
