@@ -11,6 +11,8 @@ pub struct TestPostgres {
     pub port: u16,
     dir: PathBuf,
     bin: PathBuf,
+    /// Serves TLS with a certificate from its own test CA (`ca.pem` in its directory).
+    tls: bool,
 }
 
 fn pg_bin() -> Result<PathBuf> {
@@ -48,6 +50,18 @@ fn pg_command(bin: &Path, program: &str) -> Command {
 
 impl TestPostgres {
     pub fn start() -> Result<TestPostgres> {
+        TestPostgres::start_with(false)
+    }
+
+    /// A server that speaks TLS (as well as plain connections), its certificate for
+    /// 127.0.0.1 signed by a throwaway CA; answers the server and the CA's PEM file.
+    pub fn start_tls() -> Result<(TestPostgres, PathBuf)> {
+        let pg = TestPostgres::start_with(true)?;
+        let ca = pg.dir.join("ca.pem");
+        Ok((pg, ca))
+    }
+
+    fn start_with(tls: bool) -> Result<TestPostgres> {
         let bin = pg_bin()?;
         let dir = std::env::temp_dir().join(format!(
             "gongkai-pg-{}-{}",
@@ -82,8 +96,16 @@ impl TestPostgres {
         if !out.status.success() {
             bail!("initdb: {}", String::from_utf8_lossy(&out.stderr));
         }
+        if tls {
+            make_certificates(&dir)?;
+        }
         let port = crate::webdriver::free_port()?;
-        let pg = TestPostgres { port, dir, bin };
+        let pg = TestPostgres {
+            port,
+            dir,
+            bin,
+            tls,
+        };
         pg.run()?;
         Ok(pg)
     }
@@ -97,9 +119,17 @@ impl TestPostgres {
             .arg(self.dir.join("log"))
             .args(["-w", "-t", "60", "-o"])
             .arg(format!(
-                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200{}",
                 self.port,
-                self.dir.display()
+                self.dir.display(),
+                if self.tls {
+                    format!(
+                        " -c ssl=on -c ssl_cert_file={0}/server.crt -c ssl_key_file={0}/server.key",
+                        self.dir.display()
+                    )
+                } else {
+                    String::new()
+                }
             ))
             .arg("start")
             .stdout(Stdio::null())
@@ -165,4 +195,88 @@ impl Drop for TestPostgres {
             .status();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+/// A throwaway CA and a server certificate for 127.0.0.1 signed by it, made with the
+/// openssl command, in `dir` (handed to the postgres user when we are root: PostgreSQL
+/// insists that its key is its own and private).
+fn make_certificates(dir: &Path) -> Result<()> {
+    let run = |args: &[&str]| -> Result<()> {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stdout(Stdio::null())
+            .output()
+            .context("openssl")?;
+        if !out.status.success() {
+            bail!("openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(())
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Gongkai test CA",
+    ])?;
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    ])?;
+    std::fs::write(dir.join("server.ext"), "subjectAltName=IP:127.0.0.1\n")?;
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ])?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )?;
+    }
+    if is_root() {
+        for f in ["server.key", "server.crt", "ca.pem"] {
+            let ok = Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(dir.join(f))
+                .status()?
+                .success();
+            if !ok {
+                bail!("cannot hand {f} to the postgres user");
+            }
+        }
+    }
+    Ok(())
 }

@@ -274,3 +274,52 @@ fn an_instance_rides_out_a_database_restart() -> Result<()> {
         .any(|e| e.title == "数据库重启后的通知"));
     Ok(())
 }
+
+/// Instances on several hosts reach the database over the network: over TLS, with the
+/// server's certificate checked against the province's CA (`sslrootcert`, as libpq names
+/// it). A server whose certificate that CA did not sign is refused.
+#[test]
+fn instances_reach_the_database_over_verified_tls() -> Result<()> {
+    let (pg, ca) = TestPostgres::start_tls()?;
+    pg.database("tls")?;
+    let url = format!(
+        "postgres://gongkai@127.0.0.1:{}/tls?sslmode=require&sslrootcert={}",
+        pg.port,
+        ca.display()
+    );
+    let store = gongkai_server::store::pg::PgStore::open(&url, 2)?;
+    let county = ScopeId::parse("419901")?;
+    store.ensure_scope(&county, "云溪县")?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !store.listening() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the LISTEN connection uses TLS too"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut conn = PgConn::connect(&url)?;
+    let encrypted: bool = conn
+        .client
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )?
+        .get(0);
+    assert!(encrypted, "the connection is encrypted");
+    // Without the province's CA the test server's certificate is not trusted.
+    let untrusted = format!(
+        "postgres://gongkai@127.0.0.1:{}/tls?sslmode=require",
+        pg.port
+    );
+    assert!(PgConn::connect(&untrusted).is_err());
+    // A CA file that cannot be read is a clear error, in Chinese.
+    let missing = format!("{untrusted}&sslrootcert=/nonexistent/ca.pem");
+    let err = PgConn::connect(&missing).err().map(|e| e.to_string());
+    assert!(
+        err.as_deref()
+            .is_some_and(|e| e.contains("无法读取数据库 CA 证书")),
+        "{err:?}"
+    );
+    Ok(())
+}

@@ -818,7 +818,7 @@ fn listen(url: &str, cache: Weak<Mutex<HeadCache>>) {
         true
     };
     loop {
-        if let Ok(mut client) = postgres::Client::connect(url, postgres::NoTls) {
+        if let Ok(mut client) = super::sql::pg_connect(url) {
             if client
                 .batch_execute(&format!("LISTEN {HEADS_CHANNEL}"))
                 .is_ok()
