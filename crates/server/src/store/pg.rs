@@ -404,8 +404,12 @@ fn publish_in(
     if head.seq == before {
         return Ok(head); // Nothing changed: no write, no notification.
     }
+    // The new head, and the notification every instance gets at commit, in one statement.
     c.exec(
-        "UPDATE scopes SET seq = ?2, state_hash = ?3, item_count = ?4 WHERE scope = ?1",
+        &format!(
+            "UPDATE scopes SET seq = ?2, state_hash = ?3, item_count = ?4 WHERE scope = ?1
+             RETURNING pg_notify('{HEADS_CHANNEL}', scope)"
+        ),
         args![
             scope.as_str(),
             head.seq,
@@ -413,10 +417,9 @@ fn publish_in(
             head.item_count
         ],
     )?;
-    notify_head(c, scope)?;
     // Then the change log's tail (always after the scope: no lock cycles), held only to
-    // chain the entries onto it, store them in one statement and move the tail: the
-    // province-wide part of a publish is three statements and the commit.
+    // chain the entries onto it and store them with the new tail: the province-wide part
+    // of a publish is two statements and the commit.
     let t = c
         .row(
             "SELECT n, hash FROM changelog_tail WHERE id = 1 FOR UPDATE",
@@ -430,11 +433,7 @@ fn publish_in(
         e.entry_hash = e.compute_hash();
         tail = (e.n, e.entry_hash.clone());
     }
-    insert_log(c, &log)?;
-    c.exec(
-        "UPDATE changelog_tail SET n = ?1, hash = ?2 WHERE id = 1",
-        args![tail.0, tail.1],
-    )?;
+    insert_log(c, &log, tail)?;
     Ok(head)
 }
 
@@ -468,11 +467,9 @@ impl super::publish::PublishRows for Buffered<'_> {
     }
 }
 
-/// Stores change-log entries in one statement (column arrays, unnested), however many.
-fn insert_log(c: &mut PgConn, log: &[LogEntry]) -> Result<(), StoreError> {
-    if log.is_empty() {
-        return Ok(());
-    }
+/// Stores change-log entries (column arrays, unnested, however many) and moves the tail
+/// to `tail`, in one statement.
+fn insert_log(c: &mut PgConn, log: &[LogEntry], tail: (u64, String)) -> Result<(), StoreError> {
     let ints = |f: &dyn Fn(&LogEntry) -> i64| log.iter().map(f).collect::<Vec<i64>>();
     let texts = |f: &dyn Fn(&LogEntry) -> &str| {
         log.iter()
@@ -498,15 +495,18 @@ fn insert_log(c: &mut PgConn, log: &[LogEntry]) -> Result<(), StoreError> {
         texts(&|e| &e.prev_hash),
         texts(&|e| &e.entry_hash),
     );
+    let (tail_n, tail_hash) = (tail.0 as i64, tail.1);
     c.client.execute(
-        "INSERT INTO changelog(n, at, scope, kind, item_id, title, action, seq, content_hash,
-                               actor, draft, prev_hash, entry_hash)
-         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[],
-             $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], $11::bigint[],
-             $12::text[], $13::text[])",
+        "WITH logged AS (
+             INSERT INTO changelog(n, at, scope, kind, item_id, title, action, seq,
+                                   content_hash, actor, draft, prev_hash, entry_hash)
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[],
+                 $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[],
+                 $11::bigint[], $12::text[], $13::text[]))
+         UPDATE changelog_tail SET n = $14, hash = $15 WHERE id = 1",
         &[
             &n, &at, &scope, &kind, &item, &title, &action, &seq, &content, &actor, &draft, &prev,
-            &hash,
+            &hash, &tail_n, &tail_hash,
         ],
     )?;
     Ok(())
