@@ -11,8 +11,10 @@ pub struct Signer {
     /// How long a checkpoint stays valid; a kiosk whose newest checkpoint is older shows
     /// "可能不是最新".
     pub ttl_secs: i64,
-    /// A cached checkpoint is re-signed once it is this old, so a kiosk polling a scope
-    /// that has not changed still gets a fresh expiry well before the old one runs out.
+    /// A cached checkpoint is re-signed once it is this old (a 24th of its lifetime: an
+    /// hour by default), so a kiosk polling a scope that has not changed still gets a
+    /// fresh expiry long before the old one runs out, and its "数据更新于" time (the
+    /// checkpoint's issue) is never more than this behind.
     pub refresh_secs: i64,
     cache: Mutex<HashMap<String, SignedCheckpoint>>,
 }
@@ -22,7 +24,7 @@ impl Signer {
         Signer {
             key,
             ttl_secs,
-            refresh_secs: (ttl_secs / 4).max(1),
+            refresh_secs: (ttl_secs / 24).max(1),
             cache: Mutex::new(HashMap::new()),
         }
     }
