@@ -72,6 +72,10 @@ CREATE TABLE draft_edits (
 );
 "#;
 
+/// Every rate-limited request sweeps counts older than a day: by time, not by a scan.
+pub const MIGRATION_FAILURES_BY_AT: &str =
+    "CREATE INDEX login_failures_by_at ON login_failures(at);";
+
 /// Cadre mode on kiosks: one-time codes issued in the console, the kiosk sessions they
 /// open, and a client id on drafts so a retried upload from a kiosk is one draft.
 pub const MIGRATION_CADRE: &str = r#"

@@ -52,6 +52,7 @@ CREATE TABLE private_ids (
     super::console::MIGRATION_CADRE,
     super::fleet::MIGRATION,
     super::fleet::MIGRATION_WEBHOOK,
+    super::console::MIGRATION_FAILURES_BY_AT,
 ];
 
 pub struct SqliteStore {
