@@ -1,5 +1,7 @@
 //! The server's storage seam. Everything the HTTP layer needs from a database goes
-//! through [`Store`], so a PostgreSQL back-end can stand beside the SQLite one.
+//! through [`Store`], implemented by SQLite (`sqlite.rs`, the embedded default) and
+//! PostgreSQL (`pg.rs`, a province behind a load balancer); `tests/tests/conformance.rs`
+//! holds them to the same answers.
 //!
 //! Architecture invariant: a publish is one transaction that assigns the next sequence
 //! numbers of its scope, updates the scope's state hash, and stores the items; a change
