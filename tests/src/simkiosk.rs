@@ -164,6 +164,16 @@ impl SimKiosk {
         Ok(())
     }
 
+    /// What it holds of a scope: `(seq, state hash)`.
+    pub fn holds(&self, scope: &str) -> Option<(u64, StateHash)> {
+        self.copies.get(scope).map(|c| (c.seq, c.hash))
+    }
+
+    /// The scopes it follows, most local first.
+    pub fn scopes(&self) -> &[ScopeId] {
+        &self.scopes
+    }
+
     fn reports(&self) -> Vec<ScopeReport> {
         self.copies
             .iter()

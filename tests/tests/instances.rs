@@ -2,10 +2,10 @@
 //! processes behind haproxy on loopback — on one SQLite data directory, and on PostgreSQL
 //! (the demo county moved in with `migrate-to-postgres`, every instance started with
 //! `--db postgres://…`). A console session made through one instance holds on the others;
-//! kiosks sync (attachments included) and file complaints through the balancer while
-//! four publishers post at once, and one instance is SIGKILLed mid-run. The kiosks see
-//! no failed round, skip no change (each ends exactly at the server's state hash) and
-//! every filing reaches the server exactly once.
+//! real kiosk engines sync (attachments included) and file complaints through the
+//! balancer, and 60 simulated kiosks poll it, while four publishers post at once, and one
+//! instance is SIGKILLed mid-run. No kiosk sees an error, none skips a change (each ends
+//! exactly at the server's state hash) and every filing reaches the server exactly once.
 
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
@@ -18,6 +18,7 @@ use gongkai_server::store::Edit;
 use gongkai_server::{SqliteStore, Store};
 use gongkai_tests::console::ConsoleClient;
 use gongkai_tests::pg::TestPostgres;
+use gongkai_tests::simkiosk::SimKiosk;
 use gongkai_tests::webdriver::free_port;
 use gongkai_tests::{demo_data, village_config_text};
 use std::path::{Path, PathBuf};
@@ -192,7 +193,55 @@ fn behind_haproxy(
     // consoles): their changes interleave with each other and with the rounds below.
     let stop = std::sync::atomic::AtomicBool::new(false);
     let published = std::sync::atomic::AtomicUsize::new(0);
+    // And 60 simulated kiosks (the real protocol, verified pages, state hashes checked
+    // after every catch-up) poll through the balancer the whole time.
+    let key_pub = data.load_key()?.public();
+    let sims: std::sync::Mutex<Vec<SimKiosk>> = std::sync::Mutex::new(
+        (0..60)
+            .map(|i| {
+                let village = ScopeId::parse(villages[i % villages.len()])?;
+                Ok(SimKiosk::new(format!("sim-{i}"), &village))
+            })
+            .collect::<Result<_>>()?,
+    );
+    let sim_errors = std::sync::atomic::AtomicUsize::new(0);
+    let sim_polls = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|sc| -> Result<()> {
+        let (stop_s, sims_s, errors_s, polls_s, url_s) =
+            (&stop, &sims, &sim_errors, &sim_polls, url.clone());
+        let poller = sc.spawn(move || -> Result<()> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let mut fleet =
+                std::mem::take(&mut *sims_s.lock().map_err(|_| anyhow::anyhow!("lock"))?);
+            rt.block_on(async {
+                let http = reqwest::Client::new();
+                while !stop_s.load(std::sync::atomic::Ordering::SeqCst) {
+                    let mut set = tokio::task::JoinSet::new();
+                    for mut k in fleet.drain(..) {
+                        let (http, url_s) = (http.clone(), url_s.clone());
+                        set.spawn(async move {
+                            let r = k.poll(&http, &url_s, &key_pub).await;
+                            (k, r)
+                        });
+                    }
+                    while let Some(done) = set.join_next().await {
+                        let Ok((k, r)) = done else { continue };
+                        polls_s.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                        if let Err(e) = r {
+                            if errors_s.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                                eprintln!("first simulated kiosk error: {e:#}");
+                            }
+                        }
+                        fleet.push(k);
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            });
+            *sims_s.lock().map_err(|_| anyhow::anyhow!("lock"))? = fleet;
+            Ok(())
+        });
         let publishers: Vec<_> = ["419901", "419901102", "419901102201", "419901101201"]
             .into_iter()
             .enumerate()
@@ -234,6 +283,9 @@ fn behind_haproxy(
             p.join()
                 .map_err(|_| anyhow::anyhow!("a publisher panicked"))??;
         }
+        poller
+            .join()
+            .map_err(|_| anyhow::anyhow!("the simulated kiosks panicked"))??;
         rounds
     })?;
     assert!(
@@ -244,6 +296,33 @@ fn behind_haproxy(
         failed_rounds, 0,
         "a kiosk saw an error through the balancer"
     );
+    let polls = sim_polls.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(
+        polls >= 3 * 60,
+        "the simulated kiosks polled (three rounds at least): {polls}"
+    );
+    assert_eq!(
+        sim_errors.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "a simulated kiosk saw an error in {polls} polls"
+    );
+    // Each simulated kiosk, polled once more, holds exactly the server's state.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let http = reqwest::Client::new();
+    for k in sims.lock().map_err(|_| anyhow::anyhow!("lock"))?.iter_mut() {
+        rt.block_on(k.poll(&http, &url, &key_pub))?;
+        for scope in k.scopes().to_vec() {
+            let server = store.head(&scope)?;
+            assert_eq!(
+                k.holds(scope.as_str()),
+                Some((server.seq, server.state_hash)),
+                "{} at {scope}",
+                k.id
+            );
+        }
+    }
     // Every kiosk is exactly at the server's state, scope by scope.
     for k in &kiosks {
         k.sync_once(Utc::now())?;
