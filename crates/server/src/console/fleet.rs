@@ -31,6 +31,7 @@ fn mib(bytes: u64) -> String {
 fn duration(secs: i64) -> String {
     let secs = secs.max(0);
     match secs {
+        s if s < 60 => "不到 1 分钟".to_string(),
         s if s < 3600 => format!("{} 分钟", s / 60),
         s if s < 86_400 => format!("{} 小时 {} 分", s / 3600, (s % 3600) / 60),
         s => format!("{} 天 {} 小时", s / 86_400, (s % 86_400) / 3600),
@@ -131,7 +132,7 @@ pub async fn index(
                 a.tile href=(filter("offline")) { strong.warn[count("offline") > 0] data-testid="count-offline" { (count("offline")) } span { "台离线" } }
                 a.tile href=(filter("never_seen")) { strong { (count("never_seen")) } span { "台已注册未报到" } }
             }
-            form.inline method="get" action="/fleet" {
+            form.filter method="get" action="/fleet" {
                 label { "乡镇 "
                     select name="township" {
                         option value="" { "全部" }
