@@ -304,10 +304,8 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at) WHERE delivered_at IS
 /// version current.
 pub fn migrate(c: &mut PgConn) -> Result<(), StoreError> {
     in_tx(c, |c| {
-        c.client
-            .batch_execute("SELECT pg_advisory_xact_lock(7101)")?;
-        c.client
-            .batch_execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
+        c.batch("SELECT pg_advisory_xact_lock(7101)")?;
+        c.batch("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")?;
         let done = c
             .row("SELECT max(version) FROM schema_version", &[])?
             .map(|r| r.opt_int(0))
@@ -316,7 +314,7 @@ pub fn migrate(c: &mut PgConn) -> Result<(), StoreError> {
             .unwrap_or(0)
             .max(0) as usize;
         for (i, step) in MIGRATIONS.iter().enumerate().skip(done) {
-            c.client.batch_execute(step)?;
+            c.batch(step)?;
             c.exec(
                 "INSERT INTO schema_version(version) VALUES (?1)",
                 args![(i + 1) as i64],
@@ -556,21 +554,6 @@ pub fn recompute_state_hash(
         },
     )?;
     Ok((hash, n))
-}
-
-/// An item's entries in the change log, oldest first.
-pub fn item_history(
-    c: &mut PgConn,
-    scope: &ScopeId,
-    kind: ContentKind,
-    id: &str,
-) -> Result<Vec<LogEntry>, StoreError> {
-    super::changelog::item(c, scope.as_str(), kind.key(), id)
-}
-
-/// Change-log entries after `after`, in order.
-pub fn changelog(c: &mut PgConn, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
-    super::changelog::page(c, after, limit)
 }
 
 /// The head and up to `limit` changes after `since`, read in one REPEATABLE READ
@@ -1106,16 +1089,6 @@ pub struct Migrated {
     pub blobs: u64,
 }
 
-impl Migrated {
-    pub fn rows(&self, table: &str) -> u64 {
-        self.tables
-            .iter()
-            .find(|(t, _)| t == table)
-            .map(|(_, n)| *n)
-            .unwrap_or(0)
-    }
-}
-
 fn columns(src: &mut rusqlite::Connection, table: &str) -> Result<Vec<String>, StoreError> {
     let mut cols: Vec<String> = src
         .rows(
@@ -1320,7 +1293,7 @@ fn verify_migration(sqlite: &super::SqliteStore, c: &mut PgConn) -> Result<(), S
     let mut prev = (0, gongkai_protocol::changelog::GENESIS.to_string());
     loop {
         let a = sqlite.changelog(after, 10_000)?;
-        let b = changelog(c, after, 10_000)?;
+        let b = super::changelog::page(c, after, 10_000)?;
         if a != b {
             return Err(differs(format!("第 {after} 条之后的公开记录")));
         }

@@ -159,13 +159,29 @@ pub trait Sql {
         params: &[Value],
         f: &mut dyn FnMut(Row) -> Result<(), StoreError>,
     ) -> Result<(), StoreError>;
+    /// Runs statements without parameters or results (transaction control, DDL).
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError>;
     /// A write transaction. SQLite takes its write lock at once (a read that later wants
     /// to write would otherwise fail instead of waiting); PostgreSQL relies on row locks.
-    fn begin(&mut self) -> Result<(), StoreError>;
+    fn begin(&mut self) -> Result<(), StoreError> {
+        self.batch(match self.dialect() {
+            Dialect::Sqlite => "BEGIN IMMEDIATE",
+            Dialect::Postgres => "BEGIN",
+        })
+    }
     /// A read-only transaction over one snapshot.
-    fn begin_read(&mut self) -> Result<(), StoreError>;
-    fn commit(&mut self) -> Result<(), StoreError>;
-    fn rollback(&mut self) -> Result<(), StoreError>;
+    fn begin_read(&mut self) -> Result<(), StoreError> {
+        self.batch(match self.dialect() {
+            Dialect::Sqlite => "BEGIN",
+            Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        })
+    }
+    fn commit(&mut self) -> Result<(), StoreError> {
+        self.batch("COMMIT")
+    }
+    fn rollback(&mut self) -> Result<(), StoreError> {
+        self.batch("ROLLBACK")
+    }
 
     /// What to append to a SELECT whose rows the transaction goes on to change: on
     /// PostgreSQL a concurrent writer of the same rows then waits for this one; SQLite's
@@ -279,23 +295,8 @@ impl Sql for rusqlite::Connection {
         Ok(())
     }
 
-    fn begin(&mut self) -> Result<(), StoreError> {
-        self.execute_batch("BEGIN IMMEDIATE")?;
-        Ok(())
-    }
-
-    fn begin_read(&mut self) -> Result<(), StoreError> {
-        self.execute_batch("BEGIN")?;
-        Ok(())
-    }
-
-    fn commit(&mut self) -> Result<(), StoreError> {
-        self.execute_batch("COMMIT")?;
-        Ok(())
-    }
-
-    fn rollback(&mut self) -> Result<(), StoreError> {
-        self.execute_batch("ROLLBACK")?;
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.execute_batch(sql)?;
         Ok(())
     }
 }
@@ -500,24 +501,8 @@ impl Sql for PgConn {
         Ok(())
     }
 
-    fn begin(&mut self) -> Result<(), StoreError> {
-        self.client.batch_execute("BEGIN")?;
-        Ok(())
-    }
-
-    fn begin_read(&mut self) -> Result<(), StoreError> {
-        self.client
-            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")?;
-        Ok(())
-    }
-
-    fn commit(&mut self) -> Result<(), StoreError> {
-        self.client.batch_execute("COMMIT")?;
-        Ok(())
-    }
-
-    fn rollback(&mut self) -> Result<(), StoreError> {
-        self.client.batch_execute("ROLLBACK")?;
+    fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
+        self.client.batch_execute(sql)?;
         Ok(())
     }
 }
