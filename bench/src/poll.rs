@@ -39,16 +39,11 @@ fn load(url: String, etag: String, secs: u64) -> Result<f64> {
 pub fn run(secs: u64) -> Result<String> {
     let tmp = tempfile::tempdir()?;
     let data = gongkai_tests::demo_data(tmp.path())?;
-    let state = AppState {
-        store: Arc::new(SqliteStore::open(&data.db_path())?),
-        signer: Arc::new(Signer::new(data.load_key()?, 24 * 3600)),
-        blobs: Arc::new(BlobStore::new(data.blob_dir())),
-        max_page: 2000,
-        calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
-        limits: Arc::new(gongkai_model::complaint::Limits::default()),
-        rate: gongkai_server::api::RateLimits::default(),
-        fleet: Default::default(),
-    };
+    let state = AppState::new(
+        Arc::new(SqliteStore::open(&data.db_path())?),
+        BlobStore::new(data.blob_dir()),
+        Signer::new(data.load_key()?, 24 * 3600),
+    );
     let ours = serve_on_one_core(router(state))?;
     let head_url = format!("http://{ours}/v1/scopes/419901102201/head");
     let etag = reqwest::blocking::get(&head_url)?

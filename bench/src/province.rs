@@ -33,16 +33,11 @@ fn state(
     blobs: BlobStore,
     data: &gongkai_server::DataDir,
 ) -> Result<AppState> {
-    Ok(AppState {
+    Ok(AppState::new(
         store,
-        signer: Arc::new(Signer::new(data.load_key()?, 24 * 3600)),
-        blobs: Arc::new(blobs),
-        max_page: 2000,
-        calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
-        limits: Arc::new(gongkai_model::complaint::Limits::default()),
-        rate: gongkai_server::api::RateLimits::default(),
-        fleet: Default::default(),
-    })
+        blobs,
+        Signer::new(data.load_key()?, 24 * 3600),
+    ))
 }
 
 /// The ETag a poller holds for the village's head at `url`.

@@ -82,14 +82,12 @@ impl TestServer {
         std::fs::rename(data.blob_dir(), root.join("set-aside-blobs"))?;
         let store = Arc::new(gongkai_server::store::pg::PgStore::open(&url, 8)?);
         let state = AppState {
-            store: store.clone(),
-            signer: Arc::new(Signer::new(data.load_key()?, 3600)),
-            blobs: Arc::new(BlobStore::in_postgres(store.clone())),
             max_page: 500,
-            calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
-            limits: Arc::new(gongkai_model::complaint::Limits::default()),
-            rate: RateLimits::default(),
-            fleet: Default::default(),
+            ..AppState::new(
+                store.clone(),
+                BlobStore::in_postgres(store.clone()),
+                Signer::new(data.load_key()?, 3600),
+            )
         };
         let server = TestServer::serve(data, "127.0.0.1:0".parse()?, state)?;
         Ok((server, store))
@@ -106,14 +104,14 @@ impl TestServer {
         let key = data.load_key()?;
         let store = SqliteStore::open(&data.db_path())?;
         let state = AppState {
-            store: Arc::new(store),
-            signer: Arc::new(Signer::new(key, ttl_secs)),
-            blobs: Arc::new(BlobStore::new(data.blob_dir())),
             max_page: 500,
-            calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
-            limits: Arc::new(gongkai_model::complaint::Limits::default()),
             rate,
             fleet,
+            ..AppState::new(
+                Arc::new(store),
+                BlobStore::new(data.blob_dir()),
+                Signer::new(key, ttl_secs),
+            )
         };
         TestServer::serve(data, addr, state)
     }

@@ -33,6 +33,24 @@ pub struct AppState {
     pub fleet: crate::fleet::FleetSettings,
 }
 
+impl AppState {
+    /// A server over `store` and `blobs` signing with `signer`, with the defaults `serve`
+    /// starts with (pages of 2,000, the official calendar, the statutory time limits, the
+    /// default rate limits and fleet thresholds); set other fields with `..AppState::new`.
+    pub fn new(store: Arc<dyn Store>, blobs: BlobStore, signer: Signer) -> AppState {
+        AppState {
+            store,
+            signer: Arc::new(signer),
+            blobs: Arc::new(blobs),
+            max_page: 2000,
+            calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
+            limits: Arc::new(gongkai_model::complaint::Limits::default()),
+            rate: RateLimits::default(),
+            fleet: crate::fleet::FleetSettings::default(),
+        }
+    }
+}
+
 /// How many requests the public endpoints take before answering 429.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {

@@ -491,18 +491,14 @@ fn serve(place: Place, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
     let key = place.dir.load_key()?;
     let (store, blobs) = place.open()?;
     let state = AppState {
-        store,
-        signer: Arc::new(Signer::new(key, opts.checkpoint_ttl)),
-        blobs: Arc::new(blobs),
         max_page: opts.max_page,
-        calendar: Arc::new(gongkai_model::calendar::Calendar::official()),
         limits: Arc::new(gongkai_model::complaint::Limits::parse(&opts.limits)?),
-        rate: gongkai_server::api::RateLimits::default(),
         fleet: gongkai_server::fleet::FleetSettings {
             offline_after_secs: opts.offline_after_min.max(1) * 60,
             behind_after_secs: opts.behind_after_min.max(1) * 60,
             webhook: opts.alert_webhook,
         },
+        ..AppState::new(store, blobs, Signer::new(key, opts.checkpoint_ttl))
     };
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
