@@ -182,12 +182,18 @@ impl Drop for TestServer {
     }
 }
 
-/// Creates `root/server` with a key pair and the demo county, without serving it.
+/// Creates `root/server` with a key pair and the demo county as of today, without
+/// serving it. (The kiosks these tests run read the real clock; the demo is checked on
+/// fixed dates in `tests/dates.rs`.)
 pub fn demo_data(root: &Path) -> anyhow::Result<DataDir> {
     let data = DataDir::new(root.join("server"));
     data.init()?;
     let store = SqliteStore::open(&data.db_path())?;
-    demo::build(&store, &BlobStore::new(data.blob_dir()))?;
+    demo::build(
+        &store,
+        &BlobStore::new(data.blob_dir()),
+        gongkai_server::Clock::system().now(),
+    )?;
     demo::accounts(&store)?;
     Ok(data)
 }

@@ -185,7 +185,7 @@ fn sqlite_and_postgres_number_hash_and_page_the_same_changes_alike() -> Result<(
         ContentKind::SubsidyRow,
         "leak",
         &SubsidyRow {
-            id_masked: "419901196505120013".into(),
+            id_masked: "419901196505120014".into(),
             ..row(1, 100)
         },
     )];
@@ -218,7 +218,10 @@ fn a_county_moves_into_postgres_whole_and_is_served_the_same() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let data = gongkai_tests::demo_data(tmp.path())?;
     // The demo's filings, drafts and enrolled kiosks come along too.
-    gongkai_server::demo::console_samples(&SqliteStore::open(&data.db_path())?)?;
+    gongkai_server::demo::console_samples(
+        &SqliteStore::open(&data.db_path())?,
+        gongkai_server::Clock::system().now(),
+    )?;
     let server = TestPostgres::start()?;
     let url = server.database("county")?;
     let bin = std::env::current_exe()?

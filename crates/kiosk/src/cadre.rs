@@ -228,10 +228,13 @@ impl Kiosk {
         if draft.photos.len() > MAX_PHOTOS {
             return Err(KioskError::Invalid("照片最多选 6 张".into()));
         }
-        if gongkai_model::idcard::contains_full_id(&format!("{title}{body}")) {
-            return Err(KioskError::Invalid(
-                "通知要公开，不能写完整的身份证号".into(),
-            ));
+        for (place, text) in [("标题", title), ("正文", body)] {
+            if let Some(found) = gongkai_model::idcard::find_full_ids(text).first() {
+                return Err(KioskError::Invalid(format!(
+                    "{place}里有完整的身份证号（{}），通知要公开，请删去或只写后 4 位",
+                    found.masked
+                )));
+            }
         }
         let mut photos = Vec::new();
         for p in &draft.photos {

@@ -25,11 +25,6 @@ pub fn beijing_date_of(at: i64) -> NaiveDate {
         .unwrap_or_default()
 }
 
-/// Today in Beijing.
-pub fn beijing_today() -> NaiveDate {
-    beijing_date(chrono::Utc::now())
-}
-
 /// Unix seconds at 00:00 Beijing time on `date`.
 pub fn beijing_midnight(date: NaiveDate) -> i64 {
     date.and_hms_opt(0, 0, 0)

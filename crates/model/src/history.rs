@@ -38,44 +38,46 @@ pub struct ItemHistory {
     pub versions: Vec<PastVersion>,
 }
 
+/// Rich text as the lines a resident reads: tags become line breaks (the bodies were
+/// sanitized, so this is plain markup), entities are decoded.
+pub fn html_paragraphs(html: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut in_tag = false;
+    for ch in html.chars() {
+        match ch {
+            '<' => {
+                in_tag = true;
+                if !cur.trim().is_empty() {
+                    out.push(cur.trim().to_string());
+                }
+                cur.clear();
+            }
+            '>' => in_tag = false,
+            c if !in_tag => cur.push(c),
+            _ => {}
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_string());
+    }
+    out.into_iter()
+        .map(|l| {
+            l.replace("&nbsp;", " ")
+                .replace("&lt;", "<")
+                .replace("&gt;", ">")
+                .replace("&quot;", "\"")
+                .replace("&amp;", "&")
+        })
+        .collect()
+}
+
 /// A body as the lines a resident reads, for comparing versions.
 pub fn text_lines(kind: ContentKind, body: &str) -> Vec<String> {
-    fn paragraphs(html: &str) -> Vec<String> {
-        // Tags become line breaks; the bodies were sanitized, so this is plain markup.
-        let mut out = Vec::new();
-        let mut cur = String::new();
-        let mut in_tag = false;
-        for ch in html.chars() {
-            match ch {
-                '<' => {
-                    in_tag = true;
-                    if !cur.trim().is_empty() {
-                        out.push(cur.trim().to_string());
-                    }
-                    cur.clear();
-                }
-                '>' => in_tag = false,
-                c if !in_tag => cur.push(c),
-                _ => {}
-            }
-        }
-        if !cur.trim().is_empty() {
-            out.push(cur.trim().to_string());
-        }
-        out.into_iter()
-            .map(|l| {
-                l.replace("&nbsp;", " ")
-                    .replace("&lt;", "<")
-                    .replace("&gt;", ">")
-                    .replace("&quot;", "\"")
-                    .replace("&amp;", "&")
-            })
-            .collect()
-    }
     let lines = match kind {
         ContentKind::Notice => serde_json::from_str::<Notice>(body).ok().map(|n| {
             let mut v = vec![format!("标题：{}", n.title)];
-            v.extend(paragraphs(&n.body_html));
+            v.extend(html_paragraphs(&n.body_html));
             if let Some(x) = n.expire_at {
                 v.push(format!("公告至：{}", x.format("%Y-%m-%d")));
             }
@@ -87,7 +89,7 @@ pub fn text_lines(kind: ContentKind, body: &str) -> Vec<String> {
                 format!("文号：{}", d.doc_no),
                 format!("发布日期：{}", d.published_on),
             ];
-            v.extend(paragraphs(&d.body_html));
+            v.extend(html_paragraphs(&d.body_html));
             v.extend(d.attachments.iter().map(|a| format!("附件：{}", a.name)));
             v
         }),

@@ -1,4 +1,5 @@
-//! Resident ID numbers (GB 11643-1999): check digit and masking.
+//! Resident ID numbers (GB 11643-1999): check digit, masking, and finding unmasked
+//! numbers in text a resident would read.
 //!
 //! Full ID numbers stay on the server; everything published to a kiosk carries only the
 //! masked form (DESIGN invariant 5).
@@ -79,25 +80,123 @@ pub fn tail(id: &str) -> String {
         .to_ascii_uppercase()
 }
 
-/// True if the text contains something that looks like an unmasked 18-character ID.
-/// Used by the server before publishing and by tests that search kiosk files.
-pub fn contains_full_id(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let mut run = 0usize;
-    for (i, b) in bytes.iter().enumerate() {
-        if b.is_ascii_digit() {
-            run += 1;
-            if run >= 17 {
-                let next = bytes.get(i + 1).copied();
-                if matches!(next, Some(b'X') | Some(b'x')) || run >= 18 {
-                    return true;
-                }
+/// A full (unmasked) resident ID number found in text a resident would read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundId {
+    /// Where it starts, in characters from the start of the text.
+    pub start: usize,
+    /// How many characters it takes (18 or 15).
+    pub len: usize,
+    /// The number masked, so a refusal can point at it without repeating it.
+    pub masked: String,
+}
+
+/// The two-digit province codes of GB/T 2260 (and 71/81/82/83 for Taiwan, Hong Kong and
+/// Macao residence permits), which open every ID number.
+fn province_ok(d: &[u32]) -> bool {
+    let code = d[0] * 10 + d[1];
+    matches!(code, 11..=15 | 21..=23 | 31..=37 | 41..=46 | 50..=54 | 61..=65 | 71 | 81..=83)
+}
+
+/// Region of an ID: a province code, or (permanent residence cards for foreigners since
+/// 2023) a 9 followed by the issuing province's code.
+fn region_ok(d: &[u32]) -> bool {
+    province_ok(d) || (d[0] == 9 && d.len() >= 3 && province_ok(&d[1..]))
+}
+
+fn date_ok(year: u32, month: u32, day: u32) -> bool {
+    (1880..=2099).contains(&year)
+        && chrono::NaiveDate::from_ymd_opt(year as i32, month, day).is_some()
+}
+
+fn number(d: &[u32]) -> u32 {
+    d.iter().fold(0, |n, x| n * 10 + x)
+}
+
+/// Whether 17 digits and a check character form a real second-generation ID number:
+/// a region, a birth date that exists, and the GB 11643 check character.
+fn valid_18(d: &[u32], check: char) -> bool {
+    if !region_ok(d) || !date_ok(number(&d[6..10]), number(&d[10..12]), number(&d[12..14])) {
+        return false;
+    }
+    let sum: u32 = d.iter().zip(WEIGHTS).map(|(x, w)| x * w).sum();
+    CHECK[(sum % 11) as usize] == check.to_ascii_uppercase()
+}
+
+/// Whether 15 digits form a first-generation ID number (no check character; the birth
+/// year is written with two digits, all in the 1900s).
+fn valid_15(d: &[u32]) -> bool {
+    province_ok(d)
+        && date_ok(
+            1900 + number(&d[6..8]),
+            number(&d[8..10]),
+            number(&d[10..12]),
+        )
+}
+
+/// Full-width digits and X, as an input method types them, read like their ASCII twins.
+fn normal(c: char) -> char {
+    match c {
+        '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+        'Ｘ' | 'ｘ' => 'X',
+        c => c,
+    }
+}
+
+/// Every unmasked resident ID number in `text`: 17 digits and a check character that is
+/// right under GB 11643 with a real birth date, anywhere in a run of digits, or a
+/// first-generation 15-digit number standing alone. Other digit runs (phone numbers,
+/// account numbers, amounts, hashes) are not IDs: a random 18 digits passes all three
+/// checks about once in ten thousand times.
+pub fn find_full_ids(text: &str) -> Vec<FoundId> {
+    let chars: Vec<char> = text.chars().map(normal).collect();
+    let digit = |i: usize| chars.get(i).and_then(|c| c.to_digit(10));
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        if digit(i).is_none() {
+            i += 1;
+            continue;
+        }
+        let run_start = i;
+        while digit(i).is_some() {
+            i += 1;
+        }
+        let run: Vec<u32> = (run_start..i).filter_map(digit).collect();
+        let after = chars.get(i).copied();
+        let x_after = matches!(after, Some('X' | 'x'));
+        let mut s = 0;
+        while s + 17 <= run.len() {
+            let check = match run.get(s + 17) {
+                Some(d) => char::from_digit(*d, 10).unwrap_or('?'),
+                None if x_after => 'X',
+                None => break,
+            };
+            if valid_18(&run[s..s + 17], check) {
+                let written: String = chars[run_start + s..run_start + s + 18].iter().collect();
+                found.push(FoundId {
+                    start: run_start + s,
+                    len: 18,
+                    masked: mask(&written),
+                });
             }
-        } else {
-            run = 0;
+            s += 1;
+        }
+        if run.len() == 15 && !x_after && valid_15(&run) {
+            let written: String = chars[run_start..i].iter().collect();
+            found.push(FoundId {
+                start: run_start,
+                len: 15,
+                masked: mask(&written),
+            });
         }
     }
-    false
+    found
+}
+
+/// True if the text holds an unmasked ID number ([`find_full_ids`]).
+pub fn contains_full_id(text: &str) -> bool {
+    !find_full_ids(text).is_empty()
 }
 
 #[cfg(test)]
@@ -136,10 +235,106 @@ mod tests {
         assert_eq!(mask("41078119900101123X"), "4107**********123X");
         assert_eq!(mask("123"), "****");
         assert!(!contains_full_id(&mask("41078119900101123X")));
-        assert!(contains_full_id("身份证41078119900101123X号"));
-        assert!(contains_full_id("410781199001011234"));
+        assert!(contains_full_id("身份证41078119900101111X号"));
+        assert!(contains_full_id("410781199001011224"));
+        assert!(!contains_full_id("410781199001011234"), "wrong check digit");
         assert!(!contains_full_id("电话13800138000"));
         assert_eq!(tail("4107**********123x"), "123X");
         assert_eq!(tail("12"), "12");
+    }
+
+    #[test]
+    fn the_december_voucher_hash_is_not_an_id() {
+        // 18 digits in a row inside a sha256 name, the false alarm that stopped the demo
+        // county in December 2026: no region, no birth date, wrong check character.
+        assert!(!contains_full_id(
+            "b7e3c0a9f1d2e4b5a6c7d8e9f0123456789012345678a9b8c7d6e5f4a3b2c1d0"
+        ));
+        assert!(!contains_full_id("账号 6228480402564890018"));
+        assert!(!contains_full_id("合计 123456789012345678 元"));
+    }
+
+    #[test]
+    fn finds_ids_where_people_write_them() {
+        let found = find_full_ids(
+            "户主李明，身份证号４１０７８１１９９００１０１１１１Ｘ，电话13800138000",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].masked, "4107**********111X");
+        assert_eq!(found[0].start, 9);
+        // Run together with a phone number, as pasted from a form.
+        assert!(contains_full_id("41078119900101111X13800138000"));
+        assert!(contains_full_id("1380013800011010519491231002X"));
+        // First generation: 15 digits, 19YYMMDD.
+        assert_eq!(
+            find_full_ids("旧证410781900101123").first().map(|f| f.len),
+            Some(15)
+        );
+        assert!(!contains_full_id("编号 410781901301123"), "month 13");
+        // A foreigner's permanent residence card (2023): 9, then the province.
+        let first17 = "94107819900101123";
+        let id = format!("{first17}{}", check_char(first17).unwrap_or('?'));
+        assert!(contains_full_id(&id));
+    }
+
+    mod props {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// A real-looking ID: a province, a birth date that exists, a sequence number,
+        /// and the right check character.
+        fn valid_id() -> impl Strategy<Value = String> {
+            (
+                prop::sample::select(vec![11u32, 37, 41, 44, 53, 65, 82]),
+                0u32..10_000,
+                1900i32..2026,
+                1u32..=12,
+                1u32..=31,
+                0u32..1000,
+            )
+                .prop_filter_map("a real date", |(p, r, y, m, d, n)| {
+                    chrono::NaiveDate::from_ymd_opt(y, m, d)?;
+                    let first17 = format!("{p:02}{r:04}{y:04}{m:02}{d:02}{n:03}");
+                    Some(format!("{first17}{}", check_char(&first17).ok()?))
+                })
+        }
+
+        /// Text around an ID: Chinese, punctuation, letters, and digits too.
+        fn words() -> impl Strategy<Value = String> {
+            "[村民委员会收入支出元号：，。 a-zA-Z0-9]{0,30}"
+        }
+
+        proptest! {
+            #[test]
+            fn sha256_hex_never_trips(bytes in prop::array::uniform32(any::<u8>())) {
+                let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                prop_assert!(!contains_full_id(&hex), "{}", hex);
+            }
+
+            #[test]
+            fn a_wrong_check_character_never_trips(
+                id in valid_id(), wrong in 0usize..11, before in "[村民，。]{0,5}", after in "[村民，。]{0,5}",
+            ) {
+                let right = id.chars().last().unwrap_or('?');
+                let bad = CHECK[wrong];
+                prop_assume!(bad != right);
+                let text = format!("{before}{}{bad}{after}", &id[..17]);
+                prop_assert!(!contains_full_id(&text), "{}", text);
+            }
+
+            #[test]
+            fn masked_numbers_never_trip(id in valid_id(), before in words(), after in words()) {
+                let text = format!("{before}{}{after}", mask(&id));
+                prop_assume!(!contains_full_id(&format!("{before}{after}")));
+                prop_assert!(!contains_full_id(&text), "{}", text);
+            }
+
+            #[test]
+            fn every_valid_id_anywhere_trips(id in valid_id(), before in words(), after in words()) {
+                let text = format!("{before}{id}{after}");
+                let found = find_full_ids(&text);
+                prop_assert!(found.iter().any(|f| f.masked == mask(&id)), "{} {:?}", text, found);
+            }
+        }
     }
 }

@@ -13,6 +13,7 @@ pub mod history;
 pub mod idcard;
 pub mod money;
 pub mod names;
+pub mod reading;
 pub mod scope;
 
 pub use content::{

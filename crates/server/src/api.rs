@@ -31,6 +31,8 @@ pub struct AppState {
     pub rate: RateLimits,
     /// When kiosks count as offline or behind, and where alerts go.
     pub fleet: crate::fleet::FleetSettings,
+    /// The one clock every handler and sweep reads.
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
             limits: Arc::new(gongkai_model::complaint::Limits::default()),
             rate: RateLimits::default(),
             fleet: crate::fleet::FleetSettings::default(),
+            clock: crate::clock::Clock::system(),
         }
     }
 }
@@ -373,7 +376,7 @@ async fn head(
             blocking(move || store.poll_head(&scope)).await?
         }
     };
-    let cp = st.signer.checkpoint(&head, chrono::Utc::now().timestamp());
+    let cp = st.signer.checkpoint(&head, st.clock.unix());
     let tag = etag(&cp);
     let tag_value = HeaderValue::from_str(&tag)
         .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "etag"))?;
@@ -430,7 +433,7 @@ async fn changes(
         };
         return Ok((StatusCode::GONE, Json(body)).into_response());
     }
-    let cp = st.signer.checkpoint(head, chrono::Utc::now().timestamp());
+    let cp = st.signer.checkpoint(head, st.clock.unix());
     let next = if read.more {
         read.changes.last().map_or(q.since, |c| c.seq)
     } else {

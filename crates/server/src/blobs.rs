@@ -66,7 +66,9 @@ impl BlobStore {
         }
         let parent = path.parent().unwrap_or(Path::new("."));
         fs::create_dir_all(parent)?;
-        let tmp = parent.join(format!(".{name}.tmp"));
+        // A temporary name of its own: two requests storing the same file at once must not
+        // write into, or rename away, each other's copy.
+        let tmp = parent.join(format!(".{name}.{:016x}.tmp", rand::random::<u64>()));
         {
             let mut f = fs::File::create(&tmp)?;
             f.write_all(bytes)?;

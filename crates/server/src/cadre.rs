@@ -84,7 +84,7 @@ pub async fn issue_code(
         .ok_or_else(|| ConsoleError::not_found().for_user(&user))?;
     let code = format!("{:08}", rand::random::<u32>() % 100_000_000);
     let kiosk_id = f.kiosk_id.trim().to_string();
-    let expires = chrono::Utc::now().timestamp() + CODE_SECS;
+    let expires = st.clock.unix() + CODE_SECS;
     let (hash, uid, sc, kid) = (code_hash(&code), user.id, scope.clone(), kiosk_id.clone());
     console::blocking(&st.store, move |s| {
         s.issue_cadre_code(
@@ -172,7 +172,7 @@ pub async fn unlock(
             )));
         }
         let token = crate::staff::new_token();
-        let expires = chrono::Utc::now().timestamp() + SESSION_SECS;
+        let expires = st.clock.unix() + SESSION_SECS;
         let user = store.redeem_cadre_code(
             &code_hash(&code),
             &scope,
@@ -253,7 +253,7 @@ pub async fn post_notice(
     if n.client_id.is_empty() || n.client_id.len() > 64 {
         return Err(bad("请求编号有误"));
     }
-    let now = chrono::Utc::now();
+    let now = st.clock.now();
     let expire_at = match n.expire_on.as_deref() {
         None | Some("") => None,
         Some(d) => {

@@ -303,7 +303,7 @@ pub async fn alert_loop(st: AppState, every: std::time::Duration) {
         tokio::time::sleep(every).await;
         let store = st.store.clone();
         let settings = st.fleet.clone();
-        let now = chrono::Utc::now().timestamp();
+        let now = st.clock.unix();
         let events = match tokio::task::spawn_blocking(move || {
             let events = sweep(store.as_ref(), now, &settings)?;
             if settings.webhook.is_some() {
@@ -466,7 +466,7 @@ pub async fn enroll(
         ));
     }
     let hash = gongkai_protocol::sha256_hex(req.token.trim().as_bytes());
-    let now = chrono::Utc::now().timestamp();
+    let now = st.clock.unix();
     let r = req.clone();
     let scope = blocking(move || {
         st.store
@@ -554,11 +554,11 @@ pub async fn heartbeat(
     ) {
         tracing::warn!(kiosk = %record.kiosk_id, %link, "display log refused");
         let (store, id, detail) = (st.store.clone(), record.kiosk_id.clone(), link.to_string());
-        let now = chrono::Utc::now().timestamp();
+        let now = st.clock.unix();
         let _ = blocking(move || store.raise_alert(&id, "display_log", &detail, now)).await;
         return Err(bad("display_log_broken", format!("展示记录不连续：{link}")));
     }
-    let now = chrono::Utc::now().timestamp();
+    let now = st.clock.unix();
     let report = serde_json::to_string(&hb)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let store = st.store.clone();
@@ -620,7 +620,7 @@ pub async fn screenshot(
             "截图必须是 PNG",
         ));
     }
-    let now = chrono::Utc::now().timestamp();
+    let now = st.clock.unix();
     let store = st.store.clone();
     blocking(move || store.save_screenshot(&record.kiosk_id, &body, now)).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -124,8 +124,8 @@ pub async fn record(
     let store = st.store.clone();
     let calendar: Arc<Calendar> = st.calendar.clone();
     let limit_days = st.limits.get(u.kind);
+    let now = st.clock.now();
     tokio::task::spawn_blocking(move || {
-        let now = chrono::Utc::now();
         let received_on = gongkai_model::calendar::beijing_date(now);
         let due = calendar.add_working_days(received_on, limit_days, &[]);
         let filing = NewComplaint {

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod blobs;
 pub mod cadre;
+pub mod clock;
 pub mod console;
 pub mod datadir;
 pub mod demo;
@@ -19,5 +20,6 @@ pub mod staff;
 pub mod store;
 
 pub use api::{router, AppState};
+pub use clock::Clock;
 pub use datadir::DataDir;
 pub use store::{Edit, ScopeHead, SqliteStore, Store, StoreError};

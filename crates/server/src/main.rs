@@ -23,6 +23,28 @@ struct Cli {
     /// Connections each instance opens to PostgreSQL at most.
     #[arg(long, global = true, default_value_t = 16)]
     db_connections: usize,
+    /// Run as if it were this moment (RFC 3339, or a date for 09:00 Beijing time), time
+    /// passing from there: to try the demo county or a deadline on another day. Also read
+    /// from GONGKAI_NOW. Without it, the machine's clock.
+    #[arg(long, global = true)]
+    now: Option<String>,
+}
+
+/// The clock for this run: `--now`/GONGKAI_NOW, else the system clock.
+fn clock(now: Option<&str>) -> anyhow::Result<gongkai_server::Clock> {
+    let Some(text) = now.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(gongkai_server::Clock::system());
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Ok(gongkai_server::Clock::starting_at(
+            t.with_timezone(&chrono::Utc),
+        ));
+    }
+    let date: chrono::NaiveDate = text.parse().with_context(|| {
+        format!("--now {text}: expected 2027-01-04 or 2027-01-04T09:00:00+08:00")
+    })?;
+    let fixed = gongkai_server::Clock::fixed_on(date);
+    Ok(gongkai_server::Clock::starting_at(fixed.now()))
 }
 
 /// Where a command's data lives: the data directory (keys; the SQLite file and blobs by
@@ -246,6 +268,11 @@ fn main() -> anyhow::Result<()> {
     let db = cli
         .db
         .or_else(|| std::env::var("GONGKAI_DB").ok().filter(|v| !v.is_empty()));
+    let now = cli
+        .now
+        .clone()
+        .or_else(|| std::env::var("GONGKAI_NOW").ok());
+    let clock = clock(now.as_deref())?;
     let place = |data: PathBuf| Place {
         dir: DataDir::new(data),
         db: db.clone(),
@@ -269,10 +296,15 @@ fn main() -> anyhow::Result<()> {
             let key = dir.init()?;
             let store = SqliteStore::open(&dir.db_path())?;
             let blobs = BlobStore::new(dir.blob_dir());
-            let summary = demo::build(&store, &blobs)?;
+            let summary = demo::build(&store, &blobs, clock.now())?;
             let url = public_url.unwrap_or_else(|| format!("http://{listen}"));
-            let written =
-                demo::kiosks::write_configs(&data.join("kiosks"), &url, &key.public(), &store)?;
+            let written = demo::kiosks::write_configs(
+                &data.join("kiosks"),
+                &url,
+                &key.public(),
+                &store,
+                clock.unix(),
+            )?;
             println!(
                 "demo county ready in {}: {} scopes, {} disclosure items, {} guides, {} notices, \
                  {} finance statements, {} subsidy rows, {} relocation boards",
@@ -286,7 +318,7 @@ fn main() -> anyhow::Result<()> {
                 summary.relocation_boards
             );
             let accounts = demo::accounts(&store)?;
-            demo::console_samples(&store)?;
+            demo::console_samples(&store, clock.now())?;
             println!(
                 "console accounts: {accounts} ({}), password {}",
                 demo::ACCOUNTS
@@ -305,15 +337,21 @@ fn main() -> anyhow::Result<()> {
             if no_serve {
                 return Ok(());
             }
-            serve(place(data), listen, opts)
+            serve(place(data), listen, opts, clock)
         }
-        Command::Serve { data, listen, opts } => serve(place(data), listen, opts),
+        Command::Serve { data, listen, opts } => serve(place(data), listen, opts, clock),
         Command::Release {
             data,
             manifest,
             file,
             release_key,
-        } => release(place(data), &manifest, &file, release_key.as_deref()),
+        } => release(
+            place(data),
+            &manifest,
+            &file,
+            release_key.as_deref(),
+            clock.unix(),
+        ),
         Command::MigrateToPostgres { data, url } => {
             let dir = DataDir::new(data);
             let store = SqliteStore::open(&dir.db_path())?;
@@ -380,7 +418,7 @@ fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Complaints { action } => complaints(action, place),
+        Command::Complaints { action } => complaints(action, place, &clock),
         Command::User {
             data,
             username,
@@ -457,6 +495,7 @@ fn release(
     manifest_path: &std::path::Path,
     file: &std::path::Path,
     release_key: Option<&str>,
+    now: i64,
 ) -> anyhow::Result<()> {
     use gongkai_protocol::update::UpdateManifest;
     let text = std::fs::read_to_string(manifest_path)
@@ -474,12 +513,7 @@ fn release(
     }
     let (store, blobs) = place.open()?;
     let name = blobs.put(&bytes)?;
-    store.publish_release(
-        &manifest.package,
-        &manifest.version,
-        &text,
-        chrono::Utc::now().timestamp(),
-    )?;
+    store.publish_release(&manifest.package, &manifest.version, &text, now)?;
     println!(
         "released {} {} ({} bytes, blob {name})",
         manifest.package, manifest.version, manifest.size
@@ -487,7 +521,12 @@ fn release(
     Ok(())
 }
 
-fn serve(place: Place, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()> {
+fn serve(
+    place: Place,
+    listen: SocketAddr,
+    opts: ServeOpts,
+    clock: gongkai_server::Clock,
+) -> anyhow::Result<()> {
     let key = place.dir.load_key()?;
     let (store, blobs) = place.open()?;
     let state = AppState {
@@ -498,6 +537,7 @@ fn serve(place: Place, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
             behind_after_secs: opts.behind_after_min.max(1) * 60,
             webhook: opts.alert_webhook,
         },
+        clock,
         ..AppState::new(store, blobs, Signer::new(key, opts.checkpoint_ttl))
     };
     let rt = tokio::runtime::Runtime::new()?;
@@ -523,9 +563,13 @@ fn serve(place: Place, listen: SocketAddr, opts: ServeOpts) -> anyhow::Result<()
     })
 }
 
-fn complaints(action: ComplaintAction, place: impl Fn(PathBuf) -> Place) -> anyhow::Result<()> {
+fn complaints(
+    action: ComplaintAction,
+    place: impl Fn(PathBuf) -> Place,
+    clock: &gongkai_server::Clock,
+) -> anyhow::Result<()> {
     use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
-    let today = gongkai_model::calendar::beijing_today();
+    let today = clock.today();
     match action {
         ComplaintAction::List { data, office } => {
             let store = place(data).store()?;
@@ -564,7 +608,7 @@ fn complaints(action: ComplaintAction, place: impl Fn(PathBuf) -> Place) -> anyh
                 actor,
                 note,
                 answer,
-                at: chrono::Utc::now().timestamp(),
+                at: clock.unix(),
                 today,
             };
             let s =

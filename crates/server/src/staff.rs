@@ -11,7 +11,6 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
-use gongkai_model::calendar::beijing_today as today;
 use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -120,7 +119,7 @@ pub async fn listed(
     let rows = tokio::task::spawn_blocking(move || store.complaints(None))
         .await
         .map_err(|_| StoreError::Refused("任务失败".into()))??;
-    let today = today();
+    let today = st.clock.today();
     let soon = st.calendar.add_working_days(today, 3, &[]).date;
     let out = rows
         .into_iter()
@@ -208,6 +207,7 @@ pub async fn act_as(
 ) -> Result<Option<gongkai_protocol::complaints::PublicStatus>, StoreError> {
     let store = st.store.clone();
     let calendar = st.calendar.clone();
+    let (at, today) = (st.clock.unix(), st.clock.today());
     tokio::task::spawn_blocking(move || {
         let Some(current) = store.complaint_status(&code)? else {
             return Ok(None);
@@ -221,8 +221,8 @@ pub async fn act_as(
             actor: staff.name.clone(),
             note: action.note,
             answer: action.answer,
-            at: chrono::Utc::now().timestamp(),
-            today: today(),
+            at,
+            today,
         };
         store.complaint_transition(&t, &calendar).map(Some)
     })

@@ -231,7 +231,7 @@ pub async fn login(
                     store.clear_login_failures(&key)?;
                     let token = random_token();
                     let csrf = random_token();
-                    let expires = chrono::Utc::now().timestamp() + SESSION_SECS;
+                    let expires = st.clock.unix() + SESSION_SECS;
                     store.create_session(
                         &crate::staff::token_hash(&token),
                         user.id,

@@ -41,7 +41,7 @@ pub async fn index(session: Session, State(st): State<AppState>) -> Result<Respo
         Ok((boards, objections))
     })
     .await?;
-    let today = crate::demo::today();
+    let today = st.clock.today();
     let staff = super::complaints::staff_of(&user);
     Ok(page(
         "移民三榜与异议",
@@ -164,7 +164,7 @@ pub async fn register(
         ),
         text: f.text.trim().to_string(),
         sealed_contact: None,
-        filed_at: chrono::Utc::now().timestamp(),
+        filed_at: st.clock.unix(),
     };
     crate::intake::record(&st, upload, contact)
         .await

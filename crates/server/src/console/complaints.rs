@@ -210,8 +210,12 @@ pub async fn act(
     if to == ComplaintStatus::Answered && answer.is_empty() {
         return Err(ConsoleError::bad("请填写答复内容").for_user(user));
     }
-    if gongkai_model::idcard::contains_full_id(answer) {
-        return Err(ConsoleError::bad("答复将公开，不能包含完整身份证号").for_user(user));
+    if let Some(found) = gongkai_model::idcard::find_full_ids(answer).first() {
+        return Err(ConsoleError::bad(format!(
+            "答复将公开，不能包含完整身份证号（{}）",
+            found.masked
+        ))
+        .for_user(user));
     }
     let action = Action {
         to,

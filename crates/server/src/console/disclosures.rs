@@ -21,7 +21,7 @@ const PDF_DPI: u32 = 110;
 pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Response> {
     let user = &session.user;
     let scopes = scopes_for(&st, user).await?;
-    let today = crate::demo::today();
+    let today = st.clock.today();
     Ok(page(
         "发布公开目录信息",
         Some(user),
@@ -140,7 +140,7 @@ pub async fn create(
     .await
     .map_err(|_| bad("附件处理失败，请重试"))?
     .map_err(|m| bad(&m))?;
-    let id = super::notices::new_item_id("disclosure");
+    let id = super::notices::new_item_id("disclosure", st.clock.now());
     let index_no = match get("index_no") {
         n if n.is_empty() => format!(
             "{}/{}-{}",

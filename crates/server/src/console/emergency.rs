@@ -85,7 +85,7 @@ pub async fn create(
     if !(1..=72).contains(&f.hours) {
         return Err(bad("显示时间为 1 到 72 小时"));
     }
-    let now = chrono::Utc::now();
+    let now = st.clock.now();
     let name = {
         let sc = scope.clone();
         super::blocking(&st.store, move |s| s.head(&sc)).await?.name
@@ -100,7 +100,7 @@ pub async fn create(
     };
     let edit = Edit::put(
         ContentKind::Emergency,
-        super::notices::new_item_id("emergency"),
+        super::notices::new_item_id("emergency", st.clock.now()),
         &item,
     );
     let by = Provenance::user(&user.display_name);

@@ -26,7 +26,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
         .into_iter()
         .filter(|(s, _)| s.level() == ScopeLevel::Village)
         .collect();
-    let today = crate::demo::today();
+    let today = st.clock.today();
     let last_month = (today - chrono::Duration::days(i64::from(chrono::Datelike::day(&today))))
         .format("%Y-%m")
         .to_string();

@@ -65,7 +65,7 @@ pub struct FleetQuery {
 
 async fn fleet_of(st: &AppState, prefix: String) -> Result<Vec<KioskStatus>> {
     let settings = st.fleet.clone();
-    let now = chrono::Utc::now().timestamp();
+    let now = st.clock.unix();
     super::blocking(&st.store, move |s| statuses(s, &prefix, now, &settings)).await
 }
 
@@ -75,7 +75,7 @@ pub async fn index(
     Query(q): Query<FleetQuery>,
 ) -> Result<Response> {
     let user = session.user.clone();
-    let now = chrono::Utc::now().timestamp();
+    let now = st.clock.unix();
     let scopes = scopes_for(&st, &user).await?;
     let names: HashMap<String, String> = scopes
         .iter()
@@ -241,7 +241,7 @@ pub async fn enroll(
             return Err(ConsoleError::bad("这个编号已被其他单位的公开屏使用").for_user(&user));
         }
     }
-    let now = chrono::Utc::now().timestamp();
+    let now = st.clock.unix();
     let (k, sc, uid) = (kiosk_id.clone(), scope.clone(), user.id);
     let token = super::blocking(&st.store, move |s| {
         crate::fleet::issue_enrollment(s, &k, &sc, uid, now, TOKEN_DAYS)
@@ -291,7 +291,7 @@ pub async fn enroll(
 async fn kiosk_for(st: &AppState, session: &Session, id: &str) -> Result<KioskStatus> {
     let user = session.user.clone();
     let (settings, lookup) = (st.fleet.clone(), id.to_string());
-    let now = chrono::Utc::now().timestamp();
+    let now = st.clock.unix();
     super::blocking(&st.store, move |s| {
         crate::fleet::status(s, &lookup, now, &settings)
     })
@@ -307,7 +307,7 @@ pub async fn kiosk(
 ) -> Result<Response> {
     let user = session.user.clone();
     let k = kiosk_for(&st, &session, &id).await?;
-    let now = chrono::Utc::now().timestamp();
+    let now = st.clock.unix();
     let lookup = id.clone();
     let (logs, heads) = super::blocking(&st.store, move |s| {
         let logs = verified_logs(s, &lookup)?;
@@ -498,7 +498,7 @@ pub async fn request_screenshot(
     if !session.user.publishes_directly() {
         return Err(ConsoleError::not_found().for_user(&session.user));
     }
-    let now = chrono::Utc::now().timestamp();
+    let now = st.clock.unix();
     super::blocking(&st.store, move |s| s.want_screenshot(&id, now)).await?;
     Ok(Redirect::to(&format!("/fleet/kiosks/{}", k.record.kiosk_id)).into_response())
 }
@@ -595,7 +595,7 @@ fn intervals(list: &[Interval]) -> Markup {
 /// 公示核验.
 pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Response> {
     let user = session.user.clone();
-    let now = chrono::Utc::now().timestamp();
+    let now = st.clock.unix();
     let scopes = scopes_for(&st, &user).await?;
     let prefix = user.scope.as_str().to_string();
     let rows = super::blocking(&st.store, move |s| {

@@ -107,7 +107,7 @@ pub async fn create(
     let title = guide.title.clone();
     let edit = Edit::put(
         ContentKind::Guide,
-        super::notices::new_item_id("guide"),
+        super::notices::new_item_id("guide", st.clock.now()),
         &guide,
     );
     super::publish_or_submit(&st, &user, scope, vec![edit], title, "办事指南".into()).await

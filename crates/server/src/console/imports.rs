@@ -51,7 +51,7 @@ impl ImportMeta {
 pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Response> {
     let user = &session.user;
     let scopes = scopes_for(&st, user).await?;
-    let today = crate::demo::today();
+    let today = st.clock.today();
     let year = chrono::Datelike::year(&today);
     Ok(page(
         "导入名单",
@@ -151,7 +151,7 @@ pub async fn upload(
         mapping: mapping.and_then(|m| serde_json::to_string(&m).ok()),
         upload: Some(bytes),
         status: "preview".into(),
-        created_at: chrono::Utc::now().timestamp(),
+        created_at: st.clock.unix(),
         draft: None,
     };
     let id = super::blocking(&st.store, move |s| s.save_import(&record)).await?;

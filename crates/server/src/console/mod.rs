@@ -234,9 +234,17 @@ impl From<StoreError> for ConsoleError {
         match e {
             StoreError::Refused(m) => ConsoleError::bad(m),
             StoreError::BadBody { reason, .. } => ConsoleError::bad(format!("内容有误：{reason}")),
-            StoreError::UnmaskedId { .. } => ConsoleError::bad(
-                "内容里有完整的身份证号，不能公开。请只保留前 4 位和后 4 位，中间用 * 代替。",
-            ),
+            StoreError::UnmaskedId {
+                kind,
+                title,
+                place,
+                masked,
+                ..
+            } => ConsoleError::bad(format!(
+                "{}“{title}”的{place}里有完整的身份证号（{masked}），不能公开。\
+                 请只保留前 4 位和后 4 位，中间用 * 代替。",
+                kind.label()
+            )),
             StoreError::UnknownScope(_) => ConsoleError::not_found(),
             other => {
                 tracing::error!(error = %other, "console store error");

@@ -16,7 +16,7 @@ use serde::Deserialize;
 pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Response> {
     let user = &session.user;
     let scopes = scopes_for(&st, user).await?;
-    let today = crate::demo::today();
+    let today = st.clock.today();
     Ok(page(
         "发布通知公告",
         Some(user),
@@ -72,9 +72,10 @@ fn morning(date: NaiveDate) -> chrono::DateTime<Utc> {
     Utc.from_utc_datetime(&date.and_hms_opt(1, 0, 0).unwrap_or_default())
 }
 
-pub fn new_item_id(prefix: &str) -> String {
+/// A new item's id: the time it was made (for a person reading ids) and random bits.
+pub fn new_item_id(prefix: &str, now: chrono::DateTime<Utc>) -> String {
     let r: u32 = rand::random();
-    format!("{prefix}-{}-{r:08x}", Utc::now().format("%Y%m%d%H%M%S"))
+    format!("{prefix}-{}-{r:08x}", now.format("%Y%m%d%H%M%S"))
 }
 
 pub async fn create(
@@ -114,7 +115,11 @@ pub async fn create(
         expire_at,
         images: vec![],
     };
-    let edit = Edit::put(ContentKind::Notice, new_item_id("notice"), &notice);
+    let edit = Edit::put(
+        ContentKind::Notice,
+        new_item_id("notice", st.clock.now()),
+        &notice,
+    );
     let title = notice.title.clone();
     super::publish_or_submit(&st, &user, scope, vec![edit], title, "通知公告".into()).await
 }

@@ -14,7 +14,7 @@ use std::collections::HashMap;
 
 async fn build(st: &AppState, session: &Session, quarter: Quarter) -> Result<Vec<UnitReport>> {
     let units = scopes_for(st, &session.user).await?;
-    let today = crate::demo::today();
+    let today = st.clock.today();
     let start = beijing_midnight(quarter.first_day());
     // Finance for the quarter's last month is due by the 10th of the month after.
     let end = beijing_midnight(quarter.end()) + 11 * 86_400;
@@ -92,7 +92,7 @@ pub async fn index(
     State(st): State<AppState>,
     Query(q): Query<ReportQuery>,
 ) -> Result<Response> {
-    let current = Quarter::containing(crate::demo::today());
+    let current = Quarter::containing(st.clock.today());
     let quarter = q
         .quarter
         .as_deref()

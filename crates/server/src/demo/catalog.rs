@@ -518,13 +518,31 @@ pub fn categories() -> Vec<&'static str> {
     out
 }
 
+/// The pages of a PDF as images, rendered once per process: the work plan changes only
+/// with the year, and generating the county for many dates (tests/dates.rs) would
+/// otherwise run the renderer for each.
+fn rendered_pages(sha: &str, pdf: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
+    type Pages = std::collections::HashMap<String, Vec<Vec<u8>>>;
+    static RENDERED: std::sync::OnceLock<std::sync::Mutex<Pages>> = std::sync::OnceLock::new();
+    let cache = RENDERED.get_or_init(Default::default);
+    if let Some(pages) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(sha) {
+        return Ok(pages.clone());
+    }
+    let pages = crate::pdf::render_pages(pdf, 110)
+        .map_err(|e| StoreError::Blob(std::io::Error::other(e.to_string())))?;
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(sha.to_string(), pages.clone());
+    Ok(pages)
+}
+
 pub fn disclosures(today: NaiveDate, blobs: &BlobStore) -> Result<Vec<Edit>, StoreError> {
     let svg = org_chart_svg();
     let sha = blobs.put(svg.as_bytes())?;
     let plan_pdf = work_plan_pdf(&today.format("%Y").to_string());
     let plan_pdf_sha = blobs.put(&plan_pdf)?;
-    let plan_pages = crate::pdf::render_pages(&plan_pdf, 110)
-        .map_err(|e| StoreError::Blob(std::io::Error::other(e.to_string())))?
+    let plan_pages = rendered_pages(&plan_pdf_sha, &plan_pdf)?
         .iter()
         .map(|png| blobs.put(png))
         .collect::<Result<Vec<_>, _>>()?;

@@ -41,9 +41,9 @@ pub fn write_configs(
     url: &str,
     key: &PublicKey,
     store: &dyn Store,
+    now: i64,
 ) -> anyhow::Result<usize> {
     std::fs::create_dir_all(dir)?;
-    let now = chrono::Utc::now().timestamp();
     let mut n = 0;
     let county = ("county", COUNTY.0, COUNTY.1);
     let mut write = |file: String, kiosk_id: String, scope: &str, levels: &[(&str, &str, &str)]| {

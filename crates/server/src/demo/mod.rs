@@ -13,7 +13,7 @@ mod relocation;
 
 use crate::blobs::BlobStore;
 use crate::store::{Edit, Role, SqliteStore, Store, StoreError};
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use gongkai_model::{ContentKind, Guide, Notice, ScopeId};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -126,69 +126,89 @@ pub fn accounts(store: &dyn Store) -> anyhow::Result<usize> {
     Ok(ACCOUNTS.len())
 }
 
-/// The date the demo's content is "current" at: today in China.
-pub fn today() -> NaiveDate {
-    gongkai_model::calendar::beijing_today()
+/// One scope of the demo county and what is published there, in publish order (each
+/// batch one transaction, as an office would post them).
+#[derive(Debug)]
+pub struct ScopeContent {
+    pub scope: ScopeId,
+    pub name: &'static str,
+    pub batches: Vec<Vec<Edit>>,
 }
 
-/// Fills an empty store with the demo county.
-pub fn build(store: &SqliteStore, blobs: &BlobStore) -> Result<DemoSummary, StoreError> {
+/// The demo county as it stands at `today`: a year of finance up to last month, notices
+/// current on that day, 三榜 periods around it. Attachments go into `blobs`; nothing is
+/// published.
+pub fn content(
+    today: NaiveDate,
+    blobs: &BlobStore,
+) -> Result<(Vec<ScopeContent>, DemoSummary), StoreError> {
     let mut rng = StdRng::seed_from_u64(419_901);
     let mut summary = DemoSummary::default();
-    let today = today();
-
-    let county = scope(COUNTY.0)?;
-    store.ensure_scope(&county, COUNTY.1)?;
-    summary.scopes += 1;
+    let mut out = Vec::new();
 
     let disclosures = catalog::disclosures(today, blobs)?;
     summary.disclosures = disclosures.len();
-    store.publish(&county, &disclosures)?;
-
     let guides = guides();
     summary.guides = guides.len();
-    store.publish(&county, &guides)?;
-
     let county_notices = notices("云溪县人民政府办公室", COUNTY_NOTICES, today);
     summary.notices += county_notices.len();
-    store.publish(&county, &county_notices)?;
+    out.push(ScopeContent {
+        scope: scope(COUNTY.0)?,
+        name: COUNTY.1,
+        batches: vec![disclosures, guides, county_notices],
+    });
 
     for (t_code, t_name, villages) in TOWNSHIPS {
-        let township = scope(t_code)?;
-        store.ensure_scope(&township, t_name)?;
-        summary.scopes += 1;
         let publisher = format!("{t_name}人民政府");
         let t_notices = notices(&publisher, TOWNSHIP_NOTICES, today);
         summary.notices += t_notices.len();
-        store.publish(&township, &t_notices)?;
-
+        let mut batches = vec![t_notices];
         if *t_code == "419901102" {
             let edits = people::grain_subsidy_list(&mut rng, t_name, today)?;
             summary.subsidy_rows += edits.len() - 1;
-            store.publish(&township, &edits)?;
+            batches.push(edits);
         }
+        out.push(ScopeContent {
+            scope: scope(t_code)?,
+            name: t_name,
+            batches,
+        });
 
         for (v_code, v_name) in *villages {
-            let village = scope(v_code)?;
-            store.ensure_scope(&village, v_name)?;
-            summary.scopes += 1;
             let statements = finance::statements(&mut rng, v_name, today, blobs)?;
             summary.finance_statements += statements.len();
-            store.publish(&village, &statements)?;
-
             let dibao = people::dibao_list(&mut rng, v_name, t_name, today)?;
             summary.subsidy_rows += dibao.len() - 1;
-            store.publish(&village, &dibao)?;
-
             let v_notices = notices(&format!("{v_name}村民委员会"), VILLAGE_NOTICES, today);
             summary.notices += v_notices.len();
-            store.publish(&village, &v_notices)?;
-
+            let mut batches = vec![statements, dibao, v_notices];
             if *v_code == RELOCATION_VILLAGE {
                 let boards = relocation::boards(&mut rng, v_name, today);
                 summary.relocation_boards = boards.len();
-                store.publish(&village, &boards)?;
+                batches.push(boards);
             }
+            out.push(ScopeContent {
+                scope: scope(v_code)?,
+                name: v_name,
+                batches,
+            });
+        }
+    }
+    summary.scopes = out.len();
+    Ok((out, summary))
+}
+
+/// Fills an empty store with the demo county as it stands at `now` ([`content`]).
+pub fn build(
+    store: &SqliteStore,
+    blobs: &BlobStore,
+    now: DateTime<Utc>,
+) -> Result<DemoSummary, StoreError> {
+    let (scopes, summary) = content(gongkai_model::calendar::beijing_date(now), blobs)?;
+    for s in scopes {
+        store.ensure_scope(&s.scope, s.name)?;
+        for batch in &s.batches {
+            store.publish(&s.scope, batch)?;
         }
     }
     Ok(summary)
@@ -473,7 +493,7 @@ fn guides() -> Vec<Edit> {
 
 /// Work waiting in the demo console: a cadre's notice for review and a few filings, one
 /// of them past its deadline, so every console screen has something real on it.
-pub fn console_samples(store: &dyn Store) -> anyhow::Result<()> {
+pub fn console_samples(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<()> {
     use gongkai_model::complaint::{ComplaintKind, TrackingCode};
     use gongkai_protocol::complaints::{ComplaintUpload, Contact};
     let village = ScopeId::parse(DEMO_VILLAGE)?;
@@ -481,7 +501,6 @@ pub fn console_samples(store: &dyn Store) -> anyhow::Result<()> {
         .user_for_login("shiqiaocun")?
         .map(|(u, _)| u)
         .ok_or_else(|| anyhow::anyhow!("run accounts() first"))?;
-    let now = Utc::now();
     let notice = Notice {
         title: "关于清理村内河道垃圾的通知".into(),
         publisher: "石桥村村民委员会".into(),

@@ -43,8 +43,17 @@ pub enum StoreError {
         id: String,
         reason: String,
     },
-    #[error("refusing to publish an unmasked ID number in {kind:?}/{id}")]
-    UnmaskedId { kind: ContentKind, id: String },
+    /// A full ID number in text a resident would read: where, and the number masked.
+    #[error("refusing to publish an unmasked ID number in {kind:?}/{id}, {place}: {masked}")]
+    UnmaskedId {
+        kind: ContentKind,
+        id: String,
+        /// The item's title, so the cadre knows which one.
+        title: String,
+        /// The field, in the console's words ("第 2 行 摘要").
+        place: String,
+        masked: String,
+    },
     /// An action the rules do not allow; the message is for staff, in Chinese.
     #[error("{0}")]
     Refused(String),

@@ -6,7 +6,7 @@
 
 use super::{Edit, Provenance, ScopeHead, StoreError};
 use gongkai_model::history::{history_id, ItemHistory, PastVersion, VERSIONED};
-use gongkai_model::{content::summarize, idcard, ContentKind};
+use gongkai_model::{content::summarize, reading, ContentKind};
 use gongkai_protocol::changelog::{LogAction, LogEntry};
 use gongkai_protocol::{item_hash, StateHash};
 
@@ -266,7 +266,7 @@ fn check_body(edit: &Edit, body: &str) -> Result<(), StoreError> {
         id: edit.id.clone(),
         reason,
     };
-    summarize(edit.kind, body).map_err(|e| bad(e.source.to_string()))?;
+    let summary = summarize(edit.kind, body).map_err(|e| bad(e.source.to_string()))?;
     // A finance statement that does not balance is refused, naming the failing line or
     // the gap, before anything reaches a kiosk.
     if edit.kind == ContentKind::Finance {
@@ -274,10 +274,16 @@ fn check_body(edit: &Edit, body: &str) -> Result<(), StoreError> {
             serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
         statement.check().map_err(|e| bad(e.to_string()))?;
     }
-    if idcard::contains_full_id(body) {
+    // Only the text a resident reads is searched: a voucher's sha256 may hold 18 digits.
+    let found =
+        reading::find_unmasked_id(edit.kind, body).map_err(|e| bad(e.source.to_string()))?;
+    if let Some(found) = found {
         return Err(StoreError::UnmaskedId {
             kind: edit.kind,
             id: edit.id.clone(),
+            title: summary.title,
+            place: found.place,
+            masked: found.masked,
         });
     }
     Ok(())

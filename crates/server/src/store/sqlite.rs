@@ -574,13 +574,18 @@ mod tests {
         let leak = Edit {
             kind: ContentKind::Notice,
             id: "n".into(),
-            body: Some(r#"{"title":"名单","publisher":"村委会","body_html":"<p>王某 41990119800101123X</p>","publish_at":"2026-11-01T00:00:00Z","expire_at":null}"#.into()),
+            body: Some(r#"{"title":"名单","publisher":"村委会","body_html":"<p>王某 419901198001011235</p>","publish_at":"2026-11-01T00:00:00Z","expire_at":null}"#.into()),
             private_id: None,
         };
-        assert!(matches!(
-            store.publish(&scope, &[leak]),
-            Err(StoreError::UnmaskedId { .. })
-        ));
+        match store.publish(&scope, &[leak]) {
+            Err(StoreError::UnmaskedId { place, masked, .. }) => {
+                assert_eq!(
+                    (place.as_str(), masked.as_str()),
+                    ("正文", "4199**********1235")
+                );
+            }
+            other => panic!("expected a refusal, got {other:?}"),
+        }
         assert_eq!(
             store.head(&scope).unwrap_or_else(|e| panic!("{e}")),
             head,
