@@ -59,6 +59,23 @@ impl TestServer {
         TestServer::start_fleet(data, addr, ttl_secs, rate, Default::default())
     }
 
+    /// Creates the demo county as it stands at `clock`'s now and serves it with that
+    /// clock: the whole server on a fixed date (year end, 春节, 2028-02-29).
+    pub fn demo_at(root: &Path, clock: gongkai_server::Clock) -> anyhow::Result<TestServer> {
+        let data = demo_data_at(root, clock.now())?;
+        let store = SqliteStore::open(&data.db_path())?;
+        let state = AppState {
+            max_page: 500,
+            clock,
+            ..AppState::new(
+                Arc::new(store),
+                BlobStore::new(data.blob_dir()),
+                Signer::new(data.load_key()?, 3600),
+            )
+        };
+        TestServer::serve(data, "127.0.0.1:0".parse()?, state)
+    }
+
     /// Serves the demo county from PostgreSQL: built in SQLite, moved in with
     /// `migrate_from_sqlite`, the SQLite file and blob directory then set aside so nothing
     /// can be read from them. Returns the store too (as the console would use it).
@@ -186,14 +203,15 @@ impl Drop for TestServer {
 /// serving it. (The kiosks these tests run read the real clock; the demo is checked on
 /// fixed dates in `tests/dates.rs`.)
 pub fn demo_data(root: &Path) -> anyhow::Result<DataDir> {
+    demo_data_at(root, gongkai_server::Clock::system().now())
+}
+
+/// Creates `root/server` with a key pair and the demo county as it stands at `now`.
+pub fn demo_data_at(root: &Path, now: chrono::DateTime<chrono::Utc>) -> anyhow::Result<DataDir> {
     let data = DataDir::new(root.join("server"));
     data.init()?;
     let store = SqliteStore::open(&data.db_path())?;
-    demo::build(
-        &store,
-        &BlobStore::new(data.blob_dir()),
-        gongkai_server::Clock::system().now(),
-    )?;
+    demo::build(&store, &BlobStore::new(data.blob_dir()), now)?;
     demo::accounts(&store)?;
     Ok(data)
 }

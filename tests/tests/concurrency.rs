@@ -69,6 +69,7 @@ fn concurrent_writers_on_one_database_lose_nothing() {
                         received_at: 0,
                         received_on: "2026-11-26".parse().unwrap(),
                         due_on: "2026-12-10".parse().unwrap(),
+                        due_provisional: None,
                         limit_days: 10,
                     };
                     assert!(store.file_complaint(&filing).unwrap());

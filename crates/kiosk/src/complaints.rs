@@ -5,6 +5,7 @@ use crate::outbox::OutboxError;
 use crate::views::{ComplaintDraft, ComplaintLookup, ComplaintReceipt};
 use crate::{iso, Kiosk, KioskError};
 use chrono::{DateTime, Utc};
+use gongkai_model::calendar::provisional_note;
 use gongkai_model::complaint::TrackingCode;
 use gongkai_protocol::complaints::{ComplaintUpload, Contact, PublicStatus, UploadReceipt};
 
@@ -135,6 +136,7 @@ impl Kiosk {
             office: None,
             received_on: None,
             due_on: None,
+            due_note: None,
             answer: None,
             message: message.to_string(),
         };
@@ -173,6 +175,7 @@ impl Kiosk {
                     office: Some(s.office),
                     received_on: Some(s.received_on),
                     due_on: s.due_on,
+                    due_note: s.due_provisional.map(provisional_note),
                     answer: s.answer,
                 })
             }
@@ -192,6 +195,7 @@ impl Kiosk {
                     office: Some(a.office),
                     received_on: Some(a.received_on),
                     due_on: a.due_on,
+                    due_note: a.due_provisional.map(provisional_note),
                     answer: a.answer,
                     message: "网络暂时中断，以下是本机保存的答复".to_string(),
                 })

@@ -306,6 +306,8 @@ pub struct ComplaintLookup {
     pub office: Option<String>,
     pub received_on: Option<String>,
     pub due_on: Option<String>,
+    /// Beside the date when it is provisional (next year's holidays not entered yet).
+    pub due_note: Option<String>,
     pub answer: Option<String>,
     /// A sentence for the resident about where things stand.
     pub message: String,

@@ -2,9 +2,11 @@
 //! days, as published each year by the State Council. Legal time limits (依申请公开's 20
 //! working days, 限时办结) are counted on it.
 //!
-//! The years are data in `calendar/YYYY.txt`; adding next year is adding a file and a
-//! line in [`Calendar::official`]. Outside the covered years the calendar falls back to
-//! plain weekdays and says so, so a deadline is never silently wrong.
+//! The years shipped with Gongkai are data in `calendar/YYYY.txt`; later years are entered
+//! by the county in the same text form (the console's 节假日安排 page) and published as
+//! content, signed and synced like any item. Outside the covered years the calendar falls
+//! back to plain weekdays and says so ([`Due::exact`], [`Calendar::first_missing_year`]),
+//! so a deadline is never silently wrong.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,11 +53,24 @@ pub struct Calendar {
     years: BTreeSet<i32>,
 }
 
-/// A due date, and whether every day up to it was covered by official data.
+/// What every surface shows beside a deadline counted across `year` before it was entered.
+pub fn provisional_note(year: i32) -> String {
+    format!("暂按周一至周五计算，待录入 {year} 年节假日安排后更新")
+}
+
+/// A due date, and the first year it was counted across without official data (then it
+/// is provisional: those days were counted Monday to Friday).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Due {
     pub date: NaiveDate,
-    pub exact: bool,
+    pub missing_year: Option<i32>,
+}
+
+impl Due {
+    /// Every day up to the due date was counted on official data.
+    pub fn is_exact(&self) -> bool {
+        self.missing_year.is_none()
+    }
 }
 
 impl Calendar {
@@ -73,6 +88,8 @@ impl Calendar {
 
     /// Adds one year's holiday notice in the text format of `calendar/YYYY.txt`.
     pub fn add_year(&mut self, year: i32, text: &str) -> Result<(), CalendarError> {
+        let mut holidays = BTreeMap::new();
+        let mut workdays = BTreeMap::new();
         for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -80,33 +97,58 @@ impl Calendar {
             }
             let err = |message: &str| CalendarError {
                 line: i + 1,
-                message: format!("{message}: {line}"),
+                message: format!("{message}：{line}"),
             };
             let mut parts = line.splitn(3, ' ');
             let kind = parts.next().unwrap_or_default();
-            let range = parts.next().ok_or_else(|| err("missing date"))?;
+            let range = parts.next().ok_or_else(|| err("缺少日期"))?;
             let name = parts.next().unwrap_or_default().to_string();
             let (from, to) = match range.split_once("..") {
                 Some((a, b)) => (a, b),
                 None => (range, range),
             };
-            let parse = |s: &str| s.parse::<NaiveDate>().map_err(|_| err("bad date"));
+            let parse = |s: &str| {
+                s.parse::<NaiveDate>()
+                    .map_err(|_| err("日期格式不对（应为 2027-01-01）"))
+            };
             let (from, to) = (parse(from)?, parse(to)?);
-            if to < from || from.year() != year || to.year() != year {
-                return Err(err("range out of order or outside the year"));
+            if to < from {
+                return Err(err("起止日期颠倒"));
+            }
+            if from.year() != year || to.year() != year {
+                return Err(err(&format!("日期不在 {year} 年内")));
             }
             let mut d = from;
             while d <= to {
                 match kind {
-                    "holiday" => self.holidays.insert(d, name.clone()),
-                    "workday" => self.workdays.insert(d, name.clone()),
-                    _ => return Err(err("expected holiday or workday")),
+                    "holiday" => holidays.insert(d, name.clone()),
+                    "workday" => workdays.insert(d, name.clone()),
+                    _ => return Err(err("每行应以 holiday（放假）或 workday（调休上班）开头")),
                 };
+                if holidays.contains_key(&d) && workdays.contains_key(&d) {
+                    return Err(err(&format!("{d} 不能既放假又上班")));
+                }
                 d += Duration::days(1);
             }
         }
+        // All or nothing: a year with a bad line changes nothing.
+        self.holidays.retain(|d, _| d.year() != year);
+        self.workdays.retain(|d, _| d.year() != year);
+        self.holidays.extend(holidays);
+        self.workdays.extend(workdays);
         self.years.insert(year);
         Ok(())
+    }
+
+    /// The years with official data, in order.
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        self.years.iter().copied()
+    }
+
+    /// The first year from `from` to `to` (inclusive) with no official data: a deadline
+    /// counted across it is provisional (Monday to Friday) until that year is entered.
+    pub fn first_missing_year(&self, from: NaiveDate, to: NaiveDate) -> Option<i32> {
+        (from.year()..=to.year()).find(|y| !self.years.contains(y))
     }
 
     pub fn covers(&self, date: NaiveDate) -> bool {
@@ -121,6 +163,11 @@ impl Calendar {
             return false;
         }
         !matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
+    }
+
+    /// A weekend day made a working day (调休).
+    pub fn is_make_up_day(&self, date: NaiveDate) -> bool {
+        self.workdays.contains_key(&date)
     }
 
     /// The holiday's name, if the date is one.
@@ -139,16 +186,17 @@ impl Calendar {
     ) -> Due {
         let mut d = start;
         let mut left = n;
-        let mut exact = self.covers(start);
         while left > 0 {
             d += Duration::days(1);
-            exact &= self.covers(d);
             let paused = pauses.iter().any(|(from, until)| d >= *from && d < *until);
             if !paused && self.is_working_day(d) {
                 left -= 1;
             }
         }
-        Due { date: d, exact }
+        Due {
+            date: d,
+            missing_year: self.first_missing_year(start, d),
+        }
     }
 
     /// Working days after `start` up to and including `end` (0 if `end` ≤ `start`),
@@ -220,7 +268,7 @@ mod tests {
             due,
             Due {
                 date: d("2026-03-16"),
-                exact: true
+                missing_year: None
             }
         );
         assert_eq!(
@@ -265,7 +313,8 @@ mod tests {
     fn beyond_the_data_it_says_so() {
         let c = Calendar::official();
         let due = c.add_working_days(d("2026-12-20"), 20, &[]);
-        assert!(!due.exact);
+        assert_eq!(due.missing_year, Some(2027));
+        assert!(!due.is_exact());
     }
 
     #[test]
@@ -275,5 +324,25 @@ mod tests {
         assert_eq!(e.map(|e| e.line), Some(2));
         assert!(c.add_year(2027, "vacation 2027-01-01 x").is_err());
         assert!(c.add_year(2027, "holiday 2026-01-01 x").is_err());
+        let both = c.add_year(
+            2027,
+            "holiday 2027-02-06..2027-02-13 春节\nworkday 2027-02-07 春节",
+        );
+        assert_eq!(both.map_err(|e| e.line), Err(2), "a day both off and on");
+        assert!(c.years().next().is_none(), "a bad year adds nothing");
+    }
+
+    #[test]
+    fn a_deadline_across_a_missing_year_says_which() {
+        let c = Calendar::official();
+        assert_eq!(
+            c.first_missing_year(d("2026-12-10"), d("2027-01-08")),
+            Some(2027)
+        );
+        assert_eq!(c.first_missing_year(d("2026-03-01"), d("2026-04-01")), None);
+        let mut c = c;
+        assert_eq!(c.add_year(2027, "holiday 2027-01-01 元旦"), Ok(()));
+        assert_eq!(c.first_missing_year(d("2026-12-10"), d("2027-01-08")), None);
+        assert!(provisional_note(2027).contains("2027 年节假日安排"));
     }
 }

@@ -53,6 +53,18 @@ impl ComplaintKind {
         }
     }
 
+    /// How many working days one extension adds, where the rules allow one: 依申请公开
+    /// only (《政府信息公开条例》第三十三条: up to 20 more, once, with the requester told
+    /// why). The other kinds run on the county's 限时办结 commitment and are answered
+    /// within it; a 三榜 objection must be settled before the next board. The table with
+    /// sources is docs/deadlines.md.
+    pub fn extension_working_days(self) -> Option<u32> {
+        match self {
+            ComplaintKind::DisclosureRequest => Some(20),
+            _ => None,
+        }
+    }
+
     /// 依申请公开 must say who asks and how to reach them; the others may be anonymous.
     pub fn requires_contact(self) -> bool {
         matches!(self, ComplaintKind::DisclosureRequest)

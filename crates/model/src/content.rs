@@ -34,10 +34,13 @@ pub enum ContentKind {
     History,
     /// 紧急通知: takes over the whole screen of every kiosk in its scope until it expires.
     Emergency,
+    /// 节假日安排: one year's holidays and 调休 working days, entered by the county from
+    /// the State Council's notice; every deadline is counted on it. Not listed on screen.
+    Calendar,
 }
 
 impl ContentKind {
-    pub const ALL: [ContentKind; 10] = [
+    pub const ALL: [ContentKind; 11] = [
         ContentKind::Disclosure,
         ContentKind::Finance,
         ContentKind::SubsidyList,
@@ -48,6 +51,7 @@ impl ContentKind {
         ContentKind::Answer,
         ContentKind::History,
         ContentKind::Emergency,
+        ContentKind::Calendar,
     ];
 
     pub fn key(self) -> &'static str {
@@ -62,6 +66,7 @@ impl ContentKind {
             ContentKind::Answer => "answer",
             ContentKind::History => "history",
             ContentKind::Emergency => "emergency",
+            ContentKind::Calendar => "calendar",
         }
     }
 
@@ -81,6 +86,7 @@ impl ContentKind {
             ContentKind::Answer => "办理答复",
             ContentKind::History => "修改记录",
             ContentKind::Emergency => "紧急通知",
+            ContentKind::Calendar => "节假日安排",
         }
     }
 }
@@ -342,6 +348,23 @@ pub struct Emergency {
     pub expire_at: DateTime<Utc>,
 }
 
+/// 节假日安排 of one year, in the text form of `calendar/YYYY.txt` (one `holiday` or
+/// `workday` line per date or range), as entered by the county.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct CalendarYear {
+    pub year: i32,
+    /// The notice it comes from, e.g. 国务院办公厅关于2027年部分节假日安排的通知.
+    pub notice: String,
+    pub text: String,
+}
+
+impl CalendarYear {
+    /// The item id of a year's calendar: one item per year, corrected in place.
+    pub fn item_id(year: i32) -> String {
+        format!("calendar-{year}")
+    }
+}
+
 /// 办理答复: where a filing stands and the office's public answer, keyed by its code.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct Answer {
@@ -352,6 +375,10 @@ pub struct Answer {
     pub office: String,
     pub received_on: String,
     pub due_on: Option<String>,
+    /// The year without entered holidays `due_on` was counted across (then provisional).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub due_provisional: Option<i32>,
     pub answer: Option<String>,
 }
 
@@ -486,6 +513,16 @@ pub fn summarize(kind: ContentKind, body: &str) -> Result<ItemSummary, BodyError
                 category: e.level.label().to_string(),
                 date: e.publish_at.to_rfc3339(),
                 expires_at: Some(e.expire_at.to_rfc3339()),
+                blobs: vec![],
+            }
+        }
+        ContentKind::Calendar => {
+            let c: CalendarYear = parse(kind, body)?;
+            ItemSummary {
+                title: format!("{}年节假日安排", c.year),
+                category: "节假日安排".into(),
+                date: c.year.to_string(),
+                expires_at: None,
                 blobs: vec![],
             }
         }

@@ -145,7 +145,7 @@ fn normal(c: char) -> char {
 
 /// Every unmasked resident ID number in `text`: 17 digits and a check character that is
 /// right under GB 11643 with a real birth date, anywhere in a run of digits, or a
-/// first-generation 15-digit number standing alone. Other digit runs (phone numbers,
+/// first-generation 15-digit number standing alone (not touching digits or letters). Other digit runs (phone numbers,
 /// account numbers, amounts, hashes) are not IDs: a random 18 digits passes all three
 /// checks about once in ten thousand times.
 pub fn find_full_ids(text: &str) -> Vec<FoundId> {
@@ -182,7 +182,12 @@ pub fn find_full_ids(text: &str) -> Vec<FoundId> {
             }
             s += 1;
         }
-        if run.len() == 15 && !x_after && valid_15(&run) {
+        // Fifteen digits carry no check character, so they count only standing alone as
+        // a word: not against a letter, as inside a hexadecimal hash.
+        let letter = |c: Option<&char>| c.is_some_and(char::is_ascii_alphabetic);
+        let alone =
+            !letter(run_start.checked_sub(1).and_then(|b| chars.get(b))) && !letter(chars.get(i));
+        if run.len() == 15 && alone && valid_15(&run) {
             let written: String = chars[run_start..i].iter().collect();
             found.push(FoundId {
                 start: run_start,
@@ -251,6 +256,9 @@ mod tests {
             "b7e3c0a9f1d2e4b5a6c7d8e9f0123456789012345678a9b8c7d6e5f4a3b2c1d0"
         ));
         assert!(!contains_full_id("账号 6228480402564890018"));
+        // Fifteen digits between hex letters (found by the property test below).
+        assert!(!contains_full_id("000000000000ca110020000110003a0000"));
+        assert!(contains_full_id("旧证 110020000110003 号"));
         assert!(!contains_full_id("合计 123456789012345678 元"));
     }
 

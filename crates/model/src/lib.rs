@@ -17,9 +17,9 @@ pub mod reading;
 pub mod scope;
 
 pub use content::{
-    summarize, Attachment, ContentKind, Disclosure, Emergency, EmergencyLevel, FinanceLine,
-    FinanceLineKind, FinanceStatement, Guide, ItemSummary, Notice, RelocationBoard, RelocationRow,
-    SubsidyList, SubsidyRow,
+    summarize, Attachment, CalendarYear, ContentKind, Disclosure, Emergency, EmergencyLevel,
+    FinanceLine, FinanceLineKind, FinanceStatement, Guide, ItemSummary, Notice, RelocationBoard,
+    RelocationRow, SubsidyList, SubsidyRow,
 };
 pub use money::Fen;
 pub use scope::{ScopeId, ScopeLevel};

@@ -139,6 +139,10 @@ pub fn reader_fields(kind: ContentKind, body: &str) -> Result<Vec<ReaderField>, 
             }
             v
         }
+        ContentKind::Calendar => {
+            let c: crate::content::CalendarYear = parse(kind, body)?;
+            vec![field("通知名称", &c.notice)]
+        }
         ContentKind::History => {
             let h: ItemHistory = parse(kind, body)?;
             let mut v = Vec::new();

@@ -59,6 +59,10 @@ pub struct PublicStatus {
     pub received_on: String,
     /// The date by which it must be answered (working days), ISO date; none while paused.
     pub due_on: Option<String>,
+    /// Set when `due_on` was counted across a year whose holidays were not entered yet
+    /// (that year): shown as provisional until the year is entered and it is recounted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_provisional: Option<i32>,
     /// The office's public answer, once given.
     pub answer: Option<String>,
     pub office: String,

@@ -161,6 +161,7 @@ pub async fn unlock(
     let village_key = format!("village:{scope}");
     let store = st.store.clone();
     let kiosk_id = req.kiosk_id.clone();
+    let now = st.clock.unix();
     let outcome = tokio::task::spawn_blocking(move || -> Result<Result<CadreSession, ApiError>, crate::store::StoreError> {
         if store.login_failures(&kiosk_key, WINDOW)? >= MAX_TRIES_KIOSK
             || store.login_failures(&village_key, WINDOW)? >= MAX_TRIES_VILLAGE
@@ -172,12 +173,13 @@ pub async fn unlock(
             )));
         }
         let token = crate::staff::new_token();
-        let expires = st.clock.unix() + SESSION_SECS;
+        let expires = now + SESSION_SECS;
         let user = store.redeem_cadre_code(
             &code_hash(&code),
             &scope,
             &kiosk_id,
             &crate::staff::token_hash(&token),
+            now,
             expires,
         )?;
         match user {
@@ -221,8 +223,9 @@ impl FromRequestParts<AppState> for KioskCadre {
         let unauthorized = || refused(StatusCode::UNAUTHORIZED, "unauthorized", "请重新输入授权码");
         let hash = crate::staff::bearer_hash(parts).ok_or_else(unauthorized)?;
         let store = st.store.clone();
+        let now = st.clock.unix();
         let (user, scope, kiosk_id) =
-            tokio::task::spawn_blocking(move || store.kiosk_session(&hash))
+            tokio::task::spawn_blocking(move || store.kiosk_session(&hash, now))
                 .await
                 .map_err(|_| unauthorized())??
                 .ok_or_else(unauthorized)?;

@@ -122,10 +122,11 @@ pub async fn record(
     contact: Option<gongkai_protocol::complaints::Contact>,
 ) -> Result<bool, crate::store::StoreError> {
     let store = st.store.clone();
-    let calendar: Arc<Calendar> = st.calendar.clone();
+    let base: Arc<Calendar> = st.calendar.clone();
     let limit_days = st.limits.get(u.kind);
     let now = st.clock.now();
     tokio::task::spawn_blocking(move || {
+        let calendar = crate::workdays::calendar(store.as_ref(), &base)?;
         let received_on = gongkai_model::calendar::beijing_date(now);
         let due = calendar.add_working_days(received_on, limit_days, &[]);
         let filing = NewComplaint {
@@ -134,6 +135,7 @@ pub async fn record(
             received_at: now.timestamp(),
             received_on,
             due_on: due.date,
+            due_provisional: due.missing_year,
             limit_days,
             upload: u,
         };

@@ -18,6 +18,7 @@ pub mod sanitize;
 pub mod signer;
 pub mod staff;
 pub mod store;
+pub mod workdays;
 
 pub use api::{router, AppState};
 pub use clock::Clock;

@@ -578,8 +578,12 @@ fn complaints(
                     && r.due_on
                         .as_deref()
                         .is_some_and(|d| d < today.to_string().as_str());
+                let provisional = r
+                    .due_provisional
+                    .map(|y| format!("（{}）", gongkai_model::calendar::provisional_note(y)))
+                    .unwrap_or_default();
                 println!(
-                    "{}  {:<6} {:<6} 限{}  {}  {}{}",
+                    "{}  {:<6} {:<6} 限{}{provisional}  {}  {}{}",
                     r.code.display(),
                     r.kind.label(),
                     r.status.label(),
@@ -611,8 +615,13 @@ fn complaints(
                 at: clock.unix(),
                 today,
             };
-            let s =
-                store.complaint_transition(&t, &gongkai_model::calendar::Calendar::official())?;
+            let s = store.complaint_transition(
+                &t,
+                &gongkai_server::workdays::calendar(
+                    store.as_ref(),
+                    &gongkai_model::calendar::Calendar::official(),
+                )?,
+            )?;
             println!(
                 "{} {} 限{}",
                 s.code.display(),

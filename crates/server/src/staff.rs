@@ -11,6 +11,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
+use gongkai_model::calendar::provisional_note;
 use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -95,6 +96,9 @@ pub struct ListedFiling {
     pub office: String,
     pub received_on: String,
     pub due_on: Option<String>,
+    /// Said beside `due_on` when it was counted across a year whose holidays are not
+    /// entered yet (暂按周一至周五计算…); none when exact.
+    pub due_note: Option<String>,
     pub overdue: bool,
     pub due_soon: bool,
 }
@@ -115,12 +119,15 @@ pub async fn listed(
     staff: Staff,
     view: &str,
 ) -> Result<Vec<ListedFiling>, StoreError> {
-    let store = st.store.clone();
-    let rows = tokio::task::spawn_blocking(move || store.complaints(None))
-        .await
-        .map_err(|_| StoreError::Refused("任务失败".into()))??;
+    let (store, base) = (st.store.clone(), st.calendar.clone());
+    let (rows, calendar) = tokio::task::spawn_blocking(move || {
+        let calendar = crate::workdays::calendar(store.as_ref(), &base)?;
+        Ok::<_, StoreError>((store.complaints(None)?, calendar))
+    })
+    .await
+    .map_err(|_| StoreError::Refused("任务失败".into()))??;
     let today = st.clock.today();
-    let soon = st.calendar.add_working_days(today, 3, &[]).date;
+    let soon = calendar.add_working_days(today, 3, &[]).date;
     let out = rows
         .into_iter()
         .filter(|r| staff.may_see(&r.office))
@@ -140,6 +147,7 @@ pub async fn listed(
                 office: r.office,
                 received_on: r.received_on,
                 due_on: r.due_on,
+                due_note: r.due_provisional.map(provisional_note),
             }
         })
         .filter(|f| match view {
@@ -206,9 +214,10 @@ pub async fn act_as(
     action: Action,
 ) -> Result<Option<gongkai_protocol::complaints::PublicStatus>, StoreError> {
     let store = st.store.clone();
-    let calendar = st.calendar.clone();
+    let base = st.calendar.clone();
     let (at, today) = (st.clock.unix(), st.clock.today());
     tokio::task::spawn_blocking(move || {
+        let calendar = crate::workdays::calendar(store.as_ref(), &base)?;
         let Some(current) = store.complaint_status(&code)? else {
             return Ok(None);
         };

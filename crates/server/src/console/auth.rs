@@ -131,7 +131,8 @@ impl FromRequestParts<AppState> for Session {
         };
         let token_hash = crate::staff::token_hash(&token);
         let lookup = token_hash.clone();
-        let found = blocking(&st.store, move |s| s.session(&lookup)).await;
+        let now = st.clock.unix();
+        let found = blocking(&st.store, move |s| s.session(&lookup, now)).await;
         match found {
             Ok(Some((user, csrf))) => Ok(Session {
                 user,
@@ -148,7 +149,8 @@ pub async fn optional(st: &AppState, headers: &HeaderMap) -> Option<Session> {
     let token = cookie_value(headers, COOKIE)?;
     let token_hash = crate::staff::token_hash(&token);
     let lookup = token_hash.clone();
-    let (user, csrf) = blocking(&st.store, move |s| s.session(&lookup))
+    let now = st.clock.unix();
+    let (user, csrf) = blocking(&st.store, move |s| s.session(&lookup, now))
         .await
         .ok()??;
     Some(Session {

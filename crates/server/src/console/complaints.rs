@@ -65,6 +65,7 @@ pub async fn inbox(
                                 td { (r.received_on) }
                                 td {
                                     (r.due_on.as_deref().unwrap_or("（补正中，暂停）"))
+                                    @if let Some(note) = &r.due_note { br; small.hint { (note) } }
                                     @if r.overdue { " " span.badge.warn { "已超期" } }
                                     @else if r.due_soon { " " span.badge { "即将到期" } }
                                 }
@@ -120,7 +121,10 @@ pub async fn detail(
                 dt { "状态" } dd { (p.status.label()) }
                 dt { "办理单位" } dd { (p.office) }
                 dt { "受理日期" } dd { (p.received_on) }
-                dt { "办理期限" } dd { (p.due_on.as_deref().unwrap_or("（补正中，暂停计时）")) }
+                dt { "办理期限" } dd {
+                    (p.due_on.as_deref().unwrap_or("（补正中，暂停计时）"))
+                    @if let Some(year) = p.due_provisional { br; small.hint { (gongkai_model::calendar::provisional_note(year)) } }
+                }
                 dt { "来自公开屏" } dd { (d.kiosk_id) }
                 dt { "联系人" } dd { (d.contact_name.as_deref().unwrap_or("（未留）")) }
                 dt { "联系电话" } dd { (d.contact_phone.as_deref().unwrap_or("（未留）")) }

@@ -55,7 +55,11 @@ pub async fn complaints(session: Session, State(st): State<AppState>) -> Result<
     let body: Vec<Vec<CellValue>> = rows
         .into_iter()
         .map(|r| {
-            let due = r.due_on.unwrap_or_else(|| "补正中".into());
+            let due = match (r.due_on, r.due_note) {
+                (Some(d), Some(note)) => format!("{d}（{note}）"),
+                (Some(d), None) => d,
+                (None, _) => "补正中".into(),
+            };
             let overdue = if r.overdue { "已超期" } else { "" };
             [
                 r.code,

@@ -23,7 +23,8 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Res
     };
     let user = session.user.clone();
     let u = user.clone();
-    let (pending, mine) = blocking(&st.store, move |s| {
+    let base = st.calendar.clone();
+    let (pending, mine, calendar) = blocking(&st.store, move |s| {
         let prefix = u.scope.as_str().to_string();
         let pending = if u.publishes_directly() {
             s.drafts(&prefix, 500)?
@@ -34,7 +35,7 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Res
             0
         };
         let mine = s.drafts_by(u.id, 20)?;
-        Ok((pending, mine))
+        Ok((pending, mine, crate::workdays::calendar(s, &base)?))
     })
     .await?;
     let filings = if user.office.is_empty() {
@@ -48,6 +49,15 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Res
         Some(&user),
         html! {
             p { "您好，" (user.display_name) "（" (user.role.label()) "）。" }
+            @if let Some(year) = crate::workdays::reminder_due(&calendar, st.clock.today()) {
+                @if user.publishes_directly() {
+                    p.error {
+                        "尚未录入 " (year) " 年节假日安排：跨入 " (year) " 年的办理期限暂按周一至周五计算。"
+                        @if user.role == Role::CountyAdmin { " " a href="/holidays" { "现在录入" } }
+                        @else { "请县政务公开办录入。" }
+                    }
+                }
+            }
             div.tiles {
                 @if user.publishes_directly() {
                     a.tile href="/review" {
@@ -75,6 +85,9 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Res
                 a.tile href="/kiosk-code" { strong { "屏" } span { "在公开屏上发布（取授权码）" } }
                 @if user.publishes_directly() {
                     a.tile href="/emergency/new" { strong.warn { "急" } span { "紧急通知（占满公开屏）" } }
+                }
+                @if user.role == Role::CountyAdmin {
+                    a.tile href="/holidays" { strong { "历" } span { "节假日安排（计算办理期限）" } }
                 }
             }
             @if user.role == Role::VillageCadre {

@@ -16,6 +16,7 @@ mod finance;
 mod fleet;
 mod guides;
 mod history;
+mod holidays;
 mod home;
 mod imports;
 mod notices;
@@ -66,6 +67,7 @@ pub fn routes() -> Router<AppState> {
         .route("/disclosures", post(disclosures::create))
         .route("/boards", get(boards::index))
         .route("/boards/objections", post(boards::register))
+        .route("/holidays", get(holidays::index).post(holidays::enter))
         .route("/emergency/new", get(emergency::new_page))
         .route("/emergency", post(emergency::create))
         .route("/fleet", get(fleet::index))

@@ -19,7 +19,9 @@ async fn build(st: &AppState, session: &Session, quarter: Quarter) -> Result<Vec
     // Finance for the quarter's last month is due by the 10th of the month after.
     let end = beijing_midnight(quarter.end()) + 11 * 86_400;
     let staff = super::complaints::staff_of(&session.user);
-    let (log, formed, filings) = super::blocking(&st.store, move |s| {
+    let base = st.calendar.clone();
+    let (log, formed, filings, calendar) = super::blocking(&st.store, move |s| {
+        let calendar = crate::workdays::calendar(s, &base)?;
         let log = s.changes_between(start, end)?;
         let mut formed = HashMap::new();
         for e in log.iter().filter(|e| e.kind == "disclosure") {
@@ -61,17 +63,11 @@ async fn build(st: &AppState, session: &Session, quarter: Quarter) -> Result<Vec
                 finished_on,
             });
         }
-        Ok((log, formed, filings))
+        Ok((log, formed, filings, calendar))
     })
     .await?;
     Ok(compute(
-        quarter,
-        &units,
-        &log,
-        &formed,
-        &filings,
-        &st.calendar,
-        today,
+        quarter, &units, &log, &formed, &filings, &calendar, today,
     ))
 }
 

@@ -549,6 +549,7 @@ pub fn console_samples(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<
         let received = now - Duration::days(*days_ago);
         let received_on = gongkai_model::calendar::beijing_date(received);
         let limit = gongkai_model::complaint::Limits::default().get(*kind);
+        let due = calendar.add_working_days(received_on, limit, &[]);
         let upload = ComplaintUpload {
             client_uuid: format!("demo-filing-{i}"),
             code: TrackingCode::from_bits(0x3A_5C00_0000 + i as u64 * 7919),
@@ -568,7 +569,8 @@ pub fn console_samples(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<
             }),
             received_at: received.timestamp(),
             received_on,
-            due_on: calendar.add_working_days(received_on, limit, &[]).date,
+            due_on: due.date,
+            due_provisional: due.missing_year,
             limit_days: limit,
             upload,
         })?;

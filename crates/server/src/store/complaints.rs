@@ -63,6 +63,11 @@ CREATE TABLE staff_tokens (
 /// the county's limits apply to new filings only.
 pub(super) const MIGRATION_LIMIT: &str = "ALTER TABLE complaints ADD COLUMN limit_days INTEGER;";
 
+/// The year without entered holidays a deadline was counted across (NULL: exact), so
+/// every surface can say it is provisional, and entering that year recounts it.
+pub(super) const MIGRATION_PROVISIONAL: &str =
+    "ALTER TABLE complaints ADD COLUMN due_provisional INTEGER;";
+
 /// Everything staff see of one filing, contact details and history included.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StaffDetail {
@@ -111,6 +116,8 @@ pub struct StaffRow {
     pub office: String,
     pub received_on: String,
     pub due_on: Option<String>,
+    /// See [`PublicStatus::due_provisional`].
+    pub due_provisional: Option<i32>,
 }
 
 fn json_key<T: serde::Serialize>(v: &T) -> String {
@@ -132,8 +139,8 @@ pub(super) fn insert(db: &mut dyn Sql, f: &NewComplaint) -> Result<bool, StoreEr
         let inserted = tx.row(
             "INSERT INTO complaints(client_uuid, code, kiosk_id, kind, scope, subject, text,
                 contact_name, contact_phone, office, status, filed_at, received_at, received_on,
-                due_on, limit_days)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+                due_on, limit_days, due_provisional)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
              ON CONFLICT (client_uuid) DO NOTHING RETURNING id",
             args![
                 u.client_uuid.as_str(),
@@ -152,6 +159,7 @@ pub(super) fn insert(db: &mut dyn Sql, f: &NewComplaint) -> Result<bool, StoreEr
                 f.received_on.to_string(),
                 f.due_on.to_string(),
                 f.limit_days,
+                f.due_provisional,
             ],
         )?;
         let Some(id) = inserted else {
@@ -177,7 +185,7 @@ pub(super) fn status(
     code: &TrackingCode,
 ) -> Result<Option<PublicStatus>, StoreError> {
     let Some(r) = db.row(
-        "SELECT kind, subject, status, received_on, due_on, answer, office
+        "SELECT kind, subject, status, received_on, due_on, answer, office, due_provisional
          FROM complaints WHERE code = ?1",
         args![code.as_str()],
     )?
@@ -197,6 +205,7 @@ pub(super) fn status(
         status,
         received_on: r.text(3)?,
         due_on: r.opt_text(4)?,
+        due_provisional: r.opt_int(7)?.and_then(|y| i32::try_from(y).ok()),
         answer: r.opt_text(5)?,
         office: r.text(6)?,
     }))
@@ -258,8 +267,16 @@ fn transition_in(
     if t.to == ComplaintStatus::Answered && answer.is_none() {
         return Err(refused("请填写答复内容"));
     }
-    if t.to == ComplaintStatus::Extended && extended {
-        return Err(refused("每件只能延期一次"));
+    if t.to == ComplaintStatus::Extended {
+        if extended {
+            return Err(refused("每件只能延期一次"));
+        }
+        if kind.extension_working_days().is_none() {
+            return Err(StoreError::Refused(format!(
+                "{}没有延期的规定，请在承诺时限内办结",
+                kind.label()
+            )));
+        }
     }
     let today = t.today.to_string();
     match t.to {
@@ -278,36 +295,14 @@ fn transition_in(
         _ => {}
     }
     let extended = extended || t.to == ComplaintStatus::Extended;
-    // The due date, recounted from receipt on the calendar: the limit, one extension of
-    // 20 working days, and no counting while a 补正 is open.
-    let mut pauses = Vec::new();
-    let mut open_pause = false;
-    for r in tx.rows(
-        "SELECT from_date, until_date FROM complaint_pauses WHERE complaint_id = ?1",
-        args![id],
-    )? {
-        match (r.text(0)?.parse(), r.opt_text(1)?.map(|b| b.parse())) {
-            (Ok(a), Some(Ok(b))) => pauses.push((a, b)),
-            _ => open_pause = true,
-        }
-    }
     let received: chrono::NaiveDate = received_on
         .parse()
         .map_err(|_| refused("受理日期无法识别"))?;
-    let limit = limit_days
-        .and_then(|d| u32::try_from(d).ok())
-        .unwrap_or_else(|| kind.limit_working_days())
-        + if extended { 20 } else { 0 };
-    let due = (!open_pause).then(|| {
-        calendar
-            .add_working_days(received, limit, &pauses)
-            .date
-            .to_string()
-    });
+    let (due, provisional) = due_date(tx, id, kind, received, limit_days, extended, calendar)?;
     tx.exec(
         "UPDATE complaints SET status = ?2, extended = ?3, due_on = ?4,
-                answer = COALESCE(?5, answer) WHERE id = ?1",
-        args![id, json_key(&t.to), extended, due, answer],
+                answer = COALESCE(?5, answer), due_provisional = ?6 WHERE id = ?1",
+        args![id, json_key(&t.to), extended, due, answer, provisional],
     )?;
     tx.exec(
         "INSERT INTO complaint_events(complaint_id, at, actor, from_status, to_status, note)
@@ -324,9 +319,110 @@ fn transition_in(
     Ok(())
 }
 
+/// A filing's due date, counted from receipt on the calendar: its limit, the extension
+/// its kind allows if it was extended, and no counting while a 补正 is open (no date
+/// then). With it, the year without entered holidays it was counted across, if any.
+fn due_date(
+    tx: &mut dyn Sql,
+    id: i64,
+    kind: ComplaintKind,
+    received: chrono::NaiveDate,
+    limit_days: Option<i64>,
+    extended: bool,
+    calendar: &gongkai_model::calendar::Calendar,
+) -> Result<(Option<String>, Option<i32>), StoreError> {
+    let mut pauses = Vec::new();
+    let mut open_pause = false;
+    for r in tx.rows(
+        "SELECT from_date, until_date FROM complaint_pauses WHERE complaint_id = ?1",
+        args![id],
+    )? {
+        match (r.text(0)?.parse(), r.opt_text(1)?.map(|b| b.parse())) {
+            (Ok(a), Some(Ok(b))) => pauses.push((a, b)),
+            _ => open_pause = true,
+        }
+    }
+    if open_pause {
+        return Ok((None, None));
+    }
+    let limit = limit_days
+        .and_then(|d| u32::try_from(d).ok())
+        .unwrap_or_else(|| kind.limit_working_days())
+        + if extended {
+            kind.extension_working_days().unwrap_or(0)
+        } else {
+            0
+        };
+    let due = calendar.add_working_days(received, limit, &pauses);
+    Ok((Some(due.date.to_string()), due.missing_year))
+}
+
+/// Counts every open filing's deadline again on `calendar`; a move is recorded as an
+/// event (same status, why in the note). Returns the codes whose deadline moved.
+pub(super) fn recount(
+    db: &mut dyn Sql,
+    calendar: &gongkai_model::calendar::Calendar,
+    at: i64,
+    actor: &str,
+) -> Result<Vec<TrackingCode>, StoreError> {
+    in_tx(db, |tx| {
+        let open = tx.rows(
+            "SELECT id, code, kind, status, received_on, extended, limit_days, due_on,
+                    due_provisional
+             FROM complaints",
+            args![],
+        )?;
+        let mut moved = Vec::new();
+        for r in open {
+            let (Some(kind), Some(status)) = (
+                from_key::<ComplaintKind>(&r.text(2)?),
+                from_key::<ComplaintStatus>(&r.text(3)?),
+            ) else {
+                continue;
+            };
+            let Ok(received) = r.text(4)?.parse::<chrono::NaiveDate>() else {
+                continue;
+            };
+            if status.is_final() {
+                continue;
+            }
+            let id = r.int(0)?;
+            let (before, was) = (
+                r.opt_text(7)?,
+                r.opt_int(8)?.and_then(|y| i32::try_from(y).ok()),
+            );
+            let (due, provisional) =
+                due_date(tx, id, kind, received, r.opt_int(6)?, r.flag(5)?, calendar)?;
+            if (due.as_ref(), provisional) == (before.as_ref(), was) {
+                continue;
+            }
+            tx.exec(
+                "UPDATE complaints SET due_on = ?2, due_provisional = ?3 WHERE id = ?1",
+                args![id, due.clone(), provisional],
+            )?;
+            let note = match (&before, &due) {
+                (Some(b), Some(d)) if b != d => {
+                    format!("按新录入的节假日安排重新计算，办理期限由 {b} 改为 {d}")
+                }
+                _ => "按新录入的节假日安排重新计算，办理期限不变".to_string(),
+            };
+            tx.exec(
+                "INSERT INTO complaint_events(complaint_id, at, actor, from_status, to_status, note)
+                 VALUES (?1, ?2, ?3, ?4, ?4, ?5)",
+                args![id, at, actor, json_key(&status), note],
+            )?;
+            if let Ok(code) = TrackingCode::parse(&r.text(1)?) {
+                moved.push(code);
+            }
+        }
+        Ok(moved)
+    })
+}
+
 pub(super) fn list(db: &mut dyn Sql, office: Option<&str>) -> Result<Vec<StaffRow>, StoreError> {
     let rows = db.rows(
-        "SELECT code, kind, subject, status, office, received_on, due_on, scope FROM complaints
+        "SELECT code, kind, subject, status, office, received_on, due_on, scope, due_provisional
+         FROM complaints
          WHERE (CAST(?1 AS TEXT) IS NULL OR office = ?1) ORDER BY due_on IS NULL, due_on, id",
         args![office],
     )?;
@@ -348,6 +444,7 @@ pub(super) fn list(db: &mut dyn Sql, office: Option<&str>) -> Result<Vec<StaffRo
             office: r.text(4)?,
             received_on: r.text(5)?,
             due_on: r.opt_text(6)?,
+            due_provisional: r.opt_int(8)?.and_then(|y| i32::try_from(y).ok()),
         });
     }
     Ok(out)
@@ -389,6 +486,7 @@ pub(super) fn answer_edit(
         office: status.office.clone(),
         received_on: status.received_on.clone(),
         due_on: status.due_on.clone(),
+        due_provisional: status.due_provisional,
         answer: status.answer.clone(),
     };
     let edit = super::Edit::put(

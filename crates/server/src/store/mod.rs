@@ -233,6 +233,15 @@ pub trait Store: Send + Sync + 'static {
         t: &Transition,
         calendar: &Calendar,
     ) -> Result<PublicStatus, StoreError>;
+    /// Counts every open filing's deadline again on `calendar` (a year's holidays were
+    /// entered): a due date that moves is written with an event saying why, and its
+    /// public answer follows. Returns the filings whose deadline moved.
+    fn recount_deadlines(
+        &self,
+        calendar: &Calendar,
+        at: i64,
+        actor: &str,
+    ) -> Result<Vec<TrackingCode>, StoreError>;
     /// Filings for staff, earliest due first, optionally for one office.
     fn complaints(&self, office: Option<&str>) -> Result<Vec<StaffRow>, StoreError>;
     /// One filing with what only staff may see: the text, contact details, history.
@@ -262,8 +271,8 @@ pub trait Store: Send + Sync + 'static {
         csrf: &str,
         expires_at: i64,
     ) -> Result<(), StoreError>;
-    /// The user and CSRF token of a live session.
-    fn session(&self, token_sha256: &str) -> Result<Option<(User, String)>, StoreError>;
+    /// The user and CSRF token of a session live at `now`.
+    fn session(&self, token_sha256: &str, now: i64) -> Result<Option<(User, String)>, StoreError>;
     fn delete_session(&self, token_sha256: &str) -> Result<(), StoreError>;
     /// Records a failed login under `key`; returns the failures in the last `window` s.
     fn login_failed(&self, key: &str, window: i64) -> Result<u32, StoreError>;
@@ -299,12 +308,14 @@ pub trait Store: Send + Sync + 'static {
         scope: &ScopeId,
         kiosk_id: &str,
         token_sha256: &str,
+        now: i64,
         session_expires: i64,
     ) -> Result<Option<User>, StoreError>;
-    /// The person, village and kiosk of a live kiosk session.
+    /// The person, village and kiosk of a kiosk session live at `now`.
     fn kiosk_session(
         &self,
         token_sha256: &str,
+        now: i64,
     ) -> Result<Option<(User, ScopeId, String)>, StoreError>;
     fn review_draft(
         &self,
@@ -412,6 +423,8 @@ pub struct NewComplaint {
     pub received_at: i64,
     pub received_on: chrono::NaiveDate,
     pub due_on: chrono::NaiveDate,
+    /// The year without entered holidays that `due_on` was counted across, if any.
+    pub due_provisional: Option<i32>,
     /// The working-day limit it was given.
     pub limit_days: u32,
 }

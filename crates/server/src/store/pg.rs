@@ -297,6 +297,8 @@ CREATE TABLE webhook_outbox (
 );
 CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at) WHERE delivered_at IS NULL AND given_up = 0;
 "#,
+    // 6: the year without entered holidays a deadline was counted across.
+    "ALTER TABLE complaints ADD COLUMN due_provisional BIGINT;",
 ];
 
 /// Brings the schema up to date. Instances starting together against an empty database
@@ -993,6 +995,25 @@ impl Store for PgStore {
                 publish_as(c, &scope, &[edit], &Provenance::system(), now_unix())?;
             }
             Ok(status)
+        })
+    }
+
+    fn recount_deadlines(
+        &self,
+        calendar: &gongkai_model::calendar::Calendar,
+        at: i64,
+        actor: &str,
+    ) -> Result<Vec<gongkai_model::complaint::TrackingCode>, StoreError> {
+        self.writing(|c| {
+            let moved = super::complaints::recount(c, calendar, at, actor)?;
+            for code in &moved {
+                if let Some(status) = super::complaints::status(c, code)? {
+                    if let Some((scope, edit)) = super::complaints::answer_edit(c, &status)? {
+                        publish_as(c, &scope, &[edit], &Provenance::system(), at)?;
+                    }
+                }
+            }
+            Ok(moved)
         })
     }
 

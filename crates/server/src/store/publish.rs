@@ -274,6 +274,14 @@ fn check_body(edit: &Edit, body: &str) -> Result<(), StoreError> {
             serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
         statement.check().map_err(|e| bad(e.to_string()))?;
     }
+    // A year's holidays are checked line by line before they count any deadline.
+    if edit.kind == ContentKind::Calendar {
+        let year: gongkai_model::CalendarYear =
+            serde_json::from_str(body).map_err(|e| bad(e.to_string()))?;
+        gongkai_model::calendar::Calendar::default()
+            .add_year(year.year, &year.text)
+            .map_err(|e| bad(e.to_string()))?;
+    }
     // Only the text a resident reads is searched: a voucher's sha256 may hold 18 digits.
     let found =
         reading::find_unmasked_id(edit.kind, body).map_err(|e| bad(e.source.to_string()))?;

@@ -168,10 +168,9 @@ macro_rules! shared_record_methods {
         fn session(
             &self,
             token_sha256: &str,
+            now: i64,
         ) -> Result<Option<($crate::store::User, String)>, $crate::store::StoreError> {
-            self.read(|c| {
-                $crate::store::console::session(c, token_sha256, $crate::store::records::now_unix())
-            })
+            self.read(|c| $crate::store::console::session(c, token_sha256, now))
         }
 
         fn delete_session(&self, token_sha256: &str) -> Result<(), $crate::store::StoreError> {
@@ -292,6 +291,7 @@ macro_rules! shared_record_methods {
             scope: &gongkai_model::ScopeId,
             kiosk_id: &str,
             token_sha256: &str,
+            now: i64,
             session_expires: i64,
         ) -> Result<Option<$crate::store::User>, $crate::store::StoreError> {
             self.write(|c| {
@@ -301,7 +301,7 @@ macro_rules! shared_record_methods {
                     scope,
                     kiosk_id,
                     token_sha256,
-                    $crate::store::records::now_unix(),
+                    now,
                     session_expires,
                 )
             })
@@ -310,17 +310,12 @@ macro_rules! shared_record_methods {
         fn kiosk_session(
             &self,
             token_sha256: &str,
+            now: i64,
         ) -> Result<
             Option<($crate::store::User, gongkai_model::ScopeId, String)>,
             $crate::store::StoreError,
         > {
-            self.read(|c| {
-                $crate::store::console::kiosk_session(
-                    c,
-                    token_sha256,
-                    $crate::store::records::now_unix(),
-                )
-            })
+            self.read(|c| $crate::store::console::kiosk_session(c, token_sha256, now))
         }
 
         fn issue_enroll_token(

@@ -53,6 +53,7 @@ CREATE TABLE private_ids (
     super::fleet::MIGRATION,
     super::fleet::MIGRATION_WEBHOOK,
     super::console::MIGRATION_FAILURES_BY_AT,
+    super::complaints::MIGRATION_PROVISIONAL,
 ];
 
 pub struct SqliteStore {
@@ -472,6 +473,25 @@ impl Store for SqliteStore {
                 publish_locked(c, &scope, &[edit], &Provenance::system(), now_unix())?;
             }
             Ok(status)
+        })
+    }
+
+    fn recount_deadlines(
+        &self,
+        calendar: &gongkai_model::calendar::Calendar,
+        at: i64,
+        actor: &str,
+    ) -> Result<Vec<gongkai_model::complaint::TrackingCode>, StoreError> {
+        self.with_writer(|c| {
+            let moved = super::complaints::recount(c, calendar, at, actor)?;
+            for code in &moved {
+                if let Some(status) = super::complaints::status(c, code)? {
+                    if let Some((scope, edit)) = super::complaints::answer_edit(c, &status)? {
+                        publish_locked(c, &scope, &[edit], &Provenance::system(), at)?;
+                    }
+                }
+            }
+            Ok(moved)
         })
     }
 

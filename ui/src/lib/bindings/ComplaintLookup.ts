@@ -3,7 +3,11 @@
 /**
  * What a code lookup found, on the server or (offline) on this kiosk.
  */
-export type ComplaintLookup = { code: string, found: boolean, kind_label: string | null, subject: string | null, status_label: string | null, office: string | null, received_on: string | null, due_on: string | null, answer: string | null, 
+export type ComplaintLookup = { code: string, found: boolean, kind_label: string | null, subject: string | null, status_label: string | null, office: string | null, received_on: string | null, due_on: string | null, 
+/**
+ * Beside the date when it is provisional (next year's holidays not entered yet).
+ */
+due_note: string | null, answer: string | null, 
 /**
  * A sentence for the resident about where things stand.
  */

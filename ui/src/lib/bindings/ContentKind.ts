@@ -3,4 +3,4 @@
 /**
  * What kind of thing an item is. The snake_case names are the wire, SQL and UI keys.
  */
-export type ContentKind = "disclosure" | "finance" | "subsidy_list" | "subsidy_row" | "relocation_board" | "guide" | "notice" | "answer" | "history" | "emergency";
+export type ContentKind = "disclosure" | "finance" | "subsidy_list" | "subsidy_row" | "relocation_board" | "guide" | "notice" | "answer" | "history" | "emergency" | "calendar";
