@@ -132,8 +132,14 @@ fn a_deadline_into_an_unentered_year_is_provisional_everywhere_until_the_year_is
             .any(|c| c.display().contains(PROVISIONAL_2027)),
         "the export says the deadline is provisional"
     );
-    // From 1 November the dashboard asks for next year.
+    let report = county.get("/reports");
+    assert!(report.body.contains(PROVISIONAL_2027), "{}", report.body);
+    // From 1 November the dashboard and the fleet page ask for next year.
     assert!(county.get("/").body.contains("尚未录入 2027 年节假日安排"));
+    assert!(county
+        .get("/fleet")
+        .body
+        .contains("尚未录入 2027 年节假日安排"));
 
     // A year with a mistake is refused with its line, and changes nothing.
     let bad = county.post(
@@ -188,6 +194,11 @@ fn a_deadline_into_an_unentered_year_is_provisional_everywhere_until_the_year_is
         "the move is in the filing's history: {detail}"
     );
     assert!(!county.get("/").body.contains("尚未录入 2027 年节假日安排"));
+    assert!(!county
+        .get("/fleet")
+        .body
+        .contains("尚未录入 2027 年节假日安排"));
+    assert!(!county.get("/reports").body.contains(PROVISIONAL_2027));
     // In the public change log, and synced to the kiosk as signed content.
     assert!(county.get("/history").body.contains("2027年节假日安排"));
     w.kiosk.sync_once(w.clock.now()).unwrap();

@@ -114,6 +114,11 @@ pub async fn index(
     } else {
         0
     };
+    // Kiosks count 公示期 and show deadlines on the county's calendar: a missing next
+    // year is an operational alert, from 1 November when the State Council publishes it.
+    let base = st.calendar.clone();
+    let calendar = super::blocking(&st.store, move |s| crate::workdays::calendar(s, &base)).await?;
+    let calendar_missing = crate::workdays::reminder_due(&calendar, st.clock.today());
     let place = |scope: &str| {
         names
             .get(scope)
@@ -149,6 +154,12 @@ pub async fn index(
                     }
                 }
                 " " button type="submit" { "筛选" }
+            }
+            @if let Some(year) = calendar_missing {
+                p.error data-testid="calendar-missing" {
+                    "尚未录入 " (year) " 年节假日安排：公开屏和诉求办理中跨入 " (year) " 年的期限暂按周一至周五计算。"
+                    @if user.role == crate::store::Role::CountyAdmin { " " a href="/holidays" { "现在录入" } }
+                }
             }
             @if undelivered > 0 {
                 p.waiting data-testid="webhook-waiting" { "有 " (undelivered) " 条告警尚未送达值班系统（告警推送地址暂时无法接收），系统会自动重试。" }

@@ -12,7 +12,13 @@ use maud::html;
 use serde::Deserialize;
 use std::collections::HashMap;
 
-async fn build(st: &AppState, session: &Session, quarter: Quarter) -> Result<Vec<UnitReport>> {
+/// A quarter's figures, and the year without entered holidays that some of them were
+/// counted across (then they are provisional and say so).
+async fn build(
+    st: &AppState,
+    session: &Session,
+    quarter: Quarter,
+) -> Result<(Vec<UnitReport>, Option<i32>)> {
     let units = scopes_for(st, &session.user).await?;
     let today = st.clock.today();
     let start = beijing_midnight(quarter.first_day());
@@ -20,7 +26,8 @@ async fn build(st: &AppState, session: &Session, quarter: Quarter) -> Result<Vec
     let end = beijing_midnight(quarter.end()) + 11 * 86_400;
     let staff = super::complaints::staff_of(&session.user);
     let base = st.calendar.clone();
-    let (log, formed, filings, calendar) = super::blocking(&st.store, move |s| {
+    let (log, formed, filings, calendar, provisional) = super::blocking(&st.store, move |s| {
+        let mut provisional = None;
         let calendar = crate::workdays::calendar(s, &base)?;
         let log = s.changes_between(start, end)?;
         let mut formed = HashMap::new();
@@ -56,6 +63,7 @@ async fn build(st: &AppState, session: &Session, quarter: Quarter) -> Result<Vec
             } else {
                 None
             };
+            provisional = provisional.or(r.due_provisional);
             filings.push(FilingOutcome {
                 office: r.office,
                 received_on,
@@ -63,12 +71,14 @@ async fn build(st: &AppState, session: &Session, quarter: Quarter) -> Result<Vec
                 finished_on,
             });
         }
-        Ok((log, formed, filings, calendar))
+        Ok((log, formed, filings, calendar, provisional))
     })
     .await?;
-    Ok(compute(
-        quarter, &units, &log, &formed, &filings, &calendar, today,
-    ))
+    let provisional = calendar
+        .first_missing_year(quarter.first_day(), quarter.end())
+        .or(provisional);
+    let rows = compute(quarter, &units, &log, &formed, &filings, &calendar, today);
+    Ok((rows, provisional))
 }
 
 fn ratio(a: u32, b: u32) -> String {
@@ -94,7 +104,7 @@ pub async fn index(
         .as_deref()
         .and_then(Quarter::parse)
         .unwrap_or(current);
-    let rows = build(&st, &session, quarter).await?;
+    let (rows, provisional) = build(&st, &session, quarter).await?;
     let choices = [
         current,
         current.previous(),
@@ -109,6 +119,9 @@ pub async fn index(
             form.filter method="get" action="/reports" {
                 label { "季度" select name="quarter" { @for c in choices { option value=(c.key()) selected[c == quarter] { (c.label()) } } } }
                 button.secondary type="submit" { "查看" }
+            }
+            @if let Some(year) = provisional {
+                p.error { "部分期限" (gongkai_model::calendar::provisional_note(year)) "，相关数字随之可能变化。" }
             }
             p { a href=(format!("/reports/{}.xlsx", quarter.key())) { "导出为 Excel" } }
             table {
@@ -136,8 +149,15 @@ pub async fn xlsx(
 ) -> Result<Response> {
     let quarter = Quarter::parse(file.trim_end_matches(".xlsx"))
         .ok_or_else(|| ConsoleError::not_found().for_user(&session.user))?;
-    let rows = build(&st, &session, quarter).await?;
-    let title = format!("{}政务公开考核", quarter.label());
+    let (rows, provisional) = build(&st, &session, quarter).await?;
+    let title = match provisional {
+        Some(year) => format!(
+            "{}政务公开考核（部分期限{}）",
+            quarter.label(),
+            gongkai_model::calendar::provisional_note(year)
+        ),
+        None => format!("{}政务公开考核", quarter.label()),
+    };
     let header = [
         "单位",
         "级别",
