@@ -389,7 +389,7 @@ fn records_script(s: &dyn Store) -> Result<Vec<String>> {
             client_uuid: "uuid-1".into(),
             code: code.clone(),
             kiosk_id: "kiosk-a".into(),
-            kind: ComplaintKind::Complaint,
+            kind: ComplaintKind::DisclosureRequest,
             scope: village.clone(),
             subject: "低保名单有误".into(),
             text: "名单里有已故人员。".into(),
