@@ -865,8 +865,10 @@ fn a_catalog_item_with_a_pdf_and_a_photo_reaches_the_kiosk_sanitized() -> Result
 
 #[test]
 fn a_months_village_finance_from_the_ledger_or_typed_rows_must_balance() -> Result<()> {
+    // On 20 November 2026: October is public, November is a new month.
     let tmp = tempfile::tempdir()?;
-    let server = TestServer::demo(tmp.path())?;
+    let clock = gongkai_server::Clock::fixed_on("2026-11-20".parse()?);
+    let server = TestServer::demo_at(tmp.path(), clock.clone())?;
     let url = server.url();
     let clerk = ConsoleClient::logged_in(&url, "shiqiao");
     let ledger = "石桥村2026年11月村级财务收支明细\n日期,凭证号,科目,摘要,收入,支出\n11月1日,,,上月结转,,\n2026-11-03,记-01,上级补助,村级组织运转经费,\"20,000.00\",\n11月9日,记-02,办公费,购打印纸墨盒,,356.50\n11月12日,记-03,道路维修,村东便民桥维修,,8000\n,,,本月合计,20000,8356.5\n";
@@ -926,7 +928,7 @@ fn a_months_village_finance_from_the_ledger_or_typed_rows_must_balance() -> Resu
         kiosk_config(&url, &server.public_key_b64()?)?,
         &tmp.path().join("kiosk"),
     )?;
-    kiosk.sync_once(Utc::now())?;
+    kiosk.sync_once(clock.now())?;
     let view = kiosk.finance(VILLAGE, "finance-2026-11")?;
     assert!(view.balanced);
     assert_eq!(view.statement.lines.len(), 3);
@@ -962,7 +964,7 @@ fn a_months_village_finance_from_the_ledger_or_typed_rows_must_balance() -> Resu
         a.location.as_deref().unwrap_or("").starts_with("/review/"),
         "{a:?}"
     );
-    kiosk.sync_once(Utc::now())?;
+    kiosk.sync_once(clock.now())?;
     assert_eq!(kiosk.finance(VILLAGE, "finance-2026-10")?.statement, before);
     Ok(())
 }

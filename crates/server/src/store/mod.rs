@@ -234,8 +234,8 @@ pub trait Store: Send + Sync + 'static {
         calendar: &Calendar,
     ) -> Result<PublicStatus, StoreError>;
     /// Counts every open filing's deadline again on `calendar` (a year's holidays were
-    /// entered): a due date that moves is written with an event saying why, and its
-    /// public answer follows. Returns the filings whose deadline moved.
+    /// entered): a due date that moves is written with an event saying why. Returns the
+    /// filings whose deadline moved.
     fn recount_deadlines(
         &self,
         calendar: &Calendar,

@@ -998,25 +998,6 @@ impl Store for PgStore {
         })
     }
 
-    fn recount_deadlines(
-        &self,
-        calendar: &gongkai_model::calendar::Calendar,
-        at: i64,
-        actor: &str,
-    ) -> Result<Vec<gongkai_model::complaint::TrackingCode>, StoreError> {
-        self.writing(|c| {
-            let moved = super::complaints::recount(c, calendar, at, actor)?;
-            for code in &moved {
-                if let Some(status) = super::complaints::status(c, code)? {
-                    if let Some((scope, edit)) = super::complaints::answer_edit(c, &status)? {
-                        publish_as(c, &scope, &[edit], &Provenance::system(), at)?;
-                    }
-                }
-            }
-            Ok(moved)
-        })
-    }
-
     fn review_draft(
         &self,
         id: i64,

@@ -88,6 +88,17 @@ macro_rules! shared_record_methods {
             self.read(|c| $crate::store::complaints::status(c, code))
         }
 
+        fn recount_deadlines(
+            &self,
+            calendar: &gongkai_model::calendar::Calendar,
+            at: i64,
+            actor: &str,
+        ) -> Result<Vec<gongkai_model::complaint::TrackingCode>, $crate::store::StoreError> {
+            // Only open filings move, and only a final one has a public answer on the
+            // boards: nothing to publish.
+            self.write(|c| $crate::store::complaints::recount(c, calendar, at, actor))
+        }
+
         fn complaints(
             &self,
             office: Option<&str>,
