@@ -115,6 +115,26 @@ try {
   await page.goto(`${url}/`);
   must((await page.textContent("main")).includes("工作台"), "no dashboard");
   await page.screenshot({ path: `${shots}/console-dashboard.png` });
+
+  // The county enters next year's holidays from a text file; a day that does not exist
+  // is refused with its line, and what was loaded stays in the form to be fixed.
+  await page.context().clearCookies();
+  await page.goto(`${url}/login`);
+  await page.fill("input[name=username]", "county");
+  await page.fill("input[name=password]", "yunxi-demo-2026");
+  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+  await page.goto(`${url}/holidays`);
+  await page.setInputFiles("input[data-fill=text]", {
+    name: "2027.txt",
+    mimeType: "text/plain",
+    buffer: Buffer.from("holiday 2027-01-01..2027-01-03 元旦\nholiday 2027-02-30 春节\n"),
+  });
+  await page.waitForFunction(() => document.querySelector("textarea[name=text]").value.includes("元旦"));
+  await Promise.all([page.waitForNavigation(), page.click("form.card button[type=submit]")]);
+  const refused = await page.textContent("[data-testid=calendar-error]");
+  must(refused.includes("第 2 行有误") && refused.includes("没有这一天"), `calendar error: ${refused}`);
+  must((await page.inputValue("textarea[name=text]")).includes("元旦"), "pasted text lost");
+  await page.screenshot({ path: `${shots}/console-holidays-refused.png`, fullPage: true });
   console.log("console flow ok");
 } finally {
   await browser.close();

@@ -154,7 +154,11 @@ fn a_deadline_into_an_unentered_year_is_provisional_everywhere_until_the_year_is
         ],
     );
     assert_eq!(bad.status, 422, "{}", bad.body);
-    assert!(bad.body.contains("第 2 行有误"), "{}", bad.body);
+    assert!(bad.body.contains("第 2 行有误：没有这一天"), "{}", bad.body);
+    assert!(
+        bad.body.contains("holiday 2027-01-01..2027-01-03 元旦"),
+        "what was pasted is still in the form"
+    );
     assert_eq!(
         w.kiosk.complaint_status(&code).unwrap().due_on.as_deref(),
         Some("2027-01-07")

@@ -108,8 +108,14 @@ impl Calendar {
                 None => (range, range),
             };
             let parse = |s: &str| {
-                s.parse::<NaiveDate>()
-                    .map_err(|_| err("日期格式不对（应为 2027-01-01）"))
+                s.parse::<NaiveDate>().map_err(|_| {
+                    let shaped = s.len() == 10 && s.chars().filter(|c| *c == '-').count() == 2;
+                    err(if shaped {
+                        "没有这一天"
+                    } else {
+                        "日期格式不对（应为 2027-01-01）"
+                    })
+                })
             };
             let (from, to) = (parse(from)?, parse(to)?);
             if to < from {

@@ -23,7 +23,8 @@ pub struct AppState {
     pub blobs: Arc<BlobStore>,
     /// Largest page a kiosk may ask for.
     pub max_page: u32,
-    /// The official working-day calendar deadlines are counted on.
+    /// The years of the working-day calendar shipped with Gongkai; deadlines are counted
+    /// on it with the county's entered years laid over it (`workdays::calendar`).
     pub calendar: Arc<gongkai_model::calendar::Calendar>,
     /// The county's time limits by kind of filing.
     pub limits: Arc<gongkai_model::complaint::Limits>,

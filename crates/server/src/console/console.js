@@ -81,3 +81,18 @@ document.addEventListener("DOMContentLoaded", function () {
     }, true);
   });
 });
+
+// A file input marked data-fill="NAME" reads a text file into the form's textarea NAME,
+// so a year's holiday file can be imported and still checked by eye before it is sent.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("input[type=file][data-fill]").forEach(function (input) {
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      var area = input.form && input.form.elements[input.getAttribute("data-fill")];
+      if (!file || !area) return;
+      var reader = new FileReader();
+      reader.onload = function () { area.value = String(reader.result); };
+      reader.readAsText(file, "utf-8");
+    });
+  });
+});

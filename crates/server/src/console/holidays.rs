@@ -32,6 +32,24 @@ fn county_admin(session: &Session) -> Result<()> {
 
 pub async fn index(session: Session, State(st): State<AppState>) -> Result<Response> {
     county_admin(&session)?;
+    let next = st.clock.today().year() + 1;
+    let form = YearForm {
+        csrf: String::new(),
+        year: next,
+        notice: format!("国务院办公厅关于{next}年部分节假日安排的通知"),
+        text: String::new(),
+    };
+    render(&session, &st, &form, None).await
+}
+
+/// The page, with the form as the clerk left it and what was wrong with it, if anything:
+/// a refused year loses none of what was pasted.
+async fn render(
+    session: &Session,
+    st: &AppState,
+    form: &YearForm,
+    error: Option<&str>,
+) -> Result<Response> {
     let base = st.calendar.clone();
     let (entered, calendar) = super::blocking(&st.store, move |s| {
         Ok((
@@ -40,10 +58,8 @@ pub async fn index(session: Session, State(st): State<AppState>) -> Result<Respo
         ))
     })
     .await?;
-    let today = st.clock.today();
-    let missing = crate::workdays::reminder_due(&calendar, today);
+    let missing = crate::workdays::reminder_due(&calendar, st.clock.today());
     let shipped: Vec<i32> = st.calendar.years().collect();
-    let next = today.year() + 1;
     Ok(page(
         "节假日安排",
         Some(&session.user),
@@ -67,13 +83,16 @@ pub async fn index(session: Session, State(st): State<AppState>) -> Result<Respo
                 }
             }
             @if !shipped.is_empty() { p.hint { "随系统提供的年份：" (shipped.iter().map(i32::to_string).collect::<Vec<_>>().join("、")) "。录入同一年会以录入的为准。" } }
-            h2 { "录入一年" }
+            h2 id="enter" { "录入一年" }
+            @if let Some(e) = error { p.error data-testid="calendar-error" { (e) } }
             form.card method="post" action="/holidays" {
-                (csrf_field(&session))
-                label { "年份" input name="year" type="number" min="2020" max="2100" value=(next) required; }
-                label { "依据的通知" input name="notice" required maxlength="80" value=(format!("国务院办公厅关于{next}年部分节假日安排的通知")); }
-                label { "安排（每行一条：holiday 放假，workday 调休上班；日期或 起..止；可粘贴或从文件导入）"
-                    textarea name="text" rows="12" required placeholder=(EXAMPLE) {} }
+                (csrf_field(session))
+                label { "年份" input name="year" type="number" min="2020" max="2100" value=(form.year) required; }
+                label { "依据的通知" input name="notice" required maxlength="80" value=(form.notice); }
+                label { "从文本文件导入（与系统自带的年份文件同样格式，UTF-8）"
+                    input type="file" accept=".txt,text/plain" data-fill="text"; }
+                label { "安排（每行一条：holiday 放假，workday 调休上班；一天写 2027-01-01，连续几天写 2027-02-06..2027-02-13；# 开头的行是说明）"
+                    textarea name="text" rows="12" required placeholder=(EXAMPLE) { (form.text) } }
                 button type="submit" { "检查并发布" }
             }
         },
@@ -113,18 +132,23 @@ pub async fn enter(
     session.check_csrf(&f.csrf)?;
     county_admin(&session)?;
     let user = session.user.clone();
-    let bad = |m: String| ConsoleError::bad(m).for_user(&user);
-    if !(2020..=2100).contains(&f.year) {
-        return Err(bad("年份应在 2020 到 2100 之间".into()));
-    }
-    let notice = f.notice.trim();
-    if notice.is_empty() {
-        return Err(bad("请写明依据的通知".into()));
-    }
     let text = f.text.replace('\r', "");
-    Calendar::default()
-        .add_year(f.year, &text)
-        .map_err(|e| bad(format!("第 {} 行有误：{}", e.line, e.message)))?;
+    let notice = f.notice.trim();
+    let problem = if !(2020..=2100).contains(&f.year) {
+        Some("年份应在 2020 到 2100 之间".to_string())
+    } else if notice.is_empty() {
+        Some("请写明依据的通知".to_string())
+    } else {
+        Calendar::default()
+            .add_year(f.year, &text)
+            .err()
+            .map(|e| format!("第 {} 行有误：{}", e.line, e.message))
+    };
+    if let Some(problem) = problem {
+        let mut resp = render(&session, &st, &f, Some(&problem)).await?;
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(resp);
+    }
     let item = CalendarYear {
         year: f.year,
         notice: notice.to_string(),
