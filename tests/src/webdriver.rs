@@ -149,6 +149,9 @@ impl TauriDriver {
         for (k, v) in envs {
             cmd.env(k, v);
         }
+        // Its own process group: tauri-driver starts WebKitWebDriver, which starts the
+        // app, and killing tauri-driver alone left a WebKitWebDriver behind per test.
+        std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
         let child = cmd.spawn().context("starting tauri-driver")?;
         let deadline = Instant::now() + Duration::from_secs(15);
         while Instant::now() < deadline {
@@ -163,7 +166,21 @@ impl TauriDriver {
 
 impl Drop for TauriDriver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
+        // The whole group — tauri-driver, WebKitWebDriver and anything they started —
+        // asked to stop, then killed if still there.
+        let group = format!("-{}", self.child.id());
+        let signal = |sig: &str| {
+            let _ = Command::new("kill")
+                .args([sig, "--", &group])
+                .stderr(Stdio::null())
+                .status();
+        };
+        signal("-TERM");
+        let deadline = Instant::now() + Duration::from_secs(3);
+        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        signal("-KILL");
         let _ = self.child.wait();
     }
 }
