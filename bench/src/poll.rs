@@ -6,9 +6,9 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::Router;
-use gongkai_server::blobs::BlobStore;
 use gongkai_server::signer::Signer;
 use gongkai_server::{router, AppState, SqliteStore};
+use gongkai_store::blobs::BlobStore;
 use std::sync::Arc;
 
 /// Serves `app` on 127.0.0.1 from a single-threaded runtime (one core) on its own thread.

@@ -9,12 +9,12 @@
 
 use anyhow::{Context, Result};
 use gongkai_model::{ContentKind, Notice, ScopeId};
-use gongkai_server::blobs::BlobStore;
 use gongkai_server::signer::Signer;
-use gongkai_server::store::pg::{self, PgStore};
-use gongkai_server::store::sql::PgConn;
-use gongkai_server::store::Edit;
 use gongkai_server::{router, AppState, SqliteStore, Store};
+use gongkai_store::blobs::BlobStore;
+use gongkai_store::pg::{self, PgStore};
+use gongkai_store::sql::PgConn;
+use gongkai_store::Edit;
 use gongkai_tests::pg::TestPostgres;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

@@ -13,9 +13,9 @@ pub mod xss;
 use anyhow::Context;
 use gongkai_kiosk::KioskConfig;
 use gongkai_server::api::RateLimits;
-use gongkai_server::blobs::BlobStore;
 use gongkai_server::signer::Signer;
 use gongkai_server::{demo, router, AppState, DataDir, SqliteStore};
+use gongkai_store::blobs::BlobStore;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -82,13 +82,13 @@ impl TestServer {
     pub fn demo_on_postgres(
         root: &Path,
         pg: &crate::pg::TestPostgres,
-    ) -> anyhow::Result<(TestServer, Arc<gongkai_server::store::pg::PgStore>)> {
+    ) -> anyhow::Result<(TestServer, Arc<gongkai_store::pg::PgStore>)> {
         let data = demo_data(root)?;
         let url = pg.database("county")?;
         {
             let sqlite = SqliteStore::open(&data.db_path())?;
-            let mut conn = gongkai_server::store::sql::PgConn::connect(&url)?;
-            gongkai_server::store::pg::migrate_from_sqlite(
+            let mut conn = gongkai_store::sql::PgConn::connect(&url)?;
+            gongkai_store::pg::migrate_from_sqlite(
                 &sqlite,
                 &data.db_path(),
                 &data.blob_dir(),
@@ -97,7 +97,7 @@ impl TestServer {
         }
         std::fs::rename(data.db_path(), root.join("set-aside.sqlite"))?;
         std::fs::rename(data.blob_dir(), root.join("set-aside-blobs"))?;
-        let store = Arc::new(gongkai_server::store::pg::PgStore::open(&url, 8)?);
+        let store = Arc::new(gongkai_store::pg::PgStore::open(&url, 8)?);
         let state = AppState {
             max_page: 500,
             ..AppState::new(

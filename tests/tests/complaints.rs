@@ -146,8 +146,8 @@ fn bad_filings_are_refused_in_chinese_and_nothing_is_saved() -> Result<()> {
 #[test]
 fn an_office_answers_on_time_pauses_for_clarification_and_extends_once() -> Result<()> {
     use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
-    use gongkai_server::store::Transition;
     use gongkai_server::Store;
+    use gongkai_store::Transition;
     let tmp = tempfile::tempdir()?;
     let server = TestServer::demo(tmp.path())?;
     let config = kiosk_config(&server.url(), &server.public_key_b64()?)?;

@@ -7,8 +7,8 @@
 use gongkai_model::complaint::{ComplaintKind, TrackingCode};
 use gongkai_model::{ContentKind, Fen, ScopeId, SubsidyRow};
 use gongkai_protocol::complaints::ComplaintUpload;
-use gongkai_server::store::NewComplaint;
 use gongkai_server::{Edit, SqliteStore, Store};
+use gongkai_store::NewComplaint;
 
 #[test]
 fn concurrent_writers_on_one_database_lose_nothing() {

@@ -17,10 +17,10 @@
 
 use anyhow::Result;
 use gongkai_model::{ContentKind, Fen, Notice, ScopeId, SubsidyRow};
-use gongkai_server::store::pg::{self, PgStore};
-use gongkai_server::store::sql::PgConn;
-use gongkai_server::store::{Edit, Provenance, StoreError};
 use gongkai_server::{SqliteStore, Store};
+use gongkai_store::pg::{self, PgStore};
+use gongkai_store::sql::PgConn;
+use gongkai_store::{Edit, Provenance, StoreError};
 use gongkai_tests::pg::TestPostgres;
 
 fn row(n: usize, amount: i64) -> SubsidyRow {
@@ -273,10 +273,10 @@ fn a_county_moves_into_postgres_whole_and_is_served_the_same() -> Result<()> {
     );
     assert_eq!(sqlite.verify_changelog()?, pgs.verify_changelog()?);
     // New rows continue the moved numbering (serial columns were carried forward).
-    let next = pgs.create_user(&gongkai_server::store::NewUser {
+    let next = pgs.create_user(&gongkai_store::NewUser {
         username: "after-move".into(),
         display_name: "迁移后新账号".into(),
-        role: gongkai_server::store::Role::VillageCadre,
+        role: gongkai_store::Role::VillageCadre,
         scope: ScopeId::parse("419901102201")?,
         office: String::new(),
         pw_hash: "x".into(),
@@ -288,8 +288,8 @@ fn a_county_moves_into_postgres_whole_and_is_served_the_same() -> Result<()> {
     assert!(next > last, "new id {next} after moved ids");
 
     // Attachments are served from the database, checked against their names.
-    let blobs = gongkai_server::blobs::BlobStore::new(data.blob_dir());
-    let in_db = gongkai_server::blobs::BlobStore::in_postgres(pgs.clone());
+    let blobs = gongkai_store::blobs::BlobStore::new(data.blob_dir());
+    let in_db = gongkai_store::blobs::BlobStore::in_postgres(pgs.clone());
     let mut conn = PgConn::connect(&url)?;
     let names: Vec<String> = conn
         .client
@@ -324,7 +324,7 @@ fn records_script(s: &dyn Store) -> Result<Vec<String>> {
     use gongkai_protocol::complaints::ComplaintUpload;
     use gongkai_protocol::displaylog::{DisplayEntry, DisplayEvent, ShownItem};
     use gongkai_protocol::fleet::{DisplayHours, RemoteConfig};
-    use gongkai_server::store::{
+    use gongkai_store::{
         HeartbeatWrite, ImportRecord, NewComplaint, NewDraft, NewUser, Role, Transition,
     };
     let mut out = Vec::new();
@@ -495,7 +495,7 @@ fn records_script(s: &dyn Store) -> Result<Vec<String>> {
         (s.submit_draft(&draft)? == d).to_string(),
     );
     s.finish_import(import, "submitted", Some(d))?;
-    let blank = |mut r: gongkai_server::store::DraftRow| {
+    let blank = |mut r: gongkai_store::DraftRow| {
         r.created_at = 0;
         r.reviewed_at = r.reviewed_at.map(|_| 0);
         r

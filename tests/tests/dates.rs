@@ -7,10 +7,10 @@
 
 use chrono::{Datelike, Duration, NaiveDate};
 use gongkai_model::{ContentKind, Disclosure, FinanceStatement, Notice, RelocationBoard};
-use gongkai_server::blobs::BlobStore;
 use gongkai_server::demo;
-use gongkai_server::store::publish::prepare;
 use gongkai_server::{Clock, SqliteStore, Store};
+use gongkai_store::blobs::BlobStore;
+use gongkai_store::publish::prepare;
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).unwrap()

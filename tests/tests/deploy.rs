@@ -150,7 +150,7 @@ fn the_province_database_setup_runs_and_a_server_migrates_into_it() -> Result<()
     // the database sorts text as SQLite does.
     let url = format!("postgres://gongkai_app@127.0.0.1:{}/gongkai", pg.port);
     for _ in 0..2 {
-        let store = gongkai_server::store::pg::PgStore::open(&url, 2)?;
+        let store = gongkai_store::pg::PgStore::open(&url, 2)?;
         let scope = gongkai_model::ScopeId::parse("419901")?;
         gongkai_server::Store::ensure_scope(&store, &scope, "云溪县")?;
     }
@@ -165,9 +165,6 @@ fn the_province_database_setup_runs_and_a_server_migrates_into_it() -> Result<()
     let versions: i64 = c
         .query_one("SELECT count(*) FROM schema_version", &[])?
         .get(0);
-    assert_eq!(
-        versions as usize,
-        gongkai_server::store::pg::MIGRATIONS.len()
-    );
+    assert_eq!(versions as usize, gongkai_store::pg::MIGRATIONS.len());
     Ok(())
 }

@@ -411,7 +411,7 @@ fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
     let today = (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive();
     gongkai_server::Store::complaint_transition(
         &server.store()?,
-        &gongkai_server::store::Transition {
+        &gongkai_store::Transition {
             code: code_value,
             to: gongkai_model::complaint::ComplaintStatus::Answered,
             actor: "石桥镇 李娜".into(),

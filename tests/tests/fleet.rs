@@ -16,8 +16,8 @@ use gongkai_protocol::fleet::{
 };
 use gongkai_protocol::SigningKey;
 use gongkai_server::fleet::{coverage, statuses, verified_logs, FleetSettings, Freshness};
-use gongkai_server::store::Edit;
 use gongkai_server::Store;
+use gongkai_store::Edit;
 use gongkai_tests::console::ConsoleClient;
 use gongkai_tests::TestServer;
 use std::path::Path;

@@ -11,8 +11,8 @@
 use anyhow::Result;
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_protocol::{item_hash, ChangeOp, StateHash};
-use gongkai_server::store::sql::PgConn;
-use gongkai_server::store::{pg, Edit};
+use gongkai_store::sql::PgConn;
+use gongkai_store::{pg, Edit};
 use gongkai_tests::pg::TestPostgres;
 use postgres::{Client, NoTls};
 use std::collections::HashMap;

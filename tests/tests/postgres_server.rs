@@ -13,8 +13,8 @@ use gongkai_kiosk::{Kiosk, KioskConfig};
 use gongkai_model::complaint::ComplaintKind;
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_server::fleet::{statuses, FleetSettings, Freshness};
-use gongkai_server::store::sql::PgConn;
 use gongkai_server::Store;
+use gongkai_store::sql::PgConn;
 use gongkai_tests::console::{subsidy_workbook, valid_id, ConsoleClient};
 use gongkai_tests::pg::TestPostgres;
 use gongkai_tests::{kiosk_config, TestServer};
@@ -204,7 +204,7 @@ fn an_instance_rides_out_a_database_restart() -> Result<()> {
             .status()
             .as_u16())
     };
-    let wait_listening = |s: &gongkai_server::store::pg::PgStore| {
+    let wait_listening = |s: &gongkai_store::pg::PgStore| {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while !s.listening() && std::time::Instant::now() < deadline {
             std::thread::sleep(std::time::Duration::from_millis(50));
@@ -241,7 +241,7 @@ fn an_instance_rides_out_a_database_restart() -> Result<()> {
     }
     assert!(wait_listening(&store), "the LISTEN connection came back");
     // Another instance publishes; this one's polls see it.
-    let other = gongkai_server::store::pg::PgStore::open(&db_url, 2)?;
+    let other = gongkai_store::pg::PgStore::open(&db_url, 2)?;
     let notice = gongkai_model::Notice {
         title: "数据库重启后的通知".into(),
         publisher: "石桥村村民委员会".into(),
@@ -252,7 +252,7 @@ fn an_instance_rides_out_a_database_restart() -> Result<()> {
     };
     let head = other.publish(
         &village,
-        &[gongkai_server::store::Edit::put(
+        &[gongkai_store::Edit::put(
             ContentKind::Notice,
             "after-restart",
             &notice,
@@ -287,7 +287,7 @@ fn instances_reach_the_database_over_verified_tls() -> Result<()> {
         pg.port,
         ca.display()
     );
-    let store = gongkai_server::store::pg::PgStore::open(&url, 2)?;
+    let store = gongkai_store::pg::PgStore::open(&url, 2)?;
     let county = ScopeId::parse("419901")?;
     store.ensure_scope(&county, "云溪县")?;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);

@@ -1,10 +1,8 @@
 //! The HTTP API kiosks talk to (sync protocol v1, docs/protocol.md). Errors leave every
 //! handler as one JSON shape, `{ code, message }`, built in one place.
 
-use crate::blobs::BlobStore;
 use crate::console;
 use crate::signer::{etag, Signer};
-use crate::store::{Store, StoreError};
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -13,6 +11,8 @@ use axum::routing::get;
 use axum::{Json, Router};
 use gongkai_model::ScopeId;
 use gongkai_protocol::{ChangePage, ResetRequired, PROTOCOL_VERSION};
+use gongkai_store::blobs::BlobStore;
+use gongkai_store::{Store, StoreError};
 use serde::Deserialize;
 use std::sync::Arc;
 

@@ -5,7 +5,6 @@
 use crate::api::ApiJson;
 use crate::api::{ApiError, AppState};
 use crate::console::{self, auth::Session, csrf_field, page, ConsoleError};
-use crate::store::{Edit, NewDraft, User};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -15,6 +14,7 @@ use gongkai_model::{ContentKind, Notice, ScopeId, ScopeLevel};
 use gongkai_protocol::cadre::{
     CadreDraftStatus, CadreNotice, CadreSession, CadreUnlock, MAX_PHOTOS,
 };
+use gongkai_store::{Edit, NewDraft, User};
 use maud::html;
 use serde::Deserialize;
 
@@ -162,7 +162,7 @@ pub async fn unlock(
     let store = st.store.clone();
     let kiosk_id = req.kiosk_id.clone();
     let now = st.clock.unix();
-    let outcome = tokio::task::spawn_blocking(move || -> Result<Result<CadreSession, ApiError>, crate::store::StoreError> {
+    let outcome = tokio::task::spawn_blocking(move || -> Result<Result<CadreSession, ApiError>, gongkai_store::StoreError> {
         if store.login_failures(&kiosk_key, WINDOW)? >= MAX_TRIES_KIOSK
             || store.login_failures(&village_key, WINDOW)? >= MAX_TRIES_VILLAGE
         {

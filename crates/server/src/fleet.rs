@@ -7,7 +7,6 @@
 
 use crate::api::{blocking, rate_limit, AppState, ClientIp};
 use crate::api::{ApiJson, ApiPath, ApiQuery};
-use crate::store::{HeartbeatWrite, KioskRecord, Store, StoreError};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -19,6 +18,7 @@ use gongkai_protocol::fleet::{
     SIGNATURE_HEADER,
 };
 use gongkai_protocol::PublicKey;
+use gongkai_store::{HeartbeatWrite, KioskRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 

@@ -3,7 +3,6 @@
 
 use crate::api::{ApiError, AppState};
 use crate::api::{ApiJson, ApiPath};
-use crate::store::{NewComplaint, Store};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,6 +12,7 @@ use gongkai_model::complaint::{ComplaintKind, TrackingCode};
 use gongkai_model::{ScopeId, ScopeLevel};
 use gongkai_protocol::complaints::{ComplaintUpload, Contact, UploadReceipt};
 use gongkai_protocol::SigningKey;
+use gongkai_store::{NewComplaint, Store};
 use std::sync::Arc;
 
 const MAX_TEXT_CHARS: usize = 2000;
@@ -120,7 +120,7 @@ pub async fn record(
     st: &AppState,
     u: ComplaintUpload,
     contact: Option<gongkai_protocol::complaints::Contact>,
-) -> Result<bool, crate::store::StoreError> {
+) -> Result<bool, gongkai_store::StoreError> {
     let store = st.store.clone();
     let base: Arc<Calendar> = st.calendar.clone();
     let limit_days = st.limits.get(u.kind);
@@ -142,7 +142,7 @@ pub async fn record(
         store.file_complaint(&filing)
     })
     .await
-    .map_err(|_| crate::store::StoreError::Refused("任务失败".into()))?
+    .map_err(|_| gongkai_store::StoreError::Refused("任务失败".into()))?
 }
 
 pub async fn lookup(

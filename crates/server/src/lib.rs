@@ -1,10 +1,9 @@
-//! The Gongkai central server as a library: storage, checkpoint signing, the HTTP API and
-//! the demo county. `main.rs` is only the command line around it, so tests run the same
+//! The Gongkai central server as a library: checkpoint signing, the HTTP API, the web
+//! console and the demo county, over the storage of `gongkai-store`. `main.rs` is only the command line around it, so tests run the same
 //! server in-process on port 0.
 #![forbid(unsafe_code)]
 
 pub mod api;
-pub mod blobs;
 pub mod cadre;
 pub mod clock;
 pub mod console;
@@ -14,13 +13,11 @@ pub mod fleet;
 pub mod intake;
 pub mod pdf;
 pub mod report;
-pub mod sanitize;
 pub mod signer;
 pub mod staff;
-pub mod store;
 pub mod workdays;
 
 pub use api::{router, AppState};
 pub use clock::Clock;
 pub use datadir::DataDir;
-pub use store::{Edit, ScopeHead, SqliteStore, Store, StoreError};
+pub use gongkai_store::{Edit, ScopeHead, SqliteStore, Store, StoreError};

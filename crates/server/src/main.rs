@@ -3,9 +3,9 @@
 use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use gongkai_model::{content::summarize, ContentKind, ScopeId};
-use gongkai_server::blobs::BlobStore;
 use gongkai_server::signer::Signer;
 use gongkai_server::{demo, router, AppState, DataDir, Edit, SqliteStore, Store};
+use gongkai_store::blobs::BlobStore;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,7 +60,7 @@ impl Place {
         match &self.db {
             Some(url) => {
                 let pg = Arc::new(
-                    gongkai_server::store::pg::PgStore::open(url, self.connections)
+                    gongkai_store::pg::PgStore::open(url, self.connections)
                         .with_context(|| format!("opening {}", redact(url)))?,
                 );
                 Ok((pg.clone(), BlobStore::in_postgres(pg)))
@@ -355,9 +355,9 @@ fn main() -> anyhow::Result<()> {
         Command::MigrateToPostgres { data, url } => {
             let dir = DataDir::new(data);
             let store = SqliteStore::open(&dir.db_path())?;
-            let mut conn = gongkai_server::store::sql::PgConn::connect(&url)
+            let mut conn = gongkai_store::sql::PgConn::connect(&url)
                 .with_context(|| format!("connecting to {}", redact(&url)))?;
-            let m = gongkai_server::store::pg::migrate_from_sqlite(
+            let m = gongkai_store::pg::migrate_from_sqlite(
                 &store,
                 &dir.db_path(),
                 &dir.blob_dir(),
@@ -428,7 +428,7 @@ fn main() -> anyhow::Result<()> {
             office,
         } => {
             let store = place(data).store()?;
-            let role = gongkai_server::store::Role::from_key(&role)
+            let role = gongkai_store::Role::from_key(&role)
                 .ok_or_else(|| anyhow::anyhow!("unknown role {role}"))?;
             let scope = gongkai_model::ScopeId::parse(&scope)?;
             let mut password = String::new();
@@ -606,7 +606,7 @@ fn complaints(
             let store = place(data).store()?;
             let to: ComplaintStatus = serde_json::from_value(serde_json::Value::String(to.clone()))
                 .map_err(|_| anyhow::anyhow!("unknown state {to}"))?;
-            let t = gongkai_server::store::Transition {
+            let t = gongkai_store::Transition {
                 code: TrackingCode::parse(&code)?,
                 to,
                 actor,

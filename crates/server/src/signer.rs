@@ -1,8 +1,8 @@
 //! Signs checkpoints, and re-uses a signature while it is fresh so that thousands of
 //! polling kiosks cost one signature per scope per refresh, not one per request.
 
-use crate::store::ScopeHead;
 use gongkai_protocol::{Checkpoint, PublicKey, SignedCheckpoint, SigningKey};
+use gongkai_store::ScopeHead;
 use std::collections::HashMap;
 use std::sync::Mutex;
 

@@ -6,13 +6,13 @@
 
 use crate::api::{ApiError, AppState};
 use crate::api::{ApiJson, ApiPath, ApiQuery};
-use crate::store::{StoreError, Transition};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::Json;
 use gongkai_model::calendar::provisional_note;
 use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
+use gongkai_store::{StoreError, Transition};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -163,7 +163,7 @@ pub async fn detail(
     staff: Staff,
     State(st): State<AppState>,
     ApiPath(code): ApiPath<String>,
-) -> Result<Json<crate::store::StaffDetail>, ApiError> {
+) -> Result<Json<gongkai_store::StaffDetail>, ApiError> {
     let code = TrackingCode::parse(&code).map_err(|_| not_found())?;
     let d = detail_for(&st, staff, code).await?.ok_or_else(not_found)?;
     Ok(Json(d))
@@ -174,7 +174,7 @@ pub async fn detail_for(
     st: &AppState,
     staff: Staff,
     code: TrackingCode,
-) -> Result<Option<crate::store::StaffDetail>, StoreError> {
+) -> Result<Option<gongkai_store::StaffDetail>, StoreError> {
     let store = st.store.clone();
     Ok(
         tokio::task::spawn_blocking(move || store.complaint_detail(&code))

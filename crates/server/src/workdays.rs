@@ -3,9 +3,9 @@
 //! published as a `calendar` item in the county's scope. Read from the store each time, so
 //! every instance counts on the same years the moment one is entered.
 
-use crate::store::{Store, StoreError};
 use gongkai_model::calendar::Calendar;
 use gongkai_model::{CalendarYear, ContentKind, ScopeLevel};
+use gongkai_store::{Store, StoreError};
 
 /// The years entered by counties, oldest first (a year entered twice: the last one read).
 pub fn entered_years(store: &dyn Store) -> Result<Vec<CalendarYear>, StoreError> {

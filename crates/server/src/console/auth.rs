@@ -5,7 +5,6 @@
 
 use super::{blocking, page, ConsoleError, Result};
 use crate::api::AppState;
-use crate::store::{Store, User};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -15,6 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use gongkai_store::{Store, User};
 use maud::html;
 use serde::Deserialize;
 
@@ -214,7 +214,7 @@ pub async fn login(
     let store = st.store.clone();
     let password = f.password;
     let outcome = tokio::task::spawn_blocking(
-        move || -> std::result::Result<LoginOutcome, crate::store::StoreError> {
+        move || -> std::result::Result<LoginOutcome, gongkai_store::StoreError> {
             if store.login_failures(&key, WINDOW_SECS)? >= MAX_FAILURES
                 || store.login_failures(&ip_key, WINDOW_SECS)? >= MAX_FAILURES_PER_ADDRESS
             {
@@ -292,7 +292,7 @@ pub async fn login(
             *r.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
             r
         }
-        _ => ConsoleError::from(crate::store::StoreError::Refused(
+        _ => ConsoleError::from(gongkai_store::StoreError::Refused(
             "登录暂时不可用，请稍后再试".into(),
         ))
         .into_response(),
@@ -340,7 +340,7 @@ pub fn create_user(
     store: &dyn Store,
     username: &str,
     display_name: &str,
-    role: crate::store::Role,
+    role: gongkai_store::Role,
     scope: &gongkai_model::ScopeId,
     office: &str,
     password: &str,
@@ -349,7 +349,7 @@ pub fn create_user(
         anyhow::bail!("密码至少 8 位");
     }
     let pw_hash = hash_password(password).map_err(anyhow::Error::msg)?;
-    Ok(store.create_user(&crate::store::NewUser {
+    Ok(store.create_user(&gongkai_store::NewUser {
         username: username.to_string(),
         display_name: display_name.to_string(),
         role,

@@ -5,11 +5,11 @@
 use super::{auth::Session, beijing, csrf_field, page, ConsoleError, Result};
 use crate::api::AppState;
 use crate::staff::{self, Action, Staff};
-use crate::store::User;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
+use gongkai_store::User;
 use maud::html;
 use serde::Deserialize;
 
@@ -18,7 +18,7 @@ pub fn staff_of(user: &User) -> Staff {
     Staff {
         name: user.display_name.clone(),
         office: match user.role {
-            crate::store::Role::CountyAdmin => None,
+            gongkai_store::Role::CountyAdmin => None,
             _ => Some(user.office.clone()),
         },
     }
@@ -35,7 +35,7 @@ pub async fn inbox(
     Query(q): Query<InboxQuery>,
 ) -> Result<Response> {
     let user = &session.user;
-    if user.office.is_empty() && user.role != crate::store::Role::CountyAdmin {
+    if user.office.is_empty() && user.role != gongkai_store::Role::CountyAdmin {
         return Err(ConsoleError::not_found().for_user(user));
     }
     let view = q.view.unwrap_or_else(|| "all".into());

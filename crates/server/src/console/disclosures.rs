@@ -5,12 +5,12 @@
 
 use super::{auth::Session, csrf_field, page, paragraphs, scopes_for, ConsoleError, Result};
 use crate::api::AppState;
-use crate::blobs::BlobStore;
-use crate::store::Edit;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
 use chrono::NaiveDate;
 use gongkai_model::{Attachment, ContentKind, Disclosure, ScopeId};
+use gongkai_store::blobs::BlobStore;
+use gongkai_store::Edit;
 use maud::html;
 
 /// Most attachments on one item.
@@ -100,7 +100,7 @@ pub fn attachment(
 /// Rich text from the editor is HTML (sanitized at publish); plain text becomes paragraphs.
 fn body_html(text: &str) -> String {
     if text.contains('<') && text.contains('>') {
-        crate::sanitize::clean(text)
+        gongkai_store::sanitize::clean(text)
     } else {
         paragraphs(text)
     }

@@ -5,11 +5,11 @@
 
 use super::{auth::Session, csrf_field, page, scopes_for, ConsoleError, Result};
 use crate::api::AppState;
-use crate::store::{Edit, Provenance};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use gongkai_model::{ContentKind, Emergency, EmergencyLevel, ScopeId};
+use gongkai_store::{Edit, Provenance};
 use maud::html;
 use serde::Deserialize;
 

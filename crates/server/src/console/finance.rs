@@ -6,13 +6,13 @@
 
 use super::{auth::Session, csrf_field, page, scopes_for, ConsoleError, Result};
 use crate::api::AppState;
-use crate::store::Edit;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
 use gongkai_import::{check_ledger, Field, LedgerLine, ListKind, RowError};
 use gongkai_model::{
     ContentKind, Fen, FinanceLine, FinanceLineKind, FinanceStatement, ScopeId, ScopeLevel,
 };
+use gongkai_store::Edit;
 use maud::html;
 use std::collections::HashMap;
 

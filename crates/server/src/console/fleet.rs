@@ -8,7 +8,6 @@ use crate::api::AppState;
 use crate::fleet::{
     coverage, statuses, verified_logs, Freshness, KioskStatus, FINANCE_POSTING_DAYS,
 };
-use crate::store::Store;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,6 +16,7 @@ use gongkai_model::calendar::beijing_midnight as day_start;
 use gongkai_model::{ContentKind, FinanceStatement, RelocationBoard, ScopeId, ScopeLevel};
 use gongkai_protocol::displaylog::Interval;
 use gongkai_protocol::fleet::{DisplayHours, RemoteConfig};
+use gongkai_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -108,7 +108,7 @@ pub async fn index(
         .filter(|a| ids.contains(&a.kiosk_id))
         .collect::<Vec<_>>();
     // Only the county sees the delivery queue: it is the county's operations desk.
-    let undelivered = if st.fleet.webhook.is_some() && user.role == crate::store::Role::CountyAdmin
+    let undelivered = if st.fleet.webhook.is_some() && user.role == gongkai_store::Role::CountyAdmin
     {
         super::blocking(&st.store, |s| s.webhooks_waiting()).await?
     } else {
@@ -158,7 +158,7 @@ pub async fn index(
             @if let Some(year) = calendar_missing {
                 p.error data-testid="calendar-missing" {
                     "尚未录入 " (year) " 年节假日安排：公开屏和诉求办理中跨入 " (year) " 年的期限暂按周一至周五计算。"
-                    @if user.role == crate::store::Role::CountyAdmin { " " a href="/holidays" { "现在录入" } }
+                    @if user.role == gongkai_store::Role::CountyAdmin { " " a href="/holidays" { "现在录入" } }
                 }
             }
             @if undelivered > 0 {
@@ -545,7 +545,7 @@ struct Posting {
 fn postings(
     s: &dyn Store,
     scopes: &[(ScopeId, String)],
-) -> std::result::Result<Vec<Posting>, crate::store::StoreError> {
+) -> std::result::Result<Vec<Posting>, gongkai_store::StoreError> {
     let mut out = Vec::new();
     for (scope, name) in scopes {
         for (id, body) in s.items_of_kind(scope, ContentKind::RelocationBoard)? {

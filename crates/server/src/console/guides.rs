@@ -3,11 +3,11 @@
 
 use super::{auth::Session, csrf_field, page, scopes_for, ConsoleError, Result};
 use crate::api::AppState;
-use crate::store::Edit;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Form;
 use gongkai_model::{ContentKind, Guide, ScopeId};
+use gongkai_store::Edit;
 use maud::html;
 use serde::Deserialize;
 

@@ -6,13 +6,13 @@
 
 use super::{auth::Session, csrf_field, page, ConsoleError, Result};
 use crate::api::AppState;
-use crate::store::{Edit, Provenance, Role};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::Datelike;
 use gongkai_model::calendar::Calendar;
 use gongkai_model::{CalendarYear, ContentKind, ScopeLevel};
+use gongkai_store::{Edit, Provenance, Role};
 use maud::html;
 use serde::Deserialize;
 

@@ -3,10 +3,10 @@
 
 use super::{auth, blocking, page, Result};
 use crate::api::AppState;
-use crate::store::Role;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use gongkai_store::Role;
 use maud::html;
 
 pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Response> {

@@ -6,7 +6,6 @@
 
 use super::{auth::Session, csrf_field, page, scopes_for, ConsoleError, Result};
 use crate::api::AppState;
-use crate::store::{Edit, ImportRecord, NewDraft, Provenance, User};
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -15,6 +14,7 @@ use gongkai_import::{Checked, Field, ListKind, Mapping};
 use gongkai_model::{
     idcard, ContentKind, RelocationBoard, RelocationRow, ScopeId, SubsidyList, SubsidyRow,
 };
+use gongkai_store::{Edit, ImportRecord, NewDraft, Provenance, User};
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;

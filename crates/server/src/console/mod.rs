@@ -25,12 +25,12 @@ mod reports;
 mod review;
 
 use crate::api::AppState;
-use crate::store::{Store, StoreError, User};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use gongkai_model::{ScopeId, ScopeLevel};
+use gongkai_store::{Store, StoreError, User};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use std::sync::Arc;
 
@@ -331,7 +331,7 @@ pub async fn publish_or_submit(
     st: &AppState,
     user: &User,
     scope: ScopeId,
-    edits: Vec<crate::store::Edit>,
+    edits: Vec<gongkai_store::Edit>,
     title: String,
     summary: String,
 ) -> Result<Response> {
@@ -344,11 +344,11 @@ pub async fn publish_or_submit(
             s.publish_as(
                 &scope,
                 &edits,
-                &crate::store::Provenance::user(&u.display_name),
+                &gongkai_store::Provenance::user(&u.display_name),
             )?;
             return Ok(None);
         }
-        let draft = crate::store::NewDraft {
+        let draft = gongkai_store::NewDraft {
             scope,
             title,
             summary,

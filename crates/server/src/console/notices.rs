@@ -4,12 +4,12 @@
 
 use super::{auth::Session, csrf_field, page, paragraphs, scopes_for, ConsoleError, Result};
 use crate::api::AppState;
-use crate::store::{Edit, NewDraft};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::{NaiveDate, TimeZone, Utc};
 use gongkai_model::{ContentKind, Notice, ScopeId, ScopeLevel};
+use gongkai_store::{Edit, NewDraft};
 use maud::html;
 use serde::Deserialize;
 
@@ -127,7 +127,7 @@ pub async fn create(
 /// The live notice, if the user covers its scope.
 async fn live_notice(
     st: &AppState,
-    user: &crate::store::User,
+    user: &gongkai_store::User,
     scope: &str,
     id: &str,
 ) -> Result<(ScopeId, Notice)> {

@@ -4,11 +4,11 @@
 
 use super::{auth::Session, beijing, csrf_field, page, raw, ConsoleError, Result};
 use crate::api::AppState;
-use crate::store::{DraftRow, Edit};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use gongkai_model::{ContentKind, Notice, RelocationBoard, ScopeId, SubsidyList, SubsidyRow};
+use gongkai_store::{DraftRow, Edit};
 use maud::{html, Markup};
 use serde::Deserialize;
 
@@ -255,7 +255,7 @@ pub async fn decide(
             .draft(id)?
             .is_some_and(|(d, _)| ScopeId::parse(&d.scope).is_ok_and(|sc| u.may_review(&sc)));
         if !visible {
-            return Err(crate::store::StoreError::UnknownScope(String::new()));
+            return Err(gongkai_store::StoreError::UnknownScope(String::new()));
         }
         s.review_draft(id, &u, approve, &f.reason)
     })

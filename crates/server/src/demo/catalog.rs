@@ -1,10 +1,10 @@
 //! The demo county's 公开目录: items across the catalog categories of the seed plans,
 //! each with 索引号, 发布机构, 文号 and date.
 
-use crate::blobs::BlobStore;
-use crate::store::{Edit, StoreError};
 use chrono::{Duration, NaiveDate};
 use gongkai_model::{Attachment, ContentKind, Disclosure};
+use gongkai_store::blobs::BlobStore;
+use gongkai_store::{Edit, StoreError};
 
 /// (category, publisher, department number in the 索引号, 文号 prefix, title, days ago)
 type Seed = (

@@ -1,9 +1,9 @@
 //! Twelve months of 村务财务 statements per village, balanced to the fen.
 
-use crate::blobs::BlobStore;
-use crate::store::Edit;
 use chrono::{Datelike, NaiveDate};
 use gongkai_model::{ContentKind, Fen, FinanceLine, FinanceLineKind, FinanceStatement};
+use gongkai_store::blobs::BlobStore;
+use gongkai_store::Edit;
 use rand::rngs::StdRng;
 use rand::Rng;
 

@@ -2,9 +2,9 @@
 //! service hall, in the format documented in kiosk-config/README.md.
 
 use super::{COUNTY, TOWNSHIPS};
-use crate::store::Store;
 use gongkai_model::ScopeId;
 use gongkai_protocol::PublicKey;
+use gongkai_store::Store;
 use std::fmt::Write as _;
 use std::path::Path;
 

@@ -11,10 +11,10 @@ pub mod kiosks;
 pub mod people;
 mod relocation;
 
-use crate::blobs::BlobStore;
-use crate::store::{Edit, Role, SqliteStore, Store, StoreError};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use gongkai_model::{ContentKind, Guide, Notice, ScopeId};
+use gongkai_store::blobs::BlobStore;
+use gongkai_store::{Edit, Role, SqliteStore, Store, StoreError};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
@@ -511,7 +511,7 @@ pub fn console_samples(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<
         expire_at: Some(now + Duration::days(5)),
         images: vec![],
     };
-    store.submit_draft(&crate::store::NewDraft {
+    store.submit_draft(&gongkai_store::NewDraft {
         scope: village.clone(),
         title: notice.title.clone(),
         summary: "通知公告".into(),
@@ -561,7 +561,7 @@ pub fn console_samples(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<
             sealed_contact: None,
             filed_at: received.timestamp(),
         };
-        store.file_complaint(&crate::store::NewComplaint {
+        store.file_complaint(&gongkai_store::NewComplaint {
             office: crate::intake::route(store, *kind, &scope),
             contact: Some(Contact {
                 name: "王先生".into(),

@@ -1,9 +1,9 @@
 //! Demo residents: plausible names and valid ID numbers, and the subsidy lists they are on.
 //! Full ID numbers go to the server's private table; published rows carry masked ones.
 
-use crate::store::{Edit, StoreError};
 use chrono::{Datelike, NaiveDate};
 use gongkai_model::{idcard, ContentKind, Fen, SubsidyList, SubsidyRow};
+use gongkai_store::{Edit, StoreError};
 use rand::rngs::StdRng;
 use rand::Rng;
 

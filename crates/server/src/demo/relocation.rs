@@ -3,9 +3,9 @@
 //! during the objection period) and some change in later boards.
 
 use super::people;
-use crate::store::Edit;
 use chrono::{Duration, NaiveDate};
 use gongkai_model::{idcard, ContentKind, Fen, RelocationBoard, RelocationRow};
+use gongkai_store::Edit;
 use rand::rngs::StdRng;
 use rand::Rng;
 

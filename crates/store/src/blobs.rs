@@ -2,7 +2,7 @@
 //! embedded default, beside the SQLite file) or in the database (PostgreSQL), so every
 //! server instance serves every attachment.
 
-use crate::store::pg::PgStore;
+use crate::pg::PgStore;
 use gongkai_protocol::{is_blob_name, sha256_hex};
 use std::fs;
 use std::io::Write;

@@ -514,7 +514,7 @@ impl Store for SqliteStore {
         })
     }
 
-    crate::store::records::shared_record_methods!();
+    crate::records::shared_record_methods!();
 }
 
 #[cfg(test)]

@@ -79,7 +79,7 @@ impl<T: Into<Value>> From<Option<T>> for Value {
 
 /// `args![a, b, c]`: statement parameters, each converted into a [`Value`].
 macro_rules! args {
-    ($($v:expr),* $(,)?) => { &[$($crate::store::sql::Value::from($v)),*] };
+    ($($v:expr),* $(,)?) => { &[$($crate::sql::Value::from($v)),*] };
 }
 pub(crate) use args;
 

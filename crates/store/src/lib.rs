@@ -1,12 +1,16 @@
-//! The server's storage seam. Everything the HTTP layer needs from a database goes
+//! Gongkai's storage, as its own crate: everything the server needs from a database goes
 //! through [`Store`], implemented by SQLite (`sqlite.rs`, the embedded default) and
-//! PostgreSQL (`pg.rs`, a province behind a load balancer); `tests/tests/conformance.rs`
-//! holds them to the same answers.
+//! PostgreSQL (`pg/`, a province behind a load balancer); `tests/tests/conformance.rs`
+//! holds them to the same answers. Attachments (`blobs`) and the rich-text sanitizer a
+//! publish runs (`sanitize`) live here too.
 //!
 //! Architecture invariant: a publish is one transaction that assigns the next sequence
 //! numbers of its scope, updates the scope's state hash, and stores the items; a change
-//! page is read in one snapshot together with the head it is bound to.
+//! page is read in one snapshot together with the head it is bound to. No HTTP here.
+#![forbid(unsafe_code)]
 
+pub mod blobs;
+pub mod sanitize;
 mod sqlite;
 
 mod changelog;
