@@ -8,8 +8,70 @@ pub(crate) fn now_unix() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// The record methods that publish as they go — a final status puts its answer on the
+/// boards, an approved draft is published in its review's transaction — written once.
+/// Each back-end names how it takes its writer, how it publishes on it, and how it
+/// publishes inside a transaction it already holds.
+macro_rules! publishing_record_methods {
+    ($writer:ident, $publish:ident, $publish_in:ident) => {
+        fn complaint_transition(
+            &self,
+            t: &$crate::Transition,
+            calendar: &gongkai_model::calendar::Calendar,
+        ) -> Result<gongkai_protocol::complaints::PublicStatus, $crate::StoreError> {
+            self.$writer(|c| {
+                let status = $crate::complaints::transition(c, t, calendar)?;
+                if let Some((scope, edit)) = $crate::complaints::answer_edit(c, &status)? {
+                    $publish(
+                        c,
+                        &scope,
+                        &[edit],
+                        &$crate::Provenance::system(),
+                        $crate::records::now_unix(),
+                    )?;
+                }
+                Ok(status)
+            })
+        }
+
+        fn review_draft(
+            &self,
+            id: i64,
+            reviewer: &$crate::User,
+            approve: bool,
+            reason: &str,
+        ) -> Result<$crate::DraftRow, $crate::StoreError> {
+            let now = $crate::records::now_unix();
+            self.$writer(|c| {
+                $crate::sql::in_tx(c, |tx| {
+                    $crate::console::review(
+                        tx,
+                        id,
+                        reviewer,
+                        approve,
+                        reason,
+                        now,
+                        |tx, s, e, by| $publish_in(tx, s, e, by, now).map(|_| ()),
+                    )
+                })
+            })
+        }
+    };
+}
+pub(crate) use publishing_record_methods;
+
 macro_rules! shared_record_methods {
     () => {
+        fn publish_as(
+            &self,
+            scope: &gongkai_model::ScopeId,
+            edits: &[$crate::Edit],
+            by: &$crate::Provenance,
+        ) -> Result<$crate::ScopeHead, $crate::StoreError> {
+            // Each back-end's `publish_as_at`, at the time of the call.
+            self.publish_as_at(scope, edits, by, $crate::records::now_unix())
+        }
+
         fn queue_webhook(&self, body: &str, now: i64) -> Result<(), $crate::StoreError> {
             self.write(|c| $crate::fleet::queue_webhook(c, body, now))
         }

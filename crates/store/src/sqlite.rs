@@ -2,7 +2,6 @@
 //! them read while a publish is committing).
 
 use super::publish::prepare;
-use super::records::now_unix;
 use super::{ChainReport, ChangesRead, Edit, Provenance, ScopeHead, Store, StoreError};
 use gongkai_db::Durability;
 use gongkai_model::{ContentKind, ScopeId};
@@ -304,15 +303,6 @@ impl Store for SqliteStore {
         })
     }
 
-    fn publish_as(
-        &self,
-        scope: &ScopeId,
-        edits: &[Edit],
-        by: &Provenance,
-    ) -> Result<ScopeHead, StoreError> {
-        self.publish_as_at(scope, edits, by, now_unix())
-    }
-
     fn items_of_kind(
         &self,
         scope: &ScopeId,
@@ -462,42 +452,7 @@ impl Store for SqliteStore {
         })
     }
 
-    fn complaint_transition(
-        &self,
-        t: &super::Transition,
-        calendar: &gongkai_model::calendar::Calendar,
-    ) -> Result<gongkai_protocol::complaints::PublicStatus, StoreError> {
-        self.with_writer(|c| {
-            let status = super::complaints::transition(c, t, calendar)?;
-            if let Some((scope, edit)) = super::complaints::answer_edit(c, &status)? {
-                publish_locked(c, &scope, &[edit], &Provenance::system(), now_unix())?;
-            }
-            Ok(status)
-        })
-    }
-
-    fn review_draft(
-        &self,
-        id: i64,
-        reviewer: &super::User,
-        approve: bool,
-        reason: &str,
-    ) -> Result<super::DraftRow, StoreError> {
-        let now = now_unix();
-        self.with_writer(|c| {
-            super::sql::in_tx(c, |tx| {
-                super::console::review(
-                    tx,
-                    id,
-                    reviewer,
-                    approve,
-                    reason,
-                    now,
-                    |tx, scope, edits, by| publish_in(tx, scope, edits, by, now).map(|_| ()),
-                )
-            })
-        })
-    }
+    crate::records::publishing_record_methods!(with_writer, publish_locked, publish_in);
 
     fn recompute_state_hash(&self, scope: &ScopeId) -> Result<StateHash, StoreError> {
         self.with_reader(|c| {

@@ -23,9 +23,7 @@
 
 use crate::records::now_unix;
 use crate::sql::{args, in_snapshot, in_tx, PgConn, Row, Sql, Value};
-use crate::{
-    ChainReport, ChangesRead, DraftRow, Edit, Provenance, ScopeHead, Store, StoreError, User,
-};
+use crate::{ChainReport, ChangesRead, Edit, Provenance, ScopeHead, Store, StoreError};
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_protocol::changelog::LogEntry;
 use gongkai_protocol::{Change, StateHash};
@@ -46,15 +44,6 @@ pub use schema::*;
 impl Store for PgStore {
     fn ensure_scope(&self, scope: &ScopeId, name: &str) -> Result<ScopeHead, StoreError> {
         self.writing(|c| ensure_scope(c, scope, name))
-    }
-
-    fn publish_as(
-        &self,
-        scope: &ScopeId,
-        edits: &[Edit],
-        by: &Provenance,
-    ) -> Result<ScopeHead, StoreError> {
-        self.publish_as_at(scope, edits, by, now_unix())
     }
 
     fn items_of_kind(
@@ -168,36 +157,7 @@ impl Store for PgStore {
         self.with(|c| recompute_state_hash(c, scope).map(|(h, _)| h))
     }
 
-    fn complaint_transition(
-        &self,
-        t: &crate::Transition,
-        calendar: &gongkai_model::calendar::Calendar,
-    ) -> Result<gongkai_protocol::complaints::PublicStatus, StoreError> {
-        self.writing(|c| {
-            let status = crate::complaints::transition(c, t, calendar)?;
-            if let Some((scope, edit)) = crate::complaints::answer_edit(c, &status)? {
-                publish_as(c, &scope, &[edit], &Provenance::system(), now_unix())?;
-            }
-            Ok(status)
-        })
-    }
-
-    fn review_draft(
-        &self,
-        id: i64,
-        reviewer: &User,
-        approve: bool,
-        reason: &str,
-    ) -> Result<DraftRow, StoreError> {
-        let now = now_unix();
-        self.writing(|c| {
-            in_tx(c, |tx| {
-                crate::console::review(tx, id, reviewer, approve, reason, now, |tx, s, e, by| {
-                    publish_in(tx, s, e, by, now).map(|_| ())
-                })
-            })
-        })
-    }
+    crate::records::publishing_record_methods!(writing, publish_as, publish_in);
 
     crate::records::shared_record_methods!();
 }
