@@ -12,8 +12,8 @@ pub mod xss;
 
 use anyhow::Context;
 use gongkai_kiosk::KioskConfig;
-use gongkai_server::api::RateLimits;
 use gongkai_server::signer::Signer;
+use gongkai_server::RateLimits;
 use gongkai_server::{demo, router, AppState, DataDir, SqliteStore};
 use gongkai_store::blobs::BlobStore;
 use std::net::SocketAddr;
@@ -116,7 +116,7 @@ impl TestServer {
         addr: SocketAddr,
         ttl_secs: i64,
         rate: RateLimits,
-        fleet: gongkai_server::fleet::FleetSettings,
+        fleet: gongkai_server::state::FleetSettings,
     ) -> anyhow::Result<TestServer> {
         let key = data.load_key()?;
         let store = SqliteStore::open(&data.db_path())?;

@@ -323,7 +323,7 @@ fn killed_at_random_while_filing_never_loses_a_shown_code() -> Result<()> {
 
     // Reconnect: everything saved reaches the server once. (Thousands of filings from
     // one kiosk in minutes is far above the public rate limit, which is lifted here.)
-    let unthrottled = gongkai_server::api::RateLimits {
+    let unthrottled = gongkai_server::RateLimits {
         uploads_per_hour_kiosk: u32::MAX,
         uploads_per_hour_address: u32::MAX,
         lookups_per_10_min: u32::MAX,

@@ -15,7 +15,8 @@ use gongkai_protocol::fleet::{
     request_signing_bytes, Heartbeat, RemoteConfig, KIOSK_HEADER, SIGNATURE_HEADER,
 };
 use gongkai_protocol::SigningKey;
-use gongkai_server::fleet::{coverage, statuses, verified_logs, FleetSettings, Freshness};
+use gongkai_server::fleet::{coverage, statuses, verified_logs, Freshness};
+use gongkai_server::state::FleetSettings;
 use gongkai_server::Store;
 use gongkai_store::Edit;
 use gongkai_tests::console::ConsoleClient;

@@ -7,7 +7,8 @@
 use anyhow::{bail, Context, Result};
 use chrono::Utc;
 use gongkai_model::{ContentKind, Emergency, EmergencyLevel, Notice, ScopeId};
-use gongkai_server::fleet::{statuses, sweep, FleetSettings, Freshness};
+use gongkai_server::fleet::{statuses, sweep, Freshness};
+use gongkai_server::state::FleetSettings;
 use gongkai_server::{DataDir, SqliteStore, Store};
 use gongkai_store::Edit;
 use gongkai_tests::simkiosk::SimKiosk;
@@ -137,7 +138,7 @@ fn a_thousand_kiosks_current_then_behind_then_current_emergency_in_one_interval_
         tokens.push((SimKiosk::new(id, village), token));
     }
     let settings = FleetSettings::default();
-    let unthrottled = gongkai_server::api::RateLimits {
+    let unthrottled = gongkai_server::RateLimits {
         uploads_per_hour_kiosk: u32::MAX,
         uploads_per_hour_address: u32::MAX,
         lookups_per_10_min: u32::MAX,

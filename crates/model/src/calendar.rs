@@ -27,6 +27,17 @@ pub fn beijing_date_of(at: i64) -> NaiveDate {
         .unwrap_or_default()
 }
 
+/// Unix second `at` as staff read a time: "2026-12-03 09:05", Beijing time.
+pub fn beijing_minute(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| {
+            (t + Duration::seconds(BEIJING_OFFSET_SECS))
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// Unix seconds at 00:00 Beijing time on `date`.
 pub fn beijing_midnight(date: NaiveDate) -> i64 {
     date.and_hms_opt(0, 0, 0)

@@ -2,9 +2,13 @@
 //! (`/kiosk-code`), the unlock a kiosk asks for with one, and notices posted from the
 //! kiosk, which become drafts for the township's 保密审查 like any cadre posting.
 
-use crate::api::ApiJson;
-use crate::api::{ApiError, AppState};
-use crate::console::{self, auth::Session, csrf_field, page, ConsoleError};
+use crate::console;
+use crate::console::auth::csrf_field;
+use crate::console::auth::Session;
+use crate::console::shell::{page, paragraphs, ConsoleError};
+use crate::error::ApiError;
+use crate::error::ApiJson;
+use crate::state::AppState;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -34,9 +38,12 @@ fn code_hash(code: &str) -> String {
 
 // --- Console: issue a code ------------------------------------------------------------
 
-pub async fn code_page(session: Session, State(st): State<AppState>) -> console::Result<Response> {
+pub async fn code_page(
+    session: Session,
+    State(st): State<AppState>,
+) -> console::shell::Result<Response> {
     let user = &session.user;
-    let villages: Vec<(ScopeId, String)> = console::scopes_for(&st, user)
+    let villages: Vec<(ScopeId, String)> = console::posting::scopes_for(&st, user)
         .await?
         .into_iter()
         .filter(|(s, _)| s.level() == ScopeLevel::Village)
@@ -75,7 +82,7 @@ pub async fn issue_code(
     session: Session,
     State(st): State<AppState>,
     Form(f): Form<CodeForm>,
-) -> console::Result<Response> {
+) -> console::shell::Result<Response> {
     session.check_csrf(&f.csrf)?;
     let user = session.user.clone();
     let scope = ScopeId::parse(&f.scope)
@@ -86,7 +93,7 @@ pub async fn issue_code(
     let kiosk_id = f.kiosk_id.trim().to_string();
     let expires = st.clock.unix() + CODE_SECS;
     let (hash, uid, sc, kid) = (code_hash(&code), user.id, scope.clone(), kiosk_id.clone());
-    console::blocking(&st.store, move |s| {
+    console::posting::blocking(&st.store, move |s| {
         s.issue_cadre_code(
             &hash,
             uid,
@@ -103,7 +110,7 @@ pub async fn issue_code(
         html! {
             p { "请在公开屏上输入：" }
             p.code data-testid="cadre-code" { (shown) }
-            p { "有效期至 " (console::beijing(expires)) "，只能使用一次。" @if !kiosk_id.is_empty() { "仅限公开屏 " (kiosk_id) "。" } }
+            p { "有效期至 " (console::shell::beijing(expires)) "，只能使用一次。" @if !kiosk_id.is_empty() { "仅限公开屏 " (kiosk_id) "。" } }
             p.hint { "不要把授权码告诉别人。用它发布的内容会记在您的名下。" }
         },
     ))
@@ -141,7 +148,7 @@ pub async fn unlock(
     // read over a shoulder, then works only at that kiosk.
     let lookup = req.kiosk_id.clone();
     let store = st.store.clone();
-    let enrolled = crate::api::blocking(move || store.kiosk(&lookup)).await?;
+    let enrolled = crate::error::blocking(move || store.kiosk(&lookup)).await?;
     if enrolled.is_some() {
         let record = crate::fleet::signed_by_kiosk(&st, &headers, UNLOCK_PATH, &body).await?;
         if record.kiosk_id != req.kiosk_id {
@@ -291,8 +298,8 @@ pub async fn post_notice(
         let village = store.head(&cadre.scope)?.name;
         let notice = Notice {
             title: n.title.trim().to_string(),
-            publisher: console::notices_publisher(&cadre.scope, &village),
-            body_html: console::paragraphs(&n.body),
+            publisher: console::notices::publisher(&cadre.scope, &village),
+            body_html: paragraphs(&n.body),
             publish_at: now,
             expire_at,
             images,

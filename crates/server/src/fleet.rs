@@ -5,8 +5,10 @@
 //! A kiosk is "current" only when the state hash of what it shows, per scope, equals the
 //! server's: it is a statement about content, not about the kiosk having called in.
 
-use crate::api::{blocking, rate_limit, AppState, ClientIp};
-use crate::api::{ApiJson, ApiPath, ApiQuery};
+use crate::error::{blocking, rate_limit, ClientIp};
+use crate::error::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
+use crate::state::FleetSettings;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -22,31 +24,10 @@ use gongkai_store::{HeartbeatWrite, KioskRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-use crate::api::ApiError;
+use crate::error::ApiError;
 
 pub const HEARTBEAT_PATH: &str = "/v1/kiosks/heartbeat";
 pub const SCREENSHOT_PATH: &str = "/v1/kiosks/screenshot";
-
-/// Thresholds and where alerts go.
-#[derive(Debug, Clone)]
-pub struct FleetSettings {
-    /// No heartbeat for this long: offline (default 10 minutes, twenty 30-second polls).
-    pub offline_after_secs: i64,
-    /// Showing old content for this long: an alert (default 30 minutes).
-    pub behind_after_secs: i64,
-    /// Where alerts are POSTed as JSON, if anywhere.
-    pub webhook: Option<String>,
-}
-
-impl Default for FleetSettings {
-    fn default() -> FleetSettings {
-        FleetSettings {
-            offline_after_secs: 600,
-            behind_after_secs: 1800,
-            webhook: None,
-        }
-    }
-}
 
 /// Where a kiosk stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -254,7 +235,7 @@ pub fn sweep(
             Some(since) => {
                 let detail = format!(
                     "自 {} 起没有联系（{} 分钟）",
-                    crate::console::beijing(since),
+                    gongkai_model::calendar::beijing_minute(since),
                     (now - since) / 60
                 );
                 if store.raise_alert(id, "offline", &detail, now)? {
@@ -271,7 +252,7 @@ pub fn sweep(
             Some(since) => {
                 let detail = format!(
                     "自 {} 起显示的不是最新内容（{} 分钟）",
-                    crate::console::beijing(since),
+                    gongkai_model::calendar::beijing_minute(since),
                     (now - since) / 60
                 );
                 if store.raise_alert(id, "behind", &detail, now)? {

@@ -1,8 +1,9 @@
 //! Intake of filings from kiosks: check them, route each to the office that must answer,
 //! set its deadline on the working-day calendar, and record it exactly once.
 
-use crate::api::{ApiError, AppState};
-use crate::api::{ApiJson, ApiPath};
+use crate::error::ApiError;
+use crate::error::{ApiJson, ApiPath};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -85,10 +86,10 @@ pub fn route(store: &dyn Store, kind: ComplaintKind, scope: &ScopeId) -> String 
 
 pub async fn upload(
     State(st): State<AppState>,
-    ip: crate::api::ClientIp,
+    ip: crate::error::ClientIp,
     ApiJson(u): ApiJson<ComplaintUpload>,
 ) -> Result<Response, ApiError> {
-    crate::api::rate_limit(
+    crate::error::rate_limit(
         &st,
         vec![
             (
@@ -147,10 +148,10 @@ pub async fn record(
 
 pub async fn lookup(
     State(st): State<AppState>,
-    ip: crate::api::ClientIp,
+    ip: crate::error::ClientIp,
     ApiPath(code): ApiPath<String>,
 ) -> Result<Response, ApiError> {
-    crate::api::rate_limit(
+    crate::error::rate_limit(
         &st,
         vec![(format!("lookup:ip:{}", ip.0), st.rate.lookups_per_10_min)],
         600,

@@ -532,7 +532,7 @@ fn serve(
     let state = AppState {
         max_page: opts.max_page,
         limits: Arc::new(gongkai_model::complaint::Limits::parse(&opts.limits)?),
-        fleet: gongkai_server::fleet::FleetSettings {
+        fleet: gongkai_server::state::FleetSettings {
             offline_after_secs: opts.offline_after_min.max(1) * 60,
             behind_after_secs: opts.behind_after_min.max(1) * 60,
             webhook: opts.alert_webhook,

@@ -4,8 +4,9 @@
 //! acts only on its own office's filings — another office's look exactly like codes that
 //! do not exist.
 
-use crate::api::{ApiError, AppState};
-use crate::api::{ApiJson, ApiPath, ApiQuery};
+use crate::error::ApiError;
+use crate::error::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};

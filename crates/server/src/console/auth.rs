@@ -3,8 +3,9 @@
 //! by its sha256 together with the CSRF token every form must send back. Failed logins
 //! are counted in the database per account, so a lock-out holds across instances.
 
-use super::{blocking, page, ConsoleError, Result};
-use crate::api::AppState;
+use super::posting::blocking;
+use super::shell::{page, ConsoleError, Result};
+use crate::state::AppState;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -15,7 +16,7 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use gongkai_store::{Store, User};
-use maud::html;
+use maud::{html, Markup};
 use serde::Deserialize;
 
 pub const COOKIE: &str = "gk_session";
@@ -203,7 +204,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(st): State<AppState>,
-    ip: crate::api::ClientIp,
+    ip: crate::error::ClientIp,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -357,4 +358,9 @@ pub fn create_user(
         office: office.to_string(),
         pw_hash,
     })?)
+}
+
+/// The CSRF field every form carries.
+pub fn csrf_field(session: &Session) -> Markup {
+    html! { input type="hidden" name="csrf" value=(session.csrf); }
 }

@@ -4,8 +4,11 @@
 //! objection is a filing of kind 三榜异议, answered in 诉求办理 like any other, so its
 //! outcome is public by its code.
 
-use super::{auth::Session, csrf_field, page, scopes_for, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::posting::scopes_for;
+use super::shell::{page, ConsoleError, Result};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -23,7 +26,7 @@ pub async fn index(session: Session, State(st): State<AppState>) -> Result<Respo
         .into_iter()
         .filter(|(s, _)| s.level() == ScopeLevel::Village)
         .collect();
-    let (boards, objections) = super::blocking(&st.store, move |s| {
+    let (boards, objections) = super::posting::blocking(&st.store, move |s| {
         let mut boards = Vec::new();
         for (scope, name) in &villages {
             for (id, body) in s.items_of_kind(scope, ContentKind::RelocationBoard)? {
@@ -130,7 +133,7 @@ pub async fn register(
         .filter(|s| user.covers(s))
         .ok_or_else(not_found)?;
     let (sc, id) = (scope.clone(), f.board.clone());
-    let board: RelocationBoard = super::blocking(&st.store, move |s| {
+    let board: RelocationBoard = super::posting::blocking(&st.store, move |s| {
         s.item_body(&sc, ContentKind::RelocationBoard, &id)
     })
     .await?

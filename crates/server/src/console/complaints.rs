@@ -2,9 +2,11 @@
 //! office sees its own filings and its sub-offices'), one filing with its history, and
 //! the actions the state machine allows from where it stands.
 
-use super::{auth::Session, beijing, csrf_field, page, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::shell::{beijing, page, ConsoleError, Result};
 use crate::staff::{self, Action, Staff};
+use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;

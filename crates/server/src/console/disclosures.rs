@@ -3,8 +3,11 @@
 //! attachments — PDFs are rendered to page images (kiosks never open PDFs), photos are
 //! re-encoded without metadata. A cadre's item becomes a draft; others publish.
 
-use super::{auth::Session, csrf_field, page, paragraphs, scopes_for, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::posting::scopes_for;
+use super::shell::{page, paragraphs, ConsoleError, Result};
+use crate::state::AppState;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -34,7 +37,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
                 label { "公开到"
                     select name="scope" required {
                         @for (code, name) in &scopes {
-                            option value=(code.as_str()) { (name) "（" (super::level_label(code)) "）" }
+                            option value=(code.as_str()) { (name) "（" (super::shell::level_label(code)) "）" }
                         }
                     }
                 }
@@ -113,7 +116,7 @@ pub async fn create(
 ) -> Result<Response> {
     let user = session.user.clone();
     let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
-    let mut upload = super::Upload::read(multipart, &["attachments"], &session).await?;
+    let mut upload = super::posting::Upload::read(multipart, &["attachments"], &session).await?;
     let files = upload.take("attachments");
     let get = |k: &str| upload.get(k);
     let scope = ScopeId::parse(&get("scope")).map_err(|_| bad("请选择公开到哪里"))?;
@@ -162,5 +165,5 @@ pub async fn create(
     };
     let summary = format!("公开目录 · {} 个附件", item.attachments.len());
     let edit = Edit::put(ContentKind::Disclosure, id, &item);
-    super::publish_or_submit(&st, &user, scope, vec![edit], title, summary).await
+    super::posting::publish_or_submit(&st, &user, scope, vec![edit], title, summary).await
 }

@@ -3,8 +3,11 @@
 //! review — signed and logged like everything else, and always with an end: kiosks
 //! clear it at its expiry by their own clocks, offline too.
 
-use super::{auth::Session, csrf_field, page, scopes_for, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::posting::scopes_for;
+use super::shell::{page, ConsoleError, Result};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -42,7 +45,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
             p.error { "紧急通知立即发布，不经审核，会在下一次同步（通常 30 秒内）占满范围内每一台公开屏，直到截止时间自动消失。只用于防汛、防火、寒潮、停水停电等需要群众马上知道的事。" }
             form.card method="post" action="/emergency" {
                 (csrf_field(&session))
-                label { "范围" select name="scope" required { @for (c, n) in &scopes { option value=(c.as_str()) { (n) "（" (super::level_label(c)) "）全部公开屏" } } } }
+                label { "范围" select name="scope" required { @for (c, n) in &scopes { option value=(c.as_str()) { (n) "（" (super::shell::level_label(c)) "）全部公开屏" } } } }
                 label { "级别" select name="level" { @for l in LEVELS { option value=(level_key(l)) selected[l == EmergencyLevel::Orange] { (l.label()) } } } }
                 label { "标题" input name="title" required maxlength="40" placeholder="例：关于防御强降雨的紧急通知"; }
                 label { "内容（每段一行，写清楚要群众做什么）" textarea name="body" rows="6" required {} }
@@ -88,13 +91,15 @@ pub async fn create(
     let now = st.clock.now();
     let name = {
         let sc = scope.clone();
-        super::blocking(&st.store, move |s| s.head(&sc)).await?.name
+        super::posting::blocking(&st.store, move |s| s.head(&sc))
+            .await?
+            .name
     };
     let item = Emergency {
         title: f.title.trim().into(),
         body: f.body.trim().into(),
         level,
-        issuer: super::notices_publisher(&scope, &name),
+        issuer: super::notices::publisher(&scope, &name),
         publish_at: now,
         expire_at: now + chrono::Duration::hours(i64::from(f.hours)),
     };
@@ -104,7 +109,7 @@ pub async fn create(
         &item,
     );
     let by = Provenance::user(&user.display_name);
-    super::blocking(&st.store, move |s| s.publish_as(&scope, &[edit], &by))
+    super::posting::blocking(&st.store, move |s| s.publish_as(&scope, &[edit], &by))
         .await
         .map_err(|e| e.for_user(&user))?;
     tracing::warn!(user = %user.username, level = level.label(), "emergency notice published");

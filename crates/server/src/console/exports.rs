@@ -1,8 +1,9 @@
 //! Excel exports (rust_xlsxwriter): an office's filings, and a published subsidy list
 //! (masked IDs, as published).
 
-use super::{auth::Session, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::Session;
+use super::shell::{ConsoleError, Result};
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -90,7 +91,7 @@ pub async fn subsidy_list(
         return Err(ConsoleError::not_found().for_user(&user));
     }
     let list_id = list.trim_end_matches(".xlsx").to_string();
-    let (header, rows) = super::blocking(&st.store, move |s| {
+    let (header, rows) = super::posting::blocking(&st.store, move |s| {
         let mut header: Option<SubsidyList> = None;
         let mut rows: Vec<SubsidyRow> = Vec::new();
         let mut since = 0;

@@ -4,8 +4,11 @@
 //! Cadres' statements go to review; a statement for a month already public is a
 //! correction and goes to review whoever sends it.
 
-use super::{auth::Session, csrf_field, page, scopes_for, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::posting::scopes_for;
+use super::shell::{page, ConsoleError, Result};
+use crate::state::AppState;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
 use gongkai_import::{check_ledger, Field, LedgerLine, ListKind, RowError};
@@ -141,7 +144,8 @@ pub async fn create(
 ) -> Result<Response> {
     let user = session.user.clone();
     let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
-    let mut upload = super::Upload::read(multipart, &["ledger", "vouchers"], &session).await?;
+    let mut upload =
+        super::posting::Upload::read(multipart, &["ledger", "vouchers"], &session).await?;
     let ledger = upload.take("ledger").into_iter().next().map(|(_, b)| b);
     let vouchers = upload.take("vouchers");
     let get = |k: &str| upload.get(k);
@@ -170,7 +174,9 @@ pub async fn create(
     }
     let village = {
         let sc = scope.clone();
-        super::blocking(&st.store, move |s| s.head(&sc)).await?.name
+        super::posting::blocking(&st.store, move |s| s.head(&sc))
+            .await?
+            .name
     };
     // Voucher photos by file name = voucher number; one that matches no line is an error
     // (a photo silently dropped would look like a missing voucher to residents).
@@ -237,7 +243,7 @@ pub async fn create(
         checked.expense,
         statement.lines.len()
     );
-    super::publish_or_submit(&st, &user, scope, vec![edit], title, summary).await
+    super::posting::publish_or_submit(&st, &user, scope, vec![edit], title, summary).await
 }
 
 fn line(l: &LedgerLine) -> FinanceLine {

@@ -3,11 +3,14 @@
 //! on request, and 公示核验 — for each 三榜 board and finance statement, the periods it
 //! was really on screen at each kiosk and the gaps in its posting period.
 
-use super::{auth::Session, beijing, csrf_field, page, scopes_for, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::posting::scopes_for;
+use super::shell::{beijing, page, ConsoleError, Result};
 use crate::fleet::{
     coverage, statuses, verified_logs, Freshness, KioskStatus, FINANCE_POSTING_DAYS,
 };
+use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -66,7 +69,7 @@ pub struct FleetQuery {
 async fn fleet_of(st: &AppState, prefix: String) -> Result<Vec<KioskStatus>> {
     let settings = st.fleet.clone();
     let now = st.clock.unix();
-    super::blocking(&st.store, move |s| statuses(s, &prefix, now, &settings)).await
+    super::posting::blocking(&st.store, move |s| statuses(s, &prefix, now, &settings)).await
 }
 
 pub async fn index(
@@ -98,11 +101,11 @@ pub async fn index(
         .collect();
     let ids: Vec<String> = all.iter().map(|k| k.record.kiosk_id.clone()).collect();
     let prefix_pending = user.scope.as_str().to_string();
-    let pending = super::blocking(&st.store, move |s| {
+    let pending = super::posting::blocking(&st.store, move |s| {
         s.pending_enrollments(&prefix_pending, now)
     })
     .await?;
-    let alerts = super::blocking(&st.store, move |s| s.alerts(now - 86_400))
+    let alerts = super::posting::blocking(&st.store, move |s| s.alerts(now - 86_400))
         .await?
         .into_iter()
         .filter(|a| ids.contains(&a.kiosk_id))
@@ -110,14 +113,15 @@ pub async fn index(
     // Only the county sees the delivery queue: it is the county's operations desk.
     let undelivered = if st.fleet.webhook.is_some() && user.role == gongkai_store::Role::CountyAdmin
     {
-        super::blocking(&st.store, |s| s.webhooks_waiting()).await?
+        super::posting::blocking(&st.store, |s| s.webhooks_waiting()).await?
     } else {
         0
     };
     // Kiosks count 公示期 and show deadlines on the county's calendar: a missing next
     // year is an operational alert, from 1 November when the State Council publishes it.
     let base = st.calendar.clone();
-    let calendar = super::blocking(&st.store, move |s| crate::workdays::calendar(s, &base)).await?;
+    let calendar =
+        super::posting::blocking(&st.store, move |s| crate::workdays::calendar(s, &base)).await?;
     let calendar_missing = crate::workdays::reminder_due(&calendar, st.clock.today());
     let place = |scope: &str| {
         names
@@ -209,7 +213,7 @@ pub async fn index(
                     (csrf_field(&session))
                     p.hint { "生成一次性注册码（" (TOKEN_DAYS) " 天内有效），安装时填入公开屏的配置文件。公开屏在本机生成自己的密钥，私钥不离开公开屏。" }
                     label { "公开屏编号" input name="kiosk_id" required pattern="[A-Za-z0-9_-]+" maxlength="64" placeholder="例：419901102201-02"; }
-                    label { "所在村或乡镇" select name="scope" required { @for (s, n) in &scopes { @if s.level() != ScopeLevel::County { option value=(s.as_str()) { (n) "（" (super::level_label(s)) "）" } } } } }
+                    label { "所在村或乡镇" select name="scope" required { @for (s, n) in &scopes { @if s.level() != ScopeLevel::County { option value=(s.as_str()) { (n) "（" (super::shell::level_label(s)) "）" } } } } }
                     button type="submit" { "生成注册码" }
                 }
             }
@@ -247,20 +251,20 @@ pub async fn enroll(
     }
     // A kiosk already enrolled under another office's scope is not theirs to take over.
     let lookup = kiosk_id.clone();
-    if let Some(existing) = super::blocking(&st.store, move |s| s.kiosk(&lookup)).await? {
+    if let Some(existing) = super::posting::blocking(&st.store, move |s| s.kiosk(&lookup)).await? {
         if !ScopeId::parse(&existing.scope).is_ok_and(|s| user.covers(&s)) {
             return Err(ConsoleError::bad("这个编号已被其他单位的公开屏使用").for_user(&user));
         }
     }
     let now = st.clock.unix();
     let (k, sc, uid) = (kiosk_id.clone(), scope.clone(), user.id);
-    let token = super::blocking(&st.store, move |s| {
+    let token = super::posting::blocking(&st.store, move |s| {
         crate::fleet::issue_enrollment(s, &k, &sc, uid, now, TOKEN_DAYS)
     })
     .await?;
     let chain = scope.chain();
     let sc = scope.clone();
-    let names: HashMap<String, String> = super::blocking(&st.store, move |s| {
+    let names: HashMap<String, String> = super::posting::blocking(&st.store, move |s| {
         let mut names = HashMap::new();
         for c in sc.chain() {
             names.insert(c.as_str().to_string(), s.head(&c)?.name);
@@ -303,7 +307,7 @@ async fn kiosk_for(st: &AppState, session: &Session, id: &str) -> Result<KioskSt
     let user = session.user.clone();
     let (settings, lookup) = (st.fleet.clone(), id.to_string());
     let now = st.clock.unix();
-    super::blocking(&st.store, move |s| {
+    super::posting::blocking(&st.store, move |s| {
         crate::fleet::status(s, &lookup, now, &settings)
     })
     .await?
@@ -320,7 +324,7 @@ pub async fn kiosk(
     let k = kiosk_for(&st, &session, &id).await?;
     let now = st.clock.unix();
     let lookup = id.clone();
-    let (logs, heads) = super::blocking(&st.store, move |s| {
+    let (logs, heads) = super::posting::blocking(&st.store, move |s| {
         let logs = verified_logs(s, &lookup)?;
         let heads: HashMap<String, (String, String)> = s
             .heads()?
@@ -489,7 +493,7 @@ pub async fn set_config(
             _ => None,
         },
     };
-    super::blocking(&st.store, move |s| s.set_remote_config(&id, &config)).await?;
+    super::posting::blocking(&st.store, move |s| s.set_remote_config(&id, &config)).await?;
     Ok(Redirect::to(&format!("/fleet/kiosks/{}", k.record.kiosk_id)).into_response())
 }
 
@@ -510,7 +514,7 @@ pub async fn request_screenshot(
         return Err(ConsoleError::not_found().for_user(&session.user));
     }
     let now = st.clock.unix();
-    super::blocking(&st.store, move |s| s.want_screenshot(&id, now)).await?;
+    super::posting::blocking(&st.store, move |s| s.want_screenshot(&id, now)).await?;
     Ok(Redirect::to(&format!("/fleet/kiosks/{}", k.record.kiosk_id)).into_response())
 }
 
@@ -520,7 +524,7 @@ pub async fn screenshot_png(
     Path(id): Path<String>,
 ) -> Result<Response> {
     kiosk_for(&st, &session, &id).await?;
-    let shot = super::blocking(&st.store, move |s| s.screenshot(&id))
+    let shot = super::posting::blocking(&st.store, move |s| s.screenshot(&id))
         .await?
         .ok_or_else(|| ConsoleError::not_found().for_user(&session.user))?;
     Ok((
@@ -609,7 +613,7 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
     let now = st.clock.unix();
     let scopes = scopes_for(&st, &user).await?;
     let prefix = user.scope.as_str().to_string();
-    let rows = super::blocking(&st.store, move |s| {
+    let rows = super::posting::blocking(&st.store, move |s| {
         let kiosks = s.kiosks(&prefix)?;
         let mut logs = HashMap::new();
         for k in &kiosks {

@@ -1,8 +1,11 @@
 //! 办事指南 from the console: the fields a service guide has on paper (设定依据, 申请材料,
 //! 办理流程, 承诺时限, 收费标准, 办理地点, 咨询电话), one material or step per line.
 
-use super::{auth::Session, csrf_field, page, scopes_for, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::posting::scopes_for;
+use super::shell::{page, ConsoleError, Result};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Form;
@@ -20,7 +23,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
         html! {
             form.card.wide method="post" action="/guides" {
                 (csrf_field(&session))
-                label { "公开到" select name="scope" required { @for (c, n) in &scopes { option value=(c.as_str()) { (n) "（" (super::level_label(c)) "）" } } } }
+                label { "公开到" select name="scope" required { @for (c, n) in &scopes { option value=(c.as_str()) { (n) "（" (super::shell::level_label(c)) "）" } } } }
                 label { "事项名称" input name="title" required placeholder="例：城乡居民最低生活保障申请"; }
                 div.row {
                     label { "办理部门" input name="department" required placeholder="例：云溪县民政局"; }
@@ -110,5 +113,5 @@ pub async fn create(
         super::notices::new_item_id("guide", st.clock.now()),
         &guide,
     );
-    super::publish_or_submit(&st, &user, scope, vec![edit], title, "办事指南".into()).await
+    super::posting::publish_or_submit(&st, &user, scope, vec![edit], title, "办事指南".into()).await
 }

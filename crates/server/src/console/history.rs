@@ -2,8 +2,9 @@
 //! entry shows what happened to which item, when, by whom and after whose review, with
 //! its hash; the page says whether the whole chain verifies right now.
 
-use super::{auth, beijing, page, Result};
-use crate::api::AppState;
+use super::auth;
+use super::shell::{beijing, page, Result};
+use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
@@ -43,7 +44,7 @@ fn entries_table(entries: &[LogEntry], names: &HashMap<String, String>) -> Marku
 }
 
 async fn scope_names(st: &AppState) -> Result<HashMap<String, String>> {
-    super::blocking(&st.store, |s| {
+    super::posting::blocking(&st.store, |s| {
         Ok(s.heads()?
             .into_iter()
             .map(|h| (h.scope.to_string(), h.name))
@@ -65,7 +66,7 @@ pub async fn index(
         .map(|s| s.to_string())
         .unwrap_or_default();
     let p = prefix.clone();
-    let (entries, report) = super::blocking(&st.store, move |s| {
+    let (entries, report) = super::posting::blocking(&st.store, move |s| {
         Ok((s.recent_changes(&p, 200)?, s.verify_changelog()?))
     })
     .await?;
@@ -109,13 +110,14 @@ pub async fn item(
     Path((scope, kind, id)): Path<(String, String, String)>,
 ) -> Result<Response> {
     let session = auth::optional(&st, &headers).await;
-    let scope = ScopeId::parse(&scope).map_err(|_| super::ConsoleError::not_found())?;
-    let kind = ContentKind::from_key(&kind).ok_or_else(super::ConsoleError::not_found)?;
+    let scope = ScopeId::parse(&scope).map_err(|_| super::shell::ConsoleError::not_found())?;
+    let kind = ContentKind::from_key(&kind).ok_or_else(super::shell::ConsoleError::not_found)?;
     let (sc, i) = (scope.clone(), id.clone());
-    let entries = super::blocking(&st.store, move |s| s.item_history(&sc, kind, &i)).await?;
+    let entries =
+        super::posting::blocking(&st.store, move |s| s.item_history(&sc, kind, &i)).await?;
     let names = scope_names(&st).await?;
     let (sc, i) = (scope.clone(), id.clone());
-    let live = super::blocking(&st.store, move |s| s.item_body(&sc, kind, &i))
+    let live = super::posting::blocking(&st.store, move |s| s.item_body(&sc, kind, &i))
         .await?
         .is_some();
     let may_change = session.as_ref().is_some_and(|s| s.user.covers(&scope)) && live;
@@ -138,7 +140,7 @@ pub async fn item(
                     p { a.button href=(format!("/notices/{}/{}/edit", scope, id)) { "更正这条通知" } }
                 }
                 form.card method="post" action=(format!("/withdraw/{}/{}/{}", scope, kind.key(), id)) {
-                    (super::csrf_field(s))
+                    (super::auth::csrf_field(s))
                     label { "撤回原因（公开记录中可见）" input name="why" required; }
                     button.secondary type="submit" { "申请撤回" }
                 }

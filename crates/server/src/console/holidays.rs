@@ -4,8 +4,10 @@
 //! item of the county (so it is in the public change log and synced, signed, to every
 //! kiosk), and then every open filing's deadline is counted again on it.
 
-use super::{auth::Session, csrf_field, page, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::shell::{page, ConsoleError, Result};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -51,7 +53,7 @@ async fn render(
     error: Option<&str>,
 ) -> Result<Response> {
     let base = st.calendar.clone();
-    let (entered, calendar) = super::blocking(&st.store, move |s| {
+    let (entered, calendar) = super::posting::blocking(&st.store, move |s| {
         Ok((
             crate::workdays::entered_years(s)?,
             crate::workdays::calendar(s, &base)?,
@@ -160,7 +162,7 @@ pub async fn enter(
     let base = st.calendar.clone();
     let at = st.clock.unix();
     let actor = user.display_name.clone();
-    super::blocking(&st.store, move |s| {
+    super::posting::blocking(&st.store, move |s| {
         s.publish_as(&county, &[edit], &by)?;
         let calendar = crate::workdays::calendar(s, &base)?;
         s.recount_deadlines(&calendar, at, &actor)?;

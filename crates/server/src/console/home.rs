@@ -1,8 +1,10 @@
 //! The start page: for visitors, what the console is and where the public record is;
 //! for staff, what is waiting for them.
 
-use super::{auth, blocking, page, Result};
-use crate::api::AppState;
+use super::auth;
+use super::posting::blocking;
+use super::shell::{page, Result};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;

@@ -4,8 +4,11 @@
 //! never half-imported. The uploaded file holds full ID numbers; it is deleted as soon
 //! as the import is published, submitted or discarded.
 
-use super::{auth::Session, csrf_field, page, scopes_for, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::posting::scopes_for;
+use super::shell::{page, ConsoleError, Result};
+use crate::state::AppState;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -69,7 +72,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
                 label { "公开到"
                     select name="scope" required {
                         @for (code, name) in &scopes {
-                            option value=(code.as_str()) { (name) "（" (super::level_label(code)) "）" }
+                            option value=(code.as_str()) { (name) "（" (super::shell::level_label(code)) "）" }
                         }
                     }
                 }
@@ -111,7 +114,7 @@ pub async fn upload(
 ) -> Result<Response> {
     let user = session.user.clone();
     let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
-    let mut upload = super::Upload::read(multipart, &["file"], &session).await?;
+    let mut upload = super::posting::Upload::read(multipart, &["file"], &session).await?;
     let file = upload.take("file").into_iter().next();
     let get = |k: &str| upload.get(k);
     let scope = ScopeId::parse(&get("scope")).map_err(|_| bad("请选择公开到哪里"))?;
@@ -154,7 +157,7 @@ pub async fn upload(
         created_at: st.clock.unix(),
         draft: None,
     };
-    let id = super::blocking(&st.store, move |s| s.save_import(&record)).await?;
+    let id = super::posting::blocking(&st.store, move |s| s.save_import(&record)).await?;
     Ok(Redirect::to(&format!("/imports/{id}")).into_response())
 }
 
@@ -191,7 +194,7 @@ fn check_meta(meta: &ImportMeta) -> std::result::Result<(), String> {
 /// The import, if this user may see it (the uploader, or anyone above them who covers
 /// its scope and may review).
 async fn load(st: &AppState, user: &User, id: i64) -> Result<(ImportRecord, ImportMeta)> {
-    let record = super::blocking(&st.store, move |s| s.import(id))
+    let record = super::posting::blocking(&st.store, move |s| s.import(id))
         .await?
         .filter(|r| r.user_id == user.id || user.may_review(&r.scope))
         .ok_or_else(|| ConsoleError::not_found().for_user(user))?;
@@ -460,7 +463,7 @@ pub async fn remap(
         }
     }
     let json = serde_json::to_string(&mapping).unwrap_or_default();
-    super::blocking(&st.store, move |s| s.set_import_mapping(id, &json)).await?;
+    super::posting::blocking(&st.store, move |s| s.set_import_mapping(id, &json)).await?;
     Ok(Redirect::to(&format!("/imports/{id}")).into_response())
 }
 
@@ -478,7 +481,8 @@ pub async fn discard(
     session.check_csrf(&f.csrf)?;
     let (record, _) = load(&st, &session.user, id).await?;
     if record.status == "preview" {
-        super::blocking(&st.store, move |s| s.finish_import(id, "discarded", None)).await?;
+        super::posting::blocking(&st.store, move |s| s.finish_import(id, "discarded", None))
+            .await?;
     }
     Ok(Redirect::to("/imports/new").into_response())
 }
@@ -512,7 +516,7 @@ async fn board_changes(
     }
     let sc = scope.clone();
     let round = meta.round - 1;
-    let previous = super::blocking(&st.store, move |s| {
+    let previous = super::posting::blocking(&st.store, move |s| {
         let name = s.head(&sc)?.name;
         s.item_body(
             &sc,
@@ -610,7 +614,7 @@ pub async fn publish(
     }
     let scope_name = {
         let scope = record.scope.clone();
-        super::blocking(&st.store, move |s| s.head(&scope))
+        super::posting::blocking(&st.store, move |s| s.head(&scope))
             .await?
             .name
     };

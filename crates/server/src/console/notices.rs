@@ -2,8 +2,11 @@
 //! sanitized like every rich text), publish and expiry dates, and a scope the user
 //! covers. A cadre's notice becomes a draft for the township's review; others publish.
 
-use super::{auth::Session, csrf_field, page, paragraphs, scopes_for, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::posting::scopes_for;
+use super::shell::{page, paragraphs, ConsoleError, Result};
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -29,7 +32,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
                 label { "发布到"
                     select name="scope" required {
                         @for (code, name) in &scopes {
-                            option value=(code.as_str()) { (name) "（" (super::level_label(code)) "）" }
+                            option value=(code.as_str()) { (name) "（" (super::shell::level_label(code)) "）" }
                         }
                     }
                 }
@@ -121,7 +124,7 @@ pub async fn create(
         &notice,
     );
     let title = notice.title.clone();
-    super::publish_or_submit(&st, &user, scope, vec![edit], title, "通知公告".into()).await
+    super::posting::publish_or_submit(&st, &user, scope, vec![edit], title, "通知公告".into()).await
 }
 
 /// The live notice, if the user covers its scope.
@@ -136,7 +139,7 @@ async fn live_notice(
         .filter(|s| user.covers(s))
         .ok_or_else(|| ConsoleError::not_found().for_user(user))?;
     let (sc, i) = (scope.clone(), id.to_string());
-    let body = super::blocking(&st.store, move |s| {
+    let body = super::posting::blocking(&st.store, move |s| {
         s.item_body(&sc, ContentKind::Notice, &i)
     })
     .await?
@@ -243,7 +246,7 @@ pub async fn correct(
         edits: vec![Edit::put(ContentKind::Notice, id, &notice)],
         client_id: None,
     };
-    let draft_id = super::blocking(&st.store, move |s| s.submit_draft(&draft))
+    let draft_id = super::posting::blocking(&st.store, move |s| s.submit_draft(&draft))
         .await
         .map_err(|e| e.for_user(&user))?;
     Ok(Redirect::to(&format!("/review/{draft_id}")).into_response())
@@ -286,7 +289,7 @@ pub async fn withdraw(
         return Err(ConsoleError::bad("请写明撤回原因").for_user(&user));
     }
     let (sc, i) = (scope.clone(), id.clone());
-    let body = super::blocking(&st.store, move |s| s.item_body(&sc, kind, &i))
+    let body = super::posting::blocking(&st.store, move |s| s.item_body(&sc, kind, &i))
         .await?
         .ok_or_else(not_found)?;
     let title = gongkai_model::summarize(kind, &body)
@@ -301,7 +304,7 @@ pub async fn withdraw(
         edits: vec![Edit::delete(kind, id)],
         client_id: None,
     };
-    let draft_id = super::blocking(&st.store, move |s| s.submit_draft(&draft))
+    let draft_id = super::posting::blocking(&st.store, move |s| s.submit_draft(&draft))
         .await
         .map_err(|e| e.for_user(&user))?;
     Ok(Redirect::to(&format!("/review/{draft_id}")).into_response())

@@ -1,7 +1,7 @@
 //! The start of the web console: a read-only overview of what the server publishes.
 //! (Publishing, review and login come with the console issue.)
 
-use crate::api::AppState;
+use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Html;
 use gongkai_model::ScopeLevel;

@@ -1,8 +1,10 @@
 //! 考核 report pages: the quarter's table per unit the user covers, and the same as Excel.
 
-use super::{auth::Session, page, scopes_for, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::Session;
+use super::posting::scopes_for;
+use super::shell::{page, ConsoleError, Result};
 use crate::report::{compute, FilingOutcome, Quarter, UnitReport};
+use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -26,54 +28,55 @@ async fn build(
     let end = beijing_midnight(quarter.end()) + 11 * 86_400;
     let staff = super::complaints::staff_of(&session.user);
     let base = st.calendar.clone();
-    let (log, formed, filings, calendar, provisional) = super::blocking(&st.store, move |s| {
-        let mut provisional = None;
-        let calendar = crate::workdays::calendar(s, &base)?;
-        let log = s.changes_between(start, end)?;
-        let mut formed = HashMap::new();
-        for e in log.iter().filter(|e| e.kind == "disclosure") {
-            let Ok(scope) = gongkai_model::ScopeId::parse(&e.scope) else {
-                continue;
-            };
-            if let Some(body) = s.item_body(&scope, ContentKind::Disclosure, &e.item_id)? {
-                if let Ok(d) = serde_json::from_str::<gongkai_model::Disclosure>(&body) {
-                    formed.insert((e.scope.clone(), e.item_id.clone()), d.published_on);
+    let (log, formed, filings, calendar, provisional) =
+        super::posting::blocking(&st.store, move |s| {
+            let mut provisional = None;
+            let calendar = crate::workdays::calendar(s, &base)?;
+            let log = s.changes_between(start, end)?;
+            let mut formed = HashMap::new();
+            for e in log.iter().filter(|e| e.kind == "disclosure") {
+                let Ok(scope) = gongkai_model::ScopeId::parse(&e.scope) else {
+                    continue;
+                };
+                if let Some(body) = s.item_body(&scope, ContentKind::Disclosure, &e.item_id)? {
+                    if let Ok(d) = serde_json::from_str::<gongkai_model::Disclosure>(&body) {
+                        formed.insert((e.scope.clone(), e.item_id.clone()), d.published_on);
+                    }
                 }
             }
-        }
-        let mut filings = Vec::new();
-        for r in s
-            .complaints(None)?
-            .into_iter()
-            .filter(|r| staff.may_see(&r.office))
-        {
-            let Ok(received_on) = r.received_on.parse::<NaiveDate>() else {
-                continue;
-            };
-            let finished_on = if r.status.is_final() {
-                s.complaint_detail(&r.code)?.and_then(|d| {
-                    d.events
-                        .iter()
-                        .rev()
-                        .find(|e| {
-                            matches!(e.to_status.as_str(), "answered" | "closed" | "rejected")
-                        })
-                        .map(|e| gongkai_model::calendar::beijing_date_of(e.at))
-                })
-            } else {
-                None
-            };
-            provisional = provisional.or(r.due_provisional);
-            filings.push(FilingOutcome {
-                office: r.office,
-                received_on,
-                due_on: r.due_on.as_deref().and_then(|d| d.parse().ok()),
-                finished_on,
-            });
-        }
-        Ok((log, formed, filings, calendar, provisional))
-    })
-    .await?;
+            let mut filings = Vec::new();
+            for r in s
+                .complaints(None)?
+                .into_iter()
+                .filter(|r| staff.may_see(&r.office))
+            {
+                let Ok(received_on) = r.received_on.parse::<NaiveDate>() else {
+                    continue;
+                };
+                let finished_on = if r.status.is_final() {
+                    s.complaint_detail(&r.code)?.and_then(|d| {
+                        d.events
+                            .iter()
+                            .rev()
+                            .find(|e| {
+                                matches!(e.to_status.as_str(), "answered" | "closed" | "rejected")
+                            })
+                            .map(|e| gongkai_model::calendar::beijing_date_of(e.at))
+                    })
+                } else {
+                    None
+                };
+                provisional = provisional.or(r.due_provisional);
+                filings.push(FilingOutcome {
+                    office: r.office,
+                    received_on,
+                    due_on: r.due_on.as_deref().and_then(|d| d.parse().ok()),
+                    finished_on,
+                });
+            }
+            Ok((log, formed, filings, calendar, provisional))
+        })
+        .await?;
     let provisional = calendar
         .first_missing_year(quarter.first_day(), quarter.end())
         .or(provisional);

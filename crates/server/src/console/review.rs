@@ -2,8 +2,10 @@
 //! draft shown exactly as it would be published, approve or reject with a reason. A
 //! cadre sees their own drafts and the reviewer's reason.
 
-use super::{auth::Session, beijing, csrf_field, page, raw, ConsoleError, Result};
-use crate::api::AppState;
+use super::auth::csrf_field;
+use super::auth::Session;
+use super::shell::{beijing, page, raw, ConsoleError, Result};
+use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -48,7 +50,7 @@ pub async fn queue(session: Session, State(st): State<AppState>) -> Result<Respo
         return Ok(Redirect::to("/drafts").into_response());
     }
     let prefix = user.scope.as_str().to_string();
-    let rows = super::blocking(&st.store, move |s| s.drafts(&prefix, 200)).await?;
+    let rows = super::posting::blocking(&st.store, move |s| s.drafts(&prefix, 200)).await?;
     Ok(page(
         "审核（保密审查）",
         Some(&user),
@@ -62,7 +64,7 @@ pub async fn queue(session: Session, State(st): State<AppState>) -> Result<Respo
 pub async fn mine(session: Session, State(st): State<AppState>) -> Result<Response> {
     let user = session.user.clone();
     let id = user.id;
-    let rows = super::blocking(&st.store, move |s| s.drafts_by(id, 200)).await?;
+    let rows = super::posting::blocking(&st.store, move |s| s.drafts_by(id, 200)).await?;
     Ok(page(
         "我的稿件",
         Some(&user),
@@ -150,7 +152,7 @@ pub async fn detail(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let user = session.user.clone();
-    let (row, edits) = super::blocking(&st.store, move |s| s.draft(id))
+    let (row, edits) = super::posting::blocking(&st.store, move |s| s.draft(id))
         .await?
         .filter(|(d, _)| {
             d.author_id == user.id || ScopeId::parse(&d.scope).is_ok_and(|s| user.may_review(&s))
@@ -163,7 +165,8 @@ pub async fn detail(
             let scope = ScopeId::parse(&row.scope).ok();
             let current = match scope {
                 Some(sc) => {
-                    super::blocking(&st.store, move |s| s.item_body(&sc, kind, &id)).await?
+                    super::posting::blocking(&st.store, move |s| s.item_body(&sc, kind, &id))
+                        .await?
                 }
                 None => None,
             };
@@ -248,7 +251,7 @@ pub async fn decide(
         _ => return Err(ConsoleError::bad("请选择通过或退回").for_user(&user)),
     };
     let u = user.clone();
-    super::blocking(&st.store, move |s| {
+    super::posting::blocking(&st.store, move |s| {
         // Scope is checked against the stored draft inside the same call, so a reviewer
         // of another township gets "not found", the same as a draft that does not exist.
         let visible = s
