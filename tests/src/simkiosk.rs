@@ -248,7 +248,7 @@ impl SimKiosk {
                 .collect(),
         };
         let body = serde_json::to_vec(&hb)?;
-        let path = "/v1/kiosks/heartbeat";
+        let path = gongkai_protocol::paths::KIOSK_HEARTBEAT;
         let sig = key.sign(&request_signing_bytes(&self.id, path, &body));
         Ok(http
             .post(format!("{base}v1/kiosks/heartbeat"))

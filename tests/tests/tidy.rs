@@ -61,3 +61,113 @@ fn today_comes_from_the_clock() {
         found.join("\n")
     );
 }
+
+/// Every protocol path in `gongkai_protocol::paths` is routed by the server: a kiosk
+/// building its request from a constant reaches a handler, never axum's bare 404.
+#[test]
+fn the_server_routes_every_protocol_path() {
+    use gongkai_protocol::paths;
+    let tmp = tempfile::tempdir().unwrap();
+    let server = gongkai_tests::TestServer::demo(tmp.path()).unwrap();
+    let http = reqwest::blocking::Client::new();
+    for pattern in paths::ALL {
+        let holes = pattern.matches('{').count();
+        let path = paths::fill(pattern, &vec!["419901"; holes]);
+        let url = format!("{}{}", server.url().trim_end_matches('/'), path);
+        let get = http.get(&url).send().unwrap();
+        let status = get.status().as_u16();
+        let body = get.text().unwrap_or_default();
+        let routed = status == 405 || status != 404 || !body.is_empty();
+        assert!(routed, "{pattern}: {status} {body:?}");
+    }
+}
+
+/// The `[dependencies]` of a crate's Cargo.toml (names only).
+fn dependencies(manifest: &str) -> Vec<String> {
+    let text = std::fs::read_to_string(gongkai_tests::repo_root().join(manifest)).unwrap();
+    let mut deps = Vec::new();
+    let mut in_deps = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
+            continue;
+        }
+        if in_deps {
+            if let Some((name, _)) = line.split_once('=') {
+                deps.push(name.trim().to_string());
+            }
+        }
+    }
+    deps
+}
+
+/// The crate graph the code map promises: nothing under crates/ but the shell knows
+/// Tauri; kiosk and server never depend on each other; storage knows no HTTP; model and
+/// protocol depend on no other Gongkai crate but model.
+#[test]
+fn crates_depend_only_downwards() {
+    let crates = [
+        "model", "protocol", "db", "store", "kiosk", "server", "import", "photo",
+    ];
+    for c in crates {
+        let deps = dependencies(&format!("crates/{c}/Cargo.toml"));
+        assert!(
+            !deps.iter().any(|d| d.starts_with("tauri")),
+            "crates/{c} depends on Tauri: {deps:?}"
+        );
+        let forbidden: &[&str] = match c {
+            "model" => &[
+                "gongkai-protocol",
+                "gongkai-store",
+                "gongkai-kiosk",
+                "gongkai-server",
+                "gongkai-db",
+            ],
+            "protocol" => &[
+                "gongkai-store",
+                "gongkai-kiosk",
+                "gongkai-server",
+                "gongkai-db",
+            ],
+            "store" => &["gongkai-kiosk", "gongkai-server", "axum", "reqwest", "maud"],
+            "kiosk" => &["gongkai-server", "gongkai-store"],
+            "server" => &["gongkai-kiosk"],
+            _ => &[],
+        };
+        for f in forbidden {
+            assert!(!deps.iter().any(|d| d == f), "crates/{c} depends on {f}");
+        }
+    }
+}
+
+/// Model and protocol read no files either: they are pure functions of their inputs.
+#[test]
+fn model_and_protocol_touch_no_files() {
+    let io = ["std::fs", "File::open", "File::create", "read_to_string("];
+    for krate in ["model", "protocol"] {
+        let found: Vec<String> = mentions(krate, &io)
+            .into_iter()
+            .filter(|l| !l.contains("/tests/"))
+            .collect();
+        assert!(
+            found.is_empty(),
+            "crates/{krate} does I/O:\n{}",
+            found.join("\n")
+        );
+    }
+}
+
+/// The console is production code: it takes nothing from the demo county.
+#[test]
+fn the_console_does_not_import_the_demo() {
+    let found: Vec<String> = mentions("server", &["demo::"])
+        .into_iter()
+        .filter(|l| l.contains("/src/console/"))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "the console reaches into the demo:\n{}",
+        found.join("\n")
+    );
+}

@@ -2,6 +2,7 @@
 //! verified, and only then renamed into place.
 
 use gongkai_protocol::is_blob_name;
+use gongkai_protocol::paths;
 use reqwest::blocking::Client;
 use sha2::{Digest, Sha256};
 use std::fs;
@@ -58,7 +59,7 @@ impl BlobDir {
         let part = self.dir.join(format!("{name}.part"));
         let have = fs::metadata(&part).map(|m| m.len()).unwrap_or(0);
         let url = base
-            .join(&format!("v1/blobs/{name}"))
+            .join(paths::relative(&paths::fill(paths::BLOB, &[name])))
             .map_err(|e| BlobError::Network(e.to_string()))?;
         let mut req = http.get(url);
         if have > 0 {

@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use gongkai_protocol::cadre::{
     CadreDraftStatus, CadreNotice, CadreSession, CadreUnlock, MAX_PHOTOS,
 };
+use gongkai_protocol::paths;
 use std::path::{Path, PathBuf};
 
 /// The kiosk locks itself after this long without a tap in cadre mode.
@@ -101,7 +102,7 @@ impl Kiosk {
         let url = self
             .config()
             .server_url
-            .join("v1/cadre/unlock")
+            .join(paths::relative(paths::CADRE_UNLOCK))
             .map_err(|e| KioskError::Corrupt(e.to_string()))?;
         let body = serde_json::to_vec(&CadreUnlock {
             kiosk_id: self.config().kiosk_id.clone(),
@@ -115,7 +116,7 @@ impl Kiosk {
             .http
             .post(url)
             .header(reqwest::header::CONTENT_TYPE, "application/json");
-        for (name, value) in self.fleet().sign_request("/v1/cadre/unlock", &body) {
+        for (name, value) in self.fleet().sign_request(paths::CADRE_UNLOCK, &body) {
             req = req.header(name, value);
         }
         let resp = req.body(body).send().map_err(network)?;
@@ -282,7 +283,7 @@ impl Kiosk {
         let url = self
             .config()
             .server_url
-            .join("v1/cadre/notices")
+            .join(paths::relative(paths::CADRE_NOTICES))
             .map_err(|e| KioskError::Corrupt(e.to_string()))?;
         let mut sent = 0;
         for (notice, token) in self.outbox.due_cadre_posts(now.timestamp())? {
@@ -329,7 +330,7 @@ impl Kiosk {
         let url = self
             .config()
             .server_url
-            .join("v1/cadre/drafts")
+            .join(paths::relative(paths::CADRE_DRAFTS))
             .map_err(|e| KioskError::Corrupt(e.to_string()))?;
         if let Ok(resp) = self.http.get(url).bearer_auth(&token).send() {
             if let Ok(rows) = resp.json::<Vec<CadreDraftStatus>>() {

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use gongkai_model::calendar::provisional_note;
 use gongkai_model::complaint::TrackingCode;
 use gongkai_protocol::complaints::{ComplaintUpload, Contact, PublicStatus, UploadReceipt};
+use gongkai_protocol::paths;
 
 impl From<OutboxError> for KioskError {
     fn from(e: OutboxError) -> KioskError {
@@ -78,7 +79,7 @@ impl Kiosk {
             let url = self
                 .config()
                 .server_url
-                .join("v1/complaints")
+                .join(paths::relative(paths::COMPLAINTS))
                 .map_err(|e| KioskError::Corrupt(e.to_string()))?;
             let result = self
                 .http
@@ -143,7 +144,10 @@ impl Kiosk {
         let url = self
             .config()
             .server_url
-            .join(&format!("v1/complaints/{}", code.as_str()))
+            .join(paths::relative(&paths::fill(
+                paths::COMPLAINT,
+                &[code.as_str()],
+            )))
             .map_err(|e| KioskError::Corrupt(e.to_string()))?;
         let local = self.outbox.local(&code)?;
         match self

@@ -14,6 +14,7 @@ use gongkai_protocol::fleet::{
     request_signing_bytes, Enroll, Enrolled, Heartbeat, HeartbeatAck, RemoteConfig,
     SignedRemoteConfig, KIOSK_HEADER, SIGNATURE_HEADER,
 };
+use gongkai_protocol::paths;
 use gongkai_protocol::{PublicKey, SigningKey};
 use rusqlite::{params, Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -327,7 +328,7 @@ impl Fleet {
             public_key: self.public_key().to_base64(),
             app_version: env!("CARGO_PKG_VERSION").to_string(),
         };
-        let url = join(server, "v1/kiosks/enroll")?;
+        let url = join(server, paths::relative(paths::KIOSK_ENROLL))?;
         let resp = http
             .post(url)
             .json(&req)
@@ -399,7 +400,7 @@ impl Fleet {
         let resp = self.post_signed(
             http,
             server,
-            "/v1/kiosks/heartbeat",
+            paths::KIOSK_HEARTBEAT,
             body,
             "application/json",
         )?;
@@ -463,7 +464,7 @@ impl Fleet {
             code: "screenshot".into(),
             message: e,
         })?;
-        let resp = self.post_signed(http, server, "/v1/kiosks/screenshot", png, "image/png")?;
+        let resp = self.post_signed(http, server, paths::KIOSK_SCREENSHOT, png, "image/png")?;
         if !resp.status().is_success() {
             return answer::<serde_json::Value>(resp).map(|_| ());
         }

@@ -3,6 +3,7 @@
 
 use crate::cache::{Cache, CacheError, ScopeState, StagingState};
 use gongkai_model::ScopeId;
+use gongkai_protocol::paths;
 use gongkai_protocol::{ChangePage, PublicKey, ResetRequired, SignedCheckpoint, VerifyError};
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
@@ -141,7 +142,10 @@ impl SyncClient {
         now: i64,
     ) -> Result<ScopeOutcome, SyncError> {
         let have = cache.scope_state(scope)?;
-        let url = self.url(&format!("v1/scopes/{scope}/head"))?;
+        let url = self.url(paths::relative(&paths::fill(
+            paths::SCOPE_HEAD,
+            &[scope.as_str()],
+        )))?;
         let mut req = self.http.get(url.clone());
         if let Some(tag) = have.as_ref().and_then(|h| h.etag.as_deref()) {
             req = req.header(reqwest::header::IF_NONE_MATCH, tag);
@@ -199,8 +203,11 @@ impl SyncClient {
         let mut pages = 0u32;
         loop {
             let url = self.url(&format!(
-                "v1/scopes/{scope}/changes?epoch={}&since={}&limit={}",
-                staging.epoch, staging.cursor, self.page_limit
+                "{}?epoch={}&since={}&limit={}",
+                paths::relative(&paths::fill(paths::SCOPE_CHANGES, &[scope.as_str()])),
+                staging.epoch,
+                staging.cursor,
+                self.page_limit
             ))?;
             let resp = self.http.get(url.clone()).send()?;
             if resp.status() == StatusCode::GONE {

@@ -6,6 +6,7 @@
 //! a package either.
 
 use crate::blobs::BlobDir;
+use gongkai_protocol::paths;
 use gongkai_protocol::update::{is_newer, UpdateError, UpdateManifest};
 use gongkai_protocol::PublicKey;
 use std::path::{Path, PathBuf};
@@ -40,7 +41,10 @@ pub fn check(
     data_dir: &Path,
 ) -> Result<Option<String>, UpdateCheckError> {
     let url = server
-        .join(&format!("v1/updates/{PACKAGE}/latest"))
+        .join(paths::relative(&paths::fill(
+            paths::UPDATE_LATEST,
+            &[PACKAGE],
+        )))
         .map_err(|e| UpdateCheckError::Network(e.to_string()))?;
     let resp = http
         .get(url)

@@ -91,6 +91,25 @@ impl ContentKind {
     }
 }
 
+/// The categories of the 公开目录, in the order a county's catalog lists them (the seed
+/// county plans' 政务公开 目录). The console offers these; items keep whatever category
+/// they were published with.
+pub const CATALOG_CATEGORIES: &[&str] = &[
+    "机构职能",
+    "政策法规",
+    "规划计划",
+    "财政预决算",
+    "三公经费",
+    "行政审批",
+    "人事信息",
+    "重大项目",
+    "社会救助",
+    "应急管理",
+    "政府信息公开年报",
+    "政务公开考核",
+    "政策解读",
+];
+
 /// 公开目录 item: a piece of government information published under the catalog.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 pub struct Disclosure {

@@ -12,6 +12,7 @@ pub mod complaints;
 pub mod displaylog;
 pub mod fleet;
 pub mod keys;
+pub mod paths;
 pub mod state;
 pub mod update;
 pub mod wire;

@@ -126,8 +126,6 @@ fn internal() -> ApiError {
 
 // --- Kiosk API --------------------------------------------------------------------------
 
-pub const UNLOCK_PATH: &str = "/v1/cadre/unlock";
-
 fn refused(status: StatusCode, code: &'static str, message: &str) -> ApiError {
     ApiError::new(status, code, message)
 }
@@ -150,7 +148,13 @@ pub async fn unlock(
     let store = st.store.clone();
     let enrolled = crate::error::blocking(move || store.kiosk(&lookup)).await?;
     if enrolled.is_some() {
-        let record = crate::fleet::signed_by_kiosk(&st, &headers, UNLOCK_PATH, &body).await?;
+        let record = crate::fleet::signed_by_kiosk(
+            &st,
+            &headers,
+            gongkai_protocol::paths::CADRE_UNLOCK,
+            &body,
+        )
+        .await?;
         if record.kiosk_id != req.kiosk_id {
             return Err(refused(
                 StatusCode::UNAUTHORIZED,

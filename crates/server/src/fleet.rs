@@ -19,15 +19,13 @@ use gongkai_protocol::fleet::{
     request_signing_bytes, Enroll, Enrolled, Heartbeat, HeartbeatAck, ScopeReport, KIOSK_HEADER,
     SIGNATURE_HEADER,
 };
+use gongkai_protocol::paths;
 use gongkai_protocol::PublicKey;
 use gongkai_store::{HeartbeatWrite, KioskRecord, Store, StoreError};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use crate::error::ApiError;
-
-pub const HEARTBEAT_PATH: &str = "/v1/kiosks/heartbeat";
-pub const SCREENSHOT_PATH: &str = "/v1/kiosks/screenshot";
 
 /// Where a kiosk stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -505,7 +503,7 @@ pub async fn heartbeat(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<HeartbeatAck>, ApiError> {
-    let record = signed_by_kiosk(&st, &headers, HEARTBEAT_PATH, &body).await?;
+    let record = signed_by_kiosk(&st, &headers, paths::KIOSK_HEARTBEAT, &body).await?;
     let bad = |code, msg: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, msg);
     let mut hb: Heartbeat = serde_json::from_slice(&body)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_json", e.to_string()))?;
@@ -593,7 +591,7 @@ pub async fn screenshot(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<StatusCode, ApiError> {
-    let record = signed_by_kiosk(&st, &headers, SCREENSHOT_PATH, &body).await?;
+    let record = signed_by_kiosk(&st, &headers, paths::KIOSK_SCREENSHOT, &body).await?;
     if !body.starts_with(b"\x89PNG\r\n\x1a\n") {
         return Err(ApiError::new(
             StatusCode::BAD_REQUEST,

@@ -6,58 +6,53 @@ use crate::state::AppState;
 use crate::{api, console};
 use axum::routing::get;
 use axum::Router;
+use gongkai_protocol::paths;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/v1/health", get(api::health))
-        .route("/v1/openapi.json", get(api::openapi))
-        .route("/v1/pubkey", get(api::pubkey))
-        .route("/v1/scopes/{scope}/head", get(api::head))
-        .route("/v1/scopes/{scope}/changes", get(api::changes))
-        .route("/v1/blobs/{name}", get(api::blob))
-        .route("/v1/changelog", get(api::changelog))
+        .route(paths::HEALTH, get(api::health))
+        .route(paths::OPENAPI, get(api::openapi))
+        .route(paths::PUBKEY, get(api::pubkey))
+        .route(paths::SCOPE_HEAD, get(api::head))
+        .route(paths::SCOPE_CHANGES, get(api::changes))
+        .route(paths::BLOB, get(api::blob))
+        .route(paths::CHANGELOG, get(api::changelog))
+        .route(paths::ITEM_HISTORY, get(api::item_history))
         .route(
-            "/v1/scopes/{scope}/items/{kind}/{id}/history",
-            get(api::item_history),
+            paths::COMPLAINTS,
+            axum::routing::post(crate::intake::upload),
         )
-        .route("/v1/complaints", axum::routing::post(crate::intake::upload))
-        .route("/v1/complaints/{code}", get(crate::intake::lookup))
+        .route(paths::COMPLAINT, get(crate::intake::lookup))
         .route(
-            "/v1/cadre/unlock",
+            paths::CADRE_UNLOCK,
             axum::routing::post(crate::cadre::unlock),
         )
         .route(
-            "/v1/cadre/notices",
+            paths::CADRE_NOTICES,
             axum::routing::post(crate::cadre::post_notice)
                 .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
         )
-        .route("/v1/cadre/drafts", get(crate::cadre::my_drafts))
+        .route(paths::CADRE_DRAFTS, get(crate::cadre::my_drafts))
         .route(
-            "/v1/kiosks/enroll",
+            paths::KIOSK_ENROLL,
             axum::routing::post(crate::fleet::enroll),
         )
         .route(
-            crate::fleet::HEARTBEAT_PATH,
+            paths::KIOSK_HEARTBEAT,
             axum::routing::post(crate::fleet::heartbeat)
                 .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
         )
         .route(
-            crate::fleet::SCREENSHOT_PATH,
+            paths::KIOSK_SCREENSHOT,
             axum::routing::post(crate::fleet::screenshot)
                 .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
         )
+        .route(paths::KIOSK_DISPLAY_LOG, get(crate::fleet::display_log))
+        .route(paths::UPDATE_LATEST, get(crate::fleet::latest_update))
+        .route(paths::STAFF_COMPLAINTS, get(crate::staff::list))
+        .route(paths::STAFF_COMPLAINT, get(crate::staff::detail))
         .route(
-            "/v1/kiosks/{id}/display-log",
-            get(crate::fleet::display_log),
-        )
-        .route(
-            "/v1/updates/{package}/latest",
-            get(crate::fleet::latest_update),
-        )
-        .route("/v1/staff/complaints", get(crate::staff::list))
-        .route("/v1/staff/complaints/{code}", get(crate::staff::detail))
-        .route(
-            "/v1/staff/complaints/{code}/actions",
+            paths::STAFF_COMPLAINT_ACTIONS,
             axum::routing::post(crate::staff::act),
         )
         .merge(

@@ -43,7 +43,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
                 }
                 label { "分类"
                     select name="category" required {
-                        @for c in crate::demo::catalog_categories() { option value=(c) { (c) } }
+                        @for c in gongkai_model::content::CATALOG_CATEGORIES { option value=(c) { (c) } }
                     }
                 }
                 label { "标题" input name="title" maxlength="100" required; }

@@ -397,7 +397,8 @@ pub async fn kiosk(
                     } } }
                 }
             }
-            p { "审计人员可从 " a href=(format!("/v1/kiosks/{id}/display-log")) { "/v1/kiosks/" (id) "/display-log" } " 取得完整记录，用这台屏的公钥自行核验。" }
+            @let log = gongkai_protocol::paths::fill(gongkai_protocol::paths::KIOSK_DISPLAY_LOG, &[&id]);
+            p { "审计人员可从 " a href=(log) { (log) } " 取得完整记录，用这台屏的公钥自行核验。" }
             h2 { "屏幕截图" }
             @if let Some(at) = k.record.screenshot_at {
                 p { "截于 " (beijing(at)) }

@@ -87,7 +87,7 @@ pub async fn index(
                     @if !report.unlogged.is_empty() { (report.unlogged.len()) " 项内容与记录不符。" }
                 }
             }
-            p.hint { "完整记录可从 " code { "/v1/changelog" } " 下载，自行核验。补贴名单的逐户记录不在此页列出。" }
+            p.hint { "完整记录可从 " code { (gongkai_protocol::paths::CHANGELOG) } " 下载，自行核验。补贴名单的逐户记录不在此页列出。" }
             form.filter method="get" action="/history" {
                 label { "只看区域"
                     select name="scope" {

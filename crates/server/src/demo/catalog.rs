@@ -507,17 +507,6 @@ fn work_plan_pdf(year: &str) -> Vec<u8> {
     ])
 }
 
-/// The catalog's categories, in the order the seeds list them.
-pub fn categories() -> Vec<&'static str> {
-    let mut out: Vec<&'static str> = Vec::new();
-    for seed in SEEDS {
-        if !out.contains(&seed.0) {
-            out.push(seed.0);
-        }
-    }
-    out
-}
-
 /// The pages of a PDF as images, rendered once per process: the work plan changes only
 /// with the year, and generating the county for many dates (tests/dates.rs) would
 /// otherwise run the renderer for each.
@@ -594,4 +583,18 @@ pub fn disclosures(today: NaiveDate, blobs: &BlobStore) -> Result<Vec<Edit>, Sto
         ));
     }
     Ok(edits)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_demo_item_is_in_a_catalog_category() {
+        for seed in super::SEEDS {
+            assert!(
+                gongkai_model::content::CATALOG_CATEGORIES.contains(&seed.0),
+                "{}",
+                seed.0
+            );
+        }
+    }
 }

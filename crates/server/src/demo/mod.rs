@@ -62,11 +62,6 @@ fn scope(code: &str) -> Result<ScopeId, StoreError> {
     ScopeId::parse(code).map_err(|e| StoreError::UnknownScope(e.to_string()))
 }
 
-/// The disclosure catalog's categories (政务公开 目录 of the seed county plans).
-pub fn catalog_categories() -> Vec<&'static str> {
-    catalog::categories()
-}
-
 /// The demo's console password for every demo account (shown by `scripts/demo.sh`).
 pub const DEMO_PASSWORD: &str = "yunxi-demo-2026";
 
