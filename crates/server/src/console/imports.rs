@@ -6,7 +6,7 @@
 
 use super::auth::csrf_field;
 use super::auth::Session;
-use super::posting::scopes_for;
+use super::posting::{scopes_for, Posted};
 use super::shell::{page, ConsoleError, Result};
 use crate::state::AppState;
 use axum::extract::{Multipart, Path, State};
@@ -17,7 +17,7 @@ use gongkai_import::{Checked, Field, ListKind, Mapping};
 use gongkai_model::{
     idcard, ContentKind, RelocationBoard, RelocationRow, ScopeId, SubsidyList, SubsidyRow,
 };
-use gongkai_store::{Edit, ImportRecord, NewDraft, Provenance, User};
+use gongkai_store::{Edit, ImportRecord, User};
 use maud::{html, Markup};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -630,16 +630,6 @@ pub async fn publish(
             .filter(Checked::is_clean)
             .ok_or_else(|| ConsoleError::bad("名单还有错误，不能发布。请改正后重新上传。"))?;
         let edits = edits(&record, &meta, &checked, &scope_name);
-        // Re-importing a board that is up is a correction: reviewed, whoever sends it.
-        let replaces = match edits.first() {
-            Some(e) => store.item_body(&record.scope, e.kind, &e.id)?.is_some(),
-            None => false,
-        };
-        if u.publishes_directly() && !replaces {
-            store.publish_as(&record.scope, &edits, &Provenance::user(&u.display_name))?;
-            store.finish_import(record.id, "published", None)?;
-            return Ok(true);
-        }
         let (title, summary) = match meta.kind() {
             ListKind::Subsidy => (
                 format!("{}{}年{}名单", scope_name, meta.year, meta.programme),
@@ -654,17 +644,17 @@ pub async fn publish(
                 format!("移民三榜 · {} 户", checked.rows.len()),
             ),
         };
-        let draft = store.submit_draft(&NewDraft {
-            scope: record.scope.clone(),
-            title,
-            summary,
-            source: "console".into(),
-            author_id: u.id,
-            edits,
-            client_id: None,
-        })?;
-        store.finish_import(record.id, "submitted", Some(draft))?;
-        Ok(false)
+        // Re-importing a board that is up is a correction: reviewed, whoever sends it.
+        match super::posting::post(store.as_ref(), &u, &record.scope, edits, title, summary)? {
+            Posted::Published => {
+                store.finish_import(record.id, "published", None)?;
+                Ok(true)
+            }
+            Posted::Draft(draft) => {
+                store.finish_import(record.id, "submitted", Some(draft))?;
+                Ok(false)
+            }
+        }
     })
     .await
     .map_err(|_| ConsoleError::bad("发布失败，请重试").for_user(&user))?

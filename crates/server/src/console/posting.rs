@@ -35,9 +35,54 @@ pub async fn scopes_for(st: &AppState, user: &User) -> Result<Vec<(ScopeId, Stri
     .await
 }
 
-/// Publishes directly when the user may and nothing in `edits` replaces public content;
-/// otherwise queues a draft for 保密审查 — every correction is reviewed, whoever sends it.
-/// Answers with where to go next: the public record, or the draft.
+/// Where a posting went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Posted {
+    /// Published at once: on the boards with the next poll.
+    Published,
+    /// A draft waiting for 保密审查, by its id.
+    Draft(i64),
+}
+
+/// The one decision every console posting goes through: published directly when the user
+/// may (a reviewer or the county) and it adds something new; otherwise a draft for
+/// 保密审查 — every correction is reviewed, whoever sends it. A posting is named by its
+/// first edit (a notice, a list's header): if that item is public, the posting replaces
+/// it. (Emergencies, which cannot wait, and the county's calendar publish directly.)
+pub fn post(
+    s: &dyn Store,
+    user: &User,
+    scope: &ScopeId,
+    edits: Vec<gongkai_store::Edit>,
+    title: String,
+    summary: String,
+) -> std::result::Result<Posted, StoreError> {
+    let replaces = match edits.first() {
+        Some(e) => s.item_body(scope, e.kind, &e.id)?.is_some(),
+        None => false,
+    };
+    if user.publishes_directly() && !replaces {
+        s.publish_as(
+            scope,
+            &edits,
+            &gongkai_store::Provenance::user(&user.display_name),
+        )?;
+        return Ok(Posted::Published);
+    }
+    let draft = gongkai_store::NewDraft {
+        scope: scope.clone(),
+        title,
+        summary,
+        source: "console".into(),
+        author_id: user.id,
+        edits,
+        client_id: None,
+    };
+    s.submit_draft(&draft).map(Posted::Draft)
+}
+
+/// [`post`] from a form handler; answers with where to go next: the public record, or
+/// the draft.
 pub async fn publish_or_submit(
     st: &AppState,
     user: &User,
@@ -47,34 +92,14 @@ pub async fn publish_or_submit(
     summary: String,
 ) -> Result<Response> {
     let u = user.clone();
-    let draft = blocking(&st.store, move |s| {
-        let replaces = edits
-            .iter()
-            .any(|e| s.item_body(&scope, e.kind, &e.id).ok().flatten().is_some());
-        if u.publishes_directly() && !replaces {
-            s.publish_as(
-                &scope,
-                &edits,
-                &gongkai_store::Provenance::user(&u.display_name),
-            )?;
-            return Ok(None);
-        }
-        let draft = gongkai_store::NewDraft {
-            scope,
-            title,
-            summary,
-            source: "console".into(),
-            author_id: u.id,
-            edits,
-            client_id: None,
-        };
-        s.submit_draft(&draft).map(Some)
+    let posted = blocking(&st.store, move |s| {
+        post(s, &u, &scope, edits, title, summary)
     })
     .await
     .map_err(|e| e.for_user(user))?;
-    let to = match draft {
-        None => "/history".to_string(),
-        Some(id) => format!("/review/{id}"),
+    let to = match posted {
+        Posted::Published => "/history".to_string(),
+        Posted::Draft(id) => format!("/review/{id}"),
     };
     Ok(axum::response::Redirect::to(&to).into_response())
 }
