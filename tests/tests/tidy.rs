@@ -171,3 +171,73 @@ fn the_console_does_not_import_the_demo() {
         found.join("\n")
     );
 }
+
+fn read(path: &str) -> String {
+    std::fs::read_to_string(gongkai_tests::repo_root().join(path)).unwrap()
+}
+
+/// The quoted words between `start` and the next `end` in `text`.
+fn quoted_between(text: &str, start: &str, end: &str) -> Vec<String> {
+    let from = text
+        .find(start)
+        .unwrap_or_else(|| panic!("{start} not found"));
+    let rest = &text[from + start.len()..];
+    let block = &rest[..rest.find(end).unwrap_or(rest.len())];
+    block
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The kiosk's Tauri commands have one source, `COMMANDS` in src-tauri/build.rs (which
+/// generates their permissions); the handler list, the capability and the UI's `invoke`
+/// calls must name exactly those.
+#[test]
+fn kiosk_commands_are_listed_once() {
+    let mut source = quoted_between(&read("src-tauri/build.rs"), "const COMMANDS", "];");
+    source.sort();
+    assert!(source.len() > 10, "{source:?}");
+
+    let lib = read("src-tauri/src/lib.rs");
+    let from = lib.find("generate_handler![").unwrap();
+    let block = &lib[from..from + lib[from..].find("])").unwrap()];
+    let mut handlers: Vec<String> = block
+        .split("commands::")
+        .skip(1)
+        .map(|s| {
+            s.split(|c: char| !c.is_alphanumeric() && c != '_')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    handlers.sort();
+    assert_eq!(
+        handlers, source,
+        "generate_handler! in src-tauri/src/lib.rs"
+    );
+
+    let mut allowed: Vec<String> = quoted_between(
+        &read("src-tauri/capabilities/kiosk.json"),
+        "\"permissions\"",
+        "]",
+    )
+    .into_iter()
+    .map(|p| p.trim_start_matches("allow-").replace('-', "_"))
+    .collect();
+    allowed.sort();
+    assert_eq!(allowed, source, "src-tauri/capabilities/kiosk.json");
+
+    let api = read("ui/src/lib/api.ts");
+    let mut invoked: Vec<String> = api
+        .split("invoke")
+        .skip(1)
+        .filter_map(|s| s.split('"').nth(1).map(str::to_string))
+        .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        .collect();
+    invoked.sort();
+    invoked.dedup();
+    assert_eq!(invoked, source, "invoke calls in ui/src/lib/api.ts");
+}

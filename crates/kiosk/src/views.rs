@@ -159,7 +159,34 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     CadreNoticeDraft::export_all(&cfg)?;
     CadreDraftView::export_all(&cfg)?;
     VersionView::export_all(&cfg)?;
+    gongkai_model::complaint::ComplaintKind::export_all(&cfg)?;
+    std::fs::write(dir.join("complaintKinds.ts"), complaint_kinds_ts())?;
     Ok(())
+}
+
+/// The filing kinds as the UI offers them — key, label, whether name and phone are
+/// required — generated from `ComplaintKind` so the tile, the form and the receipt say
+/// the same thing the server does.
+fn complaint_kinds_ts() -> String {
+    use gongkai_model::complaint::ComplaintKind;
+    let mut ts = String::from(
+        "// Generated from gongkai_model::complaint::ComplaintKind by export-bindings; do not edit.\n\
+         import type { ComplaintKind } from \"./ComplaintKind\";\n\n\
+         export const COMPLAINT_KINDS: { kind: ComplaintKind; label: string; requiresContact: boolean }[] = [\n",
+    );
+    for k in ComplaintKind::ALL {
+        let key = serde_json::to_value(k)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        ts.push_str(&format!(
+            "  {{ kind: \"{key}\", label: \"{}\", requiresContact: {} }},\n",
+            k.label(),
+            k.requires_contact()
+        ));
+    }
+    ts.push_str("];\n");
+    ts
 }
 
 /// One period's 村务财务 statement, with what the screen draws from it.

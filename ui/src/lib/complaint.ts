@@ -1,23 +1,33 @@
 // The kinds of filing a resident can make, and the common phrases offered for each so
 // that nobody needs to type Chinese on a touchscreen to be heard.
 import type { ComplaintKind } from "./bindings/ComplaintKind";
+import { COMPLAINT_KINDS } from "./bindings/complaintKinds";
 
 export interface KindInfo {
   kind: ComplaintKind;
+  /** The kind's name, the same on the tile, the receipt and in the console (from Rust). */
   label: string;
   hint: string;
   /** Name and phone are required (依申请公开). */
   contact: boolean;
 }
 
-export const KINDS: KindInfo[] = [
-  { kind: "complaint", label: "投诉", hint: "办事不顺、服务态度、乱收费", contact: false },
-  { kind: "report", label: "举报", hint: "违纪违法、虚报冒领", contact: false },
-  { kind: "suggestion", label: "建议", hint: "村里的事、公共设施", contact: false },
-  { kind: "inquiry", label: "咨询", hint: "政策、办事怎么办", contact: false },
-  { kind: "disclosure_request", label: "申请公开", hint: "申请政府信息公开（需留姓名电话）", contact: true },
-  { kind: "board_objection", label: "三榜异议", hint: "对移民公示有不同意见", contact: false },
-];
+/** What each kind is for, in a resident's words: the only part written here. */
+const HINTS: Record<ComplaintKind, string> = {
+  complaint: "办事不顺、服务态度、乱收费",
+  report: "违纪违法、虚报冒领",
+  suggestion: "村里的事、公共设施",
+  inquiry: "政策、办事怎么办",
+  disclosure_request: "申请政府信息公开（需留姓名电话）",
+  board_objection: "对移民公示有不同意见",
+};
+
+export const KINDS: KindInfo[] = COMPLAINT_KINDS.map((k) => ({
+  kind: k.kind,
+  label: k.label,
+  hint: HINTS[k.kind],
+  contact: k.requiresContact,
+}));
 
 export const PHRASES: Record<ComplaintKind, string[]> = {
   complaint: ["办事多次跑腿", "窗口工作人员不在岗", "答复超过承诺时限", "收费没有公示", "服务态度不好"],
