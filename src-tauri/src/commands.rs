@@ -2,7 +2,6 @@
 //! They run off the main thread (`async`) so a slow disk never freezes the screen.
 
 use crate::EngineState;
-use base64::Engine as _;
 use gongkai_kiosk::views::{
     CadreDraftView, CadreNoticeDraft, CadreView, CategoryCount, ComplaintDraft, ComplaintLookup,
     ComplaintReceipt, DisclosureView, FinanceView, GuideView, HomeView, IpcError, ItemPage,
@@ -155,24 +154,12 @@ pub fn subsidy_rows(
 /// An image attachment as a data: URL (the CSP allows images from data: and the app only).
 #[tauri::command(async)]
 pub fn attachment_url(state: State<'_, EngineState>, sha256: String) -> Result<String, IpcError> {
-    let kiosk = engine(&state)?;
-    let bytes = kiosk
-        .blobs()
-        .read(&sha256)
-        .map_err(|_| ipc("not_found", "附件尚未下载完成"))?;
-    let mime = if bytes.starts_with(b"\x89PNG") {
-        "image/png"
-    } else if bytes.starts_with(&[0xFF, 0xD8]) {
-        "image/jpeg"
-    } else if bytes.starts_with(b"<svg") || bytes.starts_with(b"<?xml") {
-        "image/svg+xml"
-    } else {
-        return Err(ipc("bad_request", "附件不是图片"));
-    };
-    Ok(format!(
-        "data:{mime};base64,{}",
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    ))
+    engine(&state)?
+        .attachment_data_url(&sha256)
+        .map_err(|e| match e {
+            KioskError::NotFound => ipc("not_found", "附件尚未下载完成"),
+            other => from_engine(other),
+        })
 }
 
 /// Speaks the given text (the page the resident is looking at) with the offline voice.

@@ -12,7 +12,6 @@ mod watchdog;
 use gongkai_kiosk::{Kiosk, KioskConfig};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 use tauri::{Manager, Runtime};
 
 /// The engine, or why it could not be opened (shown on screen for staff).
@@ -51,33 +50,15 @@ pub fn open_engine(fallback_data_dir: Option<PathBuf>) -> Result<Arc<Kiosk>, Str
         .map_err(|e| format!("无法打开本机数据：{e}"))
 }
 
-/// Polls the server forever on its own thread: right away, then every poll interval.
-/// Failures only change the status the screens show; the cache keeps serving.
-/// After each round the fleet round runs: display log, heartbeat, remote configuration
-/// (whose poll interval takes effect from the next sleep).
+/// Runs the kiosk's background rounds (`gongkai_kiosk::schedule`) forever on their own
+/// thread: right away, then after the pause each round asks for.
 fn spawn_sync(kiosk: Arc<Kiosk>) {
-    let mut update_checked: Option<std::time::Instant> = None;
+    let mut schedule = gongkai_kiosk::schedule::Schedule::default();
     std::thread::Builder::new()
         .name("sync".into())
         .spawn(move || loop {
-            // Signed updates: looked for hourly, staged for the root installer.
-            if update_checked.is_none_or(|t| t.elapsed() >= Duration::from_secs(3600)) {
-                update_checked = Some(std::time::Instant::now());
-                match kiosk.check_update() {
-                    Ok(Some(v)) => tracing::info!(version = %v, "update staged"),
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(error = %e, "update check failed"),
-                }
-            }
-            match kiosk.sync_once(chrono::Utc::now()) {
-                Ok(report) => tracing::info!(?report.outcomes, "sync done"),
-                Err(e) => tracing::warn!(error = %e, "sync failed"),
-            }
-            match kiosk.fleet_round(chrono::Utc::now()) {
-                Ok(report) => tracing::debug!(?report, "fleet round done"),
-                Err(e) => tracing::warn!(error = %e, "fleet round failed"),
-            }
-            std::thread::sleep(Duration::from_secs(kiosk.poll_interval_secs()));
+            let pause = schedule.round(&kiosk, chrono::Utc::now());
+            std::thread::sleep(pause);
         })
         .map(|_| ())
         .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start sync thread"));

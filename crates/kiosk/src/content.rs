@@ -247,3 +247,45 @@ impl Kiosk {
         })
     }
 }
+
+/// The image type of an attachment by its first bytes, for the screen's `data:` URL;
+/// `None` for anything that is not an image the kiosk shows.
+pub fn image_mime(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"<svg") || bytes.starts_with(b"<?xml") {
+        Some("image/svg+xml")
+    } else {
+        None
+    }
+}
+
+impl Kiosk {
+    /// An image attachment as a `data:` URL (the CSP allows images from `data:` and the
+    /// app only): the webview never fetches anything.
+    pub fn attachment_data_url(&self, sha256: &str) -> Result<String, KioskError> {
+        use base64::Engine;
+        let bytes = self
+            .blobs()
+            .read(sha256)
+            .map_err(|_| KioskError::NotFound)?;
+        let mime = image_mime(&bytes).ok_or_else(|| KioskError::Invalid("附件不是图片".into()))?;
+        Ok(format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        ))
+    }
+}
+
+#[cfg(test)]
+mod image_tests {
+    #[test]
+    fn images_are_known_by_their_first_bytes() {
+        assert_eq!(super::image_mime(b"\x89PNG\r\n"), Some("image/png"));
+        assert_eq!(super::image_mime(&[0xFF, 0xD8, 0xFF]), Some("image/jpeg"));
+        assert_eq!(super::image_mime(b"<svg xmlns"), Some("image/svg+xml"));
+        assert_eq!(super::image_mime(b"%PDF-1.4"), None);
+    }
+}

@@ -14,6 +14,7 @@ mod content;
 pub mod fleet;
 pub mod ime;
 pub mod outbox;
+pub mod schedule;
 pub mod sync;
 pub mod update;
 pub mod views;
