@@ -1,30 +1,19 @@
-//! The Gongkai central server as a library: checkpoint signing, the HTTP API, the web
-//! console and the demo county, over the storage of `gongkai-store`. `main.rs` is only
-//! the command line around it, so tests run the same server in-process on port 0.
+//! The Gongkai central server: the router that puts the sync API (`gongkai-api`) and
+//! the web console (`gongkai-console`) behind one address, and the demo county. `main.rs`
+//! is only the command line around it, so tests run the same server in-process on port 0.
+//! The core's modules are re-exported under their names (`gongkai_server::fleet`, …).
 //!
-//! Architecture invariant: `state` and `error` import no handler; handlers import them;
-//! only `router` lists the handlers.
+//! Architecture invariant: only `router` lists the handlers; nothing below this crate
+//! knows the demo.
 #![forbid(unsafe_code)]
 
-pub mod api;
-pub mod cadre;
-pub mod clock;
-pub mod console;
-pub mod datadir;
 pub mod demo;
-pub mod error;
-pub mod fleet;
-pub mod intake;
-pub mod pdf;
-pub mod report;
 pub mod router;
-pub mod signer;
-pub mod staff;
-pub mod state;
-pub mod workdays;
 
-pub use clock::Clock;
-pub use datadir::DataDir;
+pub use gongkai_api::{
+    api, cadre, clock, datadir, error, fleet, intake, pdf, report, signer, staff, state, text,
+    workdays, AppState, Clock, DataDir, RateLimits,
+};
+pub use gongkai_console as console;
 pub use gongkai_store::{Edit, ScopeHead, SqliteStore, Store, StoreError};
 pub use router::router;
-pub use state::{AppState, RateLimits};

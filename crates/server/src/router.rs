@@ -2,10 +2,11 @@
 //! fleet, the staff API, and the console's pages. The router imports handlers; no handler
 //! imports the router.
 
-use crate::state::AppState;
-use crate::{api, console};
 use axum::routing::get;
 use axum::Router;
+use gongkai_api::api;
+use gongkai_api::state::AppState;
+use gongkai_console as console;
 use gongkai_protocol::paths;
 
 pub fn router(state: AppState) -> Router {
@@ -20,40 +21,43 @@ pub fn router(state: AppState) -> Router {
         .route(paths::ITEM_HISTORY, get(api::item_history))
         .route(
             paths::COMPLAINTS,
-            axum::routing::post(crate::intake::upload),
+            axum::routing::post(gongkai_api::intake::upload),
         )
-        .route(paths::COMPLAINT, get(crate::intake::lookup))
+        .route(paths::COMPLAINT, get(gongkai_api::intake::lookup))
         .route(
             paths::CADRE_UNLOCK,
-            axum::routing::post(crate::cadre::unlock),
+            axum::routing::post(gongkai_api::cadre::unlock),
         )
         .route(
             paths::CADRE_NOTICES,
-            axum::routing::post(crate::cadre::post_notice)
+            axum::routing::post(gongkai_api::cadre::post_notice)
                 .layer(axum::extract::DefaultBodyLimit::max(48 * 1024 * 1024)),
         )
-        .route(paths::CADRE_DRAFTS, get(crate::cadre::my_drafts))
+        .route(paths::CADRE_DRAFTS, get(gongkai_api::cadre::my_drafts))
         .route(
             paths::KIOSK_ENROLL,
-            axum::routing::post(crate::fleet::enroll),
+            axum::routing::post(gongkai_api::fleet::enroll),
         )
         .route(
             paths::KIOSK_HEARTBEAT,
-            axum::routing::post(crate::fleet::heartbeat)
+            axum::routing::post(gongkai_api::fleet::heartbeat)
                 .layer(axum::extract::DefaultBodyLimit::max(8 * 1024 * 1024)),
         )
         .route(
             paths::KIOSK_SCREENSHOT,
-            axum::routing::post(crate::fleet::screenshot)
+            axum::routing::post(gongkai_api::fleet::screenshot)
                 .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024)),
         )
-        .route(paths::KIOSK_DISPLAY_LOG, get(crate::fleet::display_log))
-        .route(paths::UPDATE_LATEST, get(crate::fleet::latest_update))
-        .route(paths::STAFF_COMPLAINTS, get(crate::staff::list))
-        .route(paths::STAFF_COMPLAINT, get(crate::staff::detail))
+        .route(
+            paths::KIOSK_DISPLAY_LOG,
+            get(gongkai_api::fleet::display_log),
+        )
+        .route(paths::UPDATE_LATEST, get(gongkai_api::fleet::latest_update))
+        .route(paths::STAFF_COMPLAINTS, get(gongkai_api::staff::list))
+        .route(paths::STAFF_COMPLAINT, get(gongkai_api::staff::detail))
         .route(
             paths::STAFF_COMPLAINT_ACTIONS,
-            axum::routing::post(crate::staff::act),
+            axum::routing::post(gongkai_api::staff::act),
         )
         .merge(
             console::routes().layer(axum::extract::DefaultBodyLimit::max(

@@ -468,7 +468,7 @@ fn org_chart_svg() -> String {
 /// The 政务公开工作要点 as a two-page PDF, the way offices publish documents.
 fn work_plan_pdf(year: &str) -> Vec<u8> {
     let l = |size: f32, text: &str| (size, text.to_string());
-    crate::pdf::simple_pdf(&[
+    gongkai_api::pdf::simple_pdf(&[
         vec![
             l(22.0, "云溪县人民政府办公室"),
             l(
@@ -517,7 +517,7 @@ fn rendered_pages(sha: &str, pdf: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
     if let Some(pages) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(sha) {
         return Ok(pages.clone());
     }
-    let pages = crate::pdf::render_pages(pdf, 110)
+    let pages = gongkai_api::pdf::render_pages(pdf, 110)
         .map_err(|e| StoreError::Blob(std::io::Error::other(e.to_string())))?;
     cache
         .lock()

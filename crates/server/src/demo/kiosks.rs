@@ -47,8 +47,14 @@ pub fn write_configs(
     let mut n = 0;
     let county = ("county", COUNTY.0, COUNTY.1);
     let mut write = |file: String, kiosk_id: String, scope: &str, levels: &[(&str, &str, &str)]| {
-        let token =
-            crate::fleet::issue_enrollment(store, &kiosk_id, &ScopeId::parse(scope)?, 0, now, 30)?;
+        let token = gongkai_api::fleet::issue_enrollment(
+            store,
+            &kiosk_id,
+            &ScopeId::parse(scope)?,
+            0,
+            now,
+            30,
+        )?;
         std::fs::write(dir.join(file), config(&kiosk_id, url, key, &token, levels))?;
         n += 1;
         anyhow::Ok(())

@@ -108,7 +108,7 @@ pub const ACCOUNTS: &[(&str, &str, Role, &str, &str)] = &[
 pub fn accounts(store: &dyn Store) -> anyhow::Result<usize> {
     for (username, name, role, scope, office) in ACCOUNTS {
         let scope = ScopeId::parse(scope)?;
-        crate::console::auth::create_user(
+        gongkai_console::auth::create_user(
             store,
             username,
             name,
@@ -562,7 +562,7 @@ pub fn console_samples(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<
             filed_at: received.timestamp(),
         };
         store.file_complaint(&gongkai_store::NewComplaint {
-            office: crate::intake::route(store, *kind, &scope),
+            office: gongkai_api::intake::route(store, *kind, &scope),
             contact: Some(Contact {
                 name: "王先生".into(),
                 phone: "13900000000".into(),

@@ -7,14 +7,14 @@ use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::scopes_for;
 use super::shell::{beijing, page, ConsoleError, Result};
-use crate::fleet::{
-    coverage, statuses, verified_logs, Freshness, KioskStatus, FINANCE_POSTING_DAYS,
-};
-use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use gongkai_api::fleet::{
+    coverage, statuses, verified_logs, Freshness, KioskStatus, FINANCE_POSTING_DAYS,
+};
+use gongkai_api::state::AppState;
 use gongkai_model::calendar::beijing_midnight as day_start;
 use gongkai_model::{ContentKind, FinanceStatement, RelocationBoard, ScopeId, ScopeLevel};
 use gongkai_protocol::displaylog::Interval;
@@ -120,9 +120,11 @@ pub async fn index(
     // Kiosks count 公示期 and show deadlines on the county's calendar: a missing next
     // year is an operational alert, from 1 November when the State Council publishes it.
     let base = st.calendar.clone();
-    let calendar =
-        super::posting::blocking(&st.store, move |s| crate::workdays::calendar(s, &base)).await?;
-    let calendar_missing = crate::workdays::reminder_due(&calendar, st.clock.today());
+    let calendar = super::posting::blocking(&st.store, move |s| {
+        gongkai_api::workdays::calendar(s, &base)
+    })
+    .await?;
+    let calendar_missing = gongkai_api::workdays::reminder_due(&calendar, st.clock.today());
     let place = |scope: &str| {
         names
             .get(scope)
@@ -259,7 +261,7 @@ pub async fn enroll(
     let now = st.clock.unix();
     let (k, sc, uid) = (kiosk_id.clone(), scope.clone(), user.id);
     let token = super::posting::blocking(&st.store, move |s| {
-        crate::fleet::issue_enrollment(s, &k, &sc, uid, now, TOKEN_DAYS)
+        gongkai_api::fleet::issue_enrollment(s, &k, &sc, uid, now, TOKEN_DAYS)
     })
     .await?;
     let chain = scope.chain();
@@ -308,7 +310,7 @@ async fn kiosk_for(st: &AppState, session: &Session, id: &str) -> Result<KioskSt
     let (settings, lookup) = (st.fleet.clone(), id.to_string());
     let now = st.clock.unix();
     super::posting::blocking(&st.store, move |s| {
-        crate::fleet::status(s, &lookup, now, &settings)
+        gongkai_api::fleet::status(s, &lookup, now, &settings)
     })
     .await?
     .filter(|k| ScopeId::parse(&k.record.scope).is_ok_and(|s| user.covers(&s)))

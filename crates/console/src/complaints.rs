@@ -5,11 +5,11 @@
 use super::auth::csrf_field;
 use super::auth::Session;
 use super::shell::{beijing, page, ConsoleError, Result};
-use crate::staff::{self, Action, Staff};
-use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use gongkai_api::staff::{self, Action, Staff};
+use gongkai_api::state::AppState;
 use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
 use gongkai_store::User;
 use maud::html;

@@ -8,11 +8,11 @@ use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::{scopes_for, Posted};
 use super::shell::{page, ConsoleError, Result};
-use crate::state::AppState;
 use axum::extract::{Multipart, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::NaiveDate;
+use gongkai_api::state::AppState;
 use gongkai_import::{Checked, Field, ListKind, Mapping};
 use gongkai_model::{
     idcard, ContentKind, RelocationBoard, RelocationRow, ScopeId, SubsidyList, SubsidyRow,

@@ -7,11 +7,11 @@
 use super::auth::csrf_field;
 use super::auth::Session;
 use super::shell::{page, ConsoleError, Result};
-use crate::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::Datelike;
+use gongkai_api::state::AppState;
 use gongkai_model::calendar::Calendar;
 use gongkai_model::{CalendarYear, ContentKind, ScopeLevel};
 use gongkai_store::{Edit, Provenance, Role};
@@ -55,12 +55,12 @@ async fn render(
     let base = st.calendar.clone();
     let (entered, calendar) = super::posting::blocking(&st.store, move |s| {
         Ok((
-            crate::workdays::entered_years(s)?,
-            crate::workdays::calendar(s, &base)?,
+            gongkai_api::workdays::entered_years(s)?,
+            gongkai_api::workdays::calendar(s, &base)?,
         ))
     })
     .await?;
-    let missing = crate::workdays::reminder_due(&calendar, st.clock.today());
+    let missing = gongkai_api::workdays::reminder_due(&calendar, st.clock.today());
     let shipped: Vec<i32> = st.calendar.years().collect();
     Ok(page(
         "节假日安排",
@@ -164,7 +164,7 @@ pub async fn enter(
     let actor = user.display_name.clone();
     super::posting::blocking(&st.store, move |s| {
         s.publish_as(&county, &[edit], &by)?;
-        let calendar = crate::workdays::calendar(s, &base)?;
+        let calendar = gongkai_api::workdays::calendar(s, &base)?;
         s.recount_deadlines(&calendar, at, &actor)?;
         Ok(())
     })

@@ -5,7 +5,6 @@
 
 use super::posting::blocking;
 use super::shell::{page, ConsoleError, Result};
-use crate::state::AppState;
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
@@ -15,6 +14,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use gongkai_api::state::AppState;
 use gongkai_store::{Store, User};
 use maud::{html, Markup};
 use serde::Deserialize;
@@ -130,7 +130,7 @@ impl FromRequestParts<AppState> for Session {
         let Some(token) = cookie_value(&parts.headers, COOKIE) else {
             return Err(LoginRequired(next));
         };
-        let token_hash = crate::staff::token_hash(&token);
+        let token_hash = gongkai_api::staff::token_hash(&token);
         let lookup = token_hash.clone();
         let now = st.clock.unix();
         let found = blocking(&st.store, move |s| s.session(&lookup, now)).await;
@@ -148,7 +148,7 @@ impl FromRequestParts<AppState> for Session {
 /// The session if there is one, for pages that anyone may see.
 pub async fn optional(st: &AppState, headers: &HeaderMap) -> Option<Session> {
     let token = cookie_value(headers, COOKIE)?;
-    let token_hash = crate::staff::token_hash(&token);
+    let token_hash = gongkai_api::staff::token_hash(&token);
     let lookup = token_hash.clone();
     let now = st.clock.unix();
     let (user, csrf) = blocking(&st.store, move |s| s.session(&lookup, now))
@@ -204,7 +204,7 @@ pub struct LoginForm {
 
 pub async fn login(
     State(st): State<AppState>,
-    ip: crate::error::ClientIp,
+    ip: gongkai_api::error::ClientIp,
     headers: HeaderMap,
     Form(f): Form<LoginForm>,
 ) -> Response {
@@ -236,7 +236,7 @@ pub async fn login(
                     let csrf = random_token();
                     let expires = st.clock.unix() + SESSION_SECS;
                     store.create_session(
-                        &crate::staff::token_hash(&token),
+                        &gongkai_api::staff::token_hash(&token),
                         user.id,
                         &csrf,
                         expires,

@@ -179,12 +179,12 @@ pub async fn rate_limit(
     Ok(())
 }
 
-pub(crate) fn parse_scope(code: &str) -> Result<ScopeId, ApiError> {
+pub fn parse_scope(code: &str) -> Result<ScopeId, ApiError> {
     ScopeId::parse(code)
         .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, "bad_scope", e.to_string()))
 }
 
-pub(crate) async fn blocking<T: Send + 'static>(
+pub async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)

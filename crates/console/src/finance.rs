@@ -8,9 +8,9 @@ use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::scopes_for;
 use super::shell::{page, ConsoleError, Result};
-use crate::state::AppState;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
+use gongkai_api::state::AppState;
 use gongkai_import::{check_ledger, Field, LedgerLine, ListKind, RowError};
 use gongkai_model::{
     ContentKind, Fen, FinanceLine, FinanceLineKind, FinanceStatement, ScopeId, ScopeLevel,

@@ -3,10 +3,10 @@
 
 use super::auth::Session;
 use super::shell::{ConsoleError, Result};
-use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use gongkai_api::state::AppState;
 use gongkai_model::{ContentKind, ScopeId, SubsidyList, SubsidyRow};
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
@@ -42,7 +42,7 @@ fn sheet_error(e: XlsxError) -> ConsoleError {
 
 pub async fn complaints(session: Session, State(st): State<AppState>) -> Result<Response> {
     let user = &session.user;
-    let rows = crate::staff::listed(&st, super::complaints::staff_of(user), "all").await?;
+    let rows = gongkai_api::staff::listed(&st, super::complaints::staff_of(user), "all").await?;
     let header = [
         "查询码",
         "类型",

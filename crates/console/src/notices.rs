@@ -6,12 +6,12 @@ use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::scopes_for;
 use super::shell::{page, paragraphs, ConsoleError, Result};
-use crate::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::{NaiveDate, TimeZone, Utc};
-use gongkai_model::{ContentKind, Notice, ScopeId, ScopeLevel};
+use gongkai_api::state::AppState;
+use gongkai_model::{ContentKind, Notice, ScopeId};
 use gongkai_store::{Edit, NewDraft};
 use maud::html;
 use serde::Deserialize;
@@ -61,14 +61,7 @@ pub struct NoticeForm {
     expire_on: String,
 }
 
-/// Who a notice is from, by the level of the scope it is posted to.
-pub fn publisher(scope: &ScopeId, name: &str) -> String {
-    match scope.level() {
-        ScopeLevel::Village => format!("{name}村民委员会"),
-        ScopeLevel::Township => format!("{name}人民政府"),
-        ScopeLevel::County => format!("{name}人民政府办公室"),
-    }
-}
+pub use gongkai_api::text::publisher;
 
 /// 09:00 Beijing time on a date, as UTC.
 fn morning(date: NaiveDate) -> chrono::DateTime<Utc> {

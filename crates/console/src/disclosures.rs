@@ -7,10 +7,10 @@ use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::scopes_for;
 use super::shell::{page, paragraphs, ConsoleError, Result};
-use crate::state::AppState;
 use axum::extract::{Multipart, State};
 use axum::response::Response;
 use chrono::NaiveDate;
+use gongkai_api::state::AppState;
 use gongkai_model::{Attachment, ContentKind, Disclosure, ScopeId};
 use gongkai_store::blobs::BlobStore;
 use gongkai_store::Edit;
@@ -74,8 +74,8 @@ pub fn attachment(
     bytes: &[u8],
 ) -> std::result::Result<Attachment, String> {
     let store = |b: &[u8]| blobs.put(b).map_err(|_| "附件保存失败，请重试".to_string());
-    if crate::pdf::looks_like_pdf(bytes) {
-        let pages = crate::pdf::render_pages(bytes, PDF_DPI)
+    if gongkai_api::pdf::looks_like_pdf(bytes) {
+        let pages = gongkai_api::pdf::render_pages(bytes, PDF_DPI)
             .map_err(|_| format!("“{name}”无法打开，请确认是未加密的 PDF"))?;
         let pages = pages
             .iter()

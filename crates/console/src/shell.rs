@@ -173,14 +173,7 @@ pub fn level_label(scope: &ScopeId) -> &'static str {
 
 pub use gongkai_model::calendar::beijing_minute as beijing;
 
-/// Text as paragraphs of escaped HTML (notices typed in a plain text box).
-pub fn paragraphs(text: &str) -> String {
-    text.split('\n')
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(|l| format!("<p>{}</p>", maud::html! { (l) }.into_string()))
-        .collect()
-}
+pub use gongkai_api::text::paragraphs;
 
 pub fn raw(html: &str) -> PreEscaped<String> {
     PreEscaped(html.to_string())

@@ -5,10 +5,10 @@
 use super::auth::csrf_field;
 use super::auth::Session;
 use super::shell::{beijing, page, raw, ConsoleError, Result};
-use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use gongkai_api::state::AppState;
 use gongkai_model::{ContentKind, Notice, RelocationBoard, ScopeId, SubsidyList, SubsidyRow};
 use gongkai_store::{DraftRow, Edit};
 use maud::{html, Markup};

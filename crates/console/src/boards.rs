@@ -8,10 +8,10 @@ use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::scopes_for;
 use super::shell::{page, ConsoleError, Result};
-use crate::state::AppState;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use gongkai_api::state::AppState;
 use gongkai_model::boards::{posting, PostingStatus};
 use gongkai_model::complaint::{ComplaintKind, TrackingCode};
 use gongkai_model::{ContentKind, RelocationBoard, ScopeId, ScopeLevel};
@@ -169,7 +169,7 @@ pub async fn register(
         sealed_contact: None,
         filed_at: st.clock.unix(),
     };
-    crate::intake::record(&st, upload, contact)
+    gongkai_api::intake::record(&st, upload, contact)
         .await
         .map_err(|e| ConsoleError::from(e).for_user(&user))?;
     tracing::info!(user = %user.username, code = %code.display(), "objection registered at the window");

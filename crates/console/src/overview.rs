@@ -1,9 +1,9 @@
 //! The start of the web console: a read-only overview of what the server publishes.
 //! (Publishing, review and login come with the console issue.)
 
-use crate::state::AppState;
 use axum::extract::State;
 use axum::response::Html;
+use gongkai_api::state::AppState;
 use gongkai_model::ScopeLevel;
 
 fn escape(text: &str) -> String {

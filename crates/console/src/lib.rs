@@ -6,6 +6,8 @@
 //! handler checks the user's role and scope on the server before reading or writing:
 //! what a user may not touch looks exactly like something that does not exist.
 
+#![forbid(unsafe_code)]
+
 pub mod auth;
 mod boards;
 mod complaints;
@@ -19,6 +21,7 @@ mod history;
 mod holidays;
 mod home;
 mod imports;
+mod kiosk_code;
 pub mod notices;
 mod overview;
 pub mod posting;
@@ -26,11 +29,11 @@ mod reports;
 mod review;
 pub mod shell;
 
-use crate::state::AppState;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use gongkai_api::state::AppState;
 
 /// The largest request the console accepts (list uploads).
 pub fn imports_max_upload() -> usize {
@@ -101,7 +104,7 @@ pub fn routes() -> Router<AppState> {
         .route("/reports/{file}", get(reports::xlsx))
         .route(
             "/kiosk-code",
-            get(crate::cadre::code_page).post(crate::cadre::issue_code),
+            get(kiosk_code::code_page).post(kiosk_code::issue_code),
         )
         .route(
             "/exports/subsidy/{scope}/{list}",

@@ -1,29 +1,23 @@
-//! Cadre mode's server side: the one-time codes a cadre gets in the console
-//! (`/kiosk-code`), the unlock a kiosk asks for with one, and notices posted from the
-//! kiosk, which become drafts for the township's 保密审查 like any cadre posting.
+//! Cadre mode's kiosk side: the unlock a kiosk asks for with a one-time code (which the
+//! console's `/kiosk-code` page issues), and notices posted from the kiosk, which become
+//! drafts for the township's 保密审查 like any cadre posting.
 
-use crate::console;
-use crate::console::auth::csrf_field;
-use crate::console::auth::Session;
-use crate::console::shell::{page, paragraphs, ConsoleError};
 use crate::error::ApiError;
 use crate::error::ApiJson;
 use crate::state::AppState;
+use crate::text::{paragraphs, publisher};
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::Response;
-use axum::{Form, Json};
+use axum::Json;
 use gongkai_model::{ContentKind, Notice, ScopeId, ScopeLevel};
 use gongkai_protocol::cadre::{
     CadreDraftStatus, CadreNotice, CadreSession, CadreUnlock, MAX_PHOTOS,
 };
 use gongkai_store::{Edit, NewDraft, User};
-use maud::html;
-use serde::Deserialize;
 
 /// A code is good for 15 minutes and one unlock.
-const CODE_SECS: i64 = 15 * 60;
+pub const CODE_SECS: i64 = 15 * 60;
 /// A kiosk session lasts the working session at the board; the kiosk itself locks
 /// after a few idle minutes.
 const SESSION_SECS: i64 = 2 * 3600;
@@ -32,88 +26,8 @@ const MAX_TRIES_KIOSK: u32 = 5;
 const MAX_TRIES_VILLAGE: u32 = 20;
 const WINDOW: i64 = 15 * 60;
 
-fn code_hash(code: &str) -> String {
+pub fn code_hash(code: &str) -> String {
     crate::staff::token_hash(&format!("cadre-code:{code}"))
-}
-
-// --- Console: issue a code ------------------------------------------------------------
-
-pub async fn code_page(
-    session: Session,
-    State(st): State<AppState>,
-) -> console::shell::Result<Response> {
-    let user = &session.user;
-    let villages: Vec<(ScopeId, String)> = console::posting::scopes_for(&st, user)
-        .await?
-        .into_iter()
-        .filter(|(s, _)| s.level() == ScopeLevel::Village)
-        .collect();
-    Ok(page(
-        "在公开屏上发布",
-        Some(user),
-        html! {
-            p { "在村里的公开屏上也可以直接发通知、配照片（照片从 U 盘选取）。先在这里取一个授权码，15 分钟内在公开屏上输入，只能用一次。" }
-            p.hint { "公开屏入口：首页右下角“村干部入口”。在公开屏上提交的通知同样要经乡镇审核后才显示。" }
-            @if villages.is_empty() {
-                p.empty { "您的账号没有可以发布的村。" }
-            } @else {
-                form.card method="post" action="/kiosk-code" {
-                    (csrf_field(&session))
-                    label { "哪个村的公开屏"
-                        select name="scope" { @for (code, name) in &villages { option value=(code.as_str()) { (name) } } }
-                    }
-                    label { "公开屏编号（可不填；填了只能在这台屏上用）" input name="kiosk_id" placeholder="例：419901102201-01"; }
-                    button type="submit" { "获取授权码" }
-                }
-            }
-        },
-    ))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct CodeForm {
-    csrf: String,
-    scope: String,
-    #[serde(default)]
-    kiosk_id: String,
-}
-
-pub async fn issue_code(
-    session: Session,
-    State(st): State<AppState>,
-    Form(f): Form<CodeForm>,
-) -> console::shell::Result<Response> {
-    session.check_csrf(&f.csrf)?;
-    let user = session.user.clone();
-    let scope = ScopeId::parse(&f.scope)
-        .ok()
-        .filter(|s| s.level() == ScopeLevel::Village && user.covers(s))
-        .ok_or_else(|| ConsoleError::not_found().for_user(&user))?;
-    let code = format!("{:08}", rand::random::<u32>() % 100_000_000);
-    let kiosk_id = f.kiosk_id.trim().to_string();
-    let expires = st.clock.unix() + CODE_SECS;
-    let (hash, uid, sc, kid) = (code_hash(&code), user.id, scope.clone(), kiosk_id.clone());
-    console::posting::blocking(&st.store, move |s| {
-        s.issue_cadre_code(
-            &hash,
-            uid,
-            &sc,
-            (!kid.is_empty()).then_some(kid.as_str()),
-            expires,
-        )
-    })
-    .await?;
-    let shown = format!("{} {}", &code[..4], &code[4..]);
-    Ok(page(
-        "授权码",
-        Some(&user),
-        html! {
-            p { "请在公开屏上输入：" }
-            p.code data-testid="cadre-code" { (shown) }
-            p { "有效期至 " (console::shell::beijing(expires)) "，只能使用一次。" @if !kiosk_id.is_empty() { "仅限公开屏 " (kiosk_id) "。" } }
-            p.hint { "不要把授权码告诉别人。用它发布的内容会记在您的名下。" }
-        },
-    ))
 }
 
 fn internal() -> ApiError {
@@ -302,7 +216,7 @@ pub async fn post_notice(
         let village = store.head(&cadre.scope)?.name;
         let notice = Notice {
             title: n.title.trim().to_string(),
-            publisher: console::notices::publisher(&cadre.scope, &village),
+            publisher: publisher(&cadre.scope, &village),
             body_html: paragraphs(&n.body),
             publish_at: now,
             expire_at,

@@ -4,10 +4,10 @@
 
 use super::auth;
 use super::shell::{beijing, page, Result};
-use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use gongkai_api::state::AppState;
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_protocol::changelog::LogEntry;
 use maud::{html, Markup};

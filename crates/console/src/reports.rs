@@ -3,11 +3,11 @@
 use super::auth::Session;
 use super::posting::scopes_for;
 use super::shell::{page, ConsoleError, Result};
-use crate::report::{compute, FilingOutcome, Quarter, UnitReport};
-use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use chrono::NaiveDate;
+use gongkai_api::report::{compute, FilingOutcome, Quarter, UnitReport};
+use gongkai_api::state::AppState;
 use gongkai_model::calendar::beijing_midnight;
 use gongkai_model::ContentKind;
 use maud::html;
@@ -31,7 +31,7 @@ async fn build(
     let (log, formed, filings, calendar, provisional) =
         super::posting::blocking(&st.store, move |s| {
             let mut provisional = None;
-            let calendar = crate::workdays::calendar(s, &base)?;
+            let calendar = gongkai_api::workdays::calendar(s, &base)?;
             let log = s.changes_between(start, end)?;
             let mut formed = HashMap::new();
             for e in log.iter().filter(|e| e.kind == "disclosure") {

@@ -13,7 +13,7 @@ use gongkai_protocol::{ChangePage, ResetRequired, PROTOCOL_VERSION};
 use serde::Deserialize;
 
 /// The API described for clients and for the conformance run (schemathesis).
-pub(crate) async fn openapi() -> Response {
+pub async fn openapi() -> Response {
     (
         [(header::CONTENT_TYPE, "application/json")],
         include_str!("openapi.json"),
@@ -24,7 +24,7 @@ pub(crate) async fn openapi() -> Response {
 /// Liveness for the load balancer: 200 only while this instance can reach its database
 /// (within two seconds), so an instance cut off from a shared database is taken out of
 /// rotation while the others serve.
-pub(crate) async fn health(State(st): State<AppState>) -> Response {
+pub async fn health(State(st): State<AppState>) -> Response {
     let store = st.store.clone();
     let ping = tokio::time::timeout(
         std::time::Duration::from_secs(2),
@@ -44,12 +44,12 @@ pub(crate) async fn health(State(st): State<AppState>) -> Response {
         .into_response()
 }
 
-pub(crate) async fn pubkey(State(st): State<AppState>) -> Json<serde_json::Value> {
+pub async fn pubkey(State(st): State<AppState>) -> Json<serde_json::Value> {
     let key = st.signer.public();
     Json(serde_json::json!({ "key_id": key.key_id(), "public_key": key.to_base64() }))
 }
 
-pub(crate) async fn head(
+pub async fn head(
     State(st): State<AppState>,
     ApiPath(code): ApiPath<String>,
     headers: HeaderMap,
@@ -86,13 +86,13 @@ pub(crate) async fn head(
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct ChangesQuery {
+pub struct ChangesQuery {
     epoch: u64,
     since: u64,
     limit: Option<u32>,
 }
 
-pub(crate) async fn changes(
+pub async fn changes(
     State(st): State<AppState>,
     ApiPath(code): ApiPath<String>,
     ApiQuery(q): ApiQuery<ChangesQuery>,
@@ -143,7 +143,7 @@ pub(crate) async fn changes(
 
 /// Serves a blob, from a byte offset when asked (`Range: bytes=N-`) so an interrupted
 /// download resumes instead of starting again.
-pub(crate) async fn blob(
+pub async fn blob(
     State(st): State<AppState>,
     ApiPath(name): ApiPath<String>,
     headers: HeaderMap,
@@ -197,7 +197,7 @@ pub(crate) async fn blob(
 }
 
 #[derive(Debug, Deserialize)]
-pub(crate) struct LogQuery {
+pub struct LogQuery {
     #[serde(default)]
     after: u64,
     limit: Option<u32>,
@@ -205,7 +205,7 @@ pub(crate) struct LogQuery {
 
 /// The public change log, oldest first, in pages: anyone can fetch it all and recompute
 /// the chain (`gongkai_protocol::changelog::verify_chain`).
-pub(crate) async fn changelog(
+pub async fn changelog(
     State(st): State<AppState>,
     ApiQuery(q): ApiQuery<LogQuery>,
 ) -> Result<Json<Vec<gongkai_protocol::changelog::LogEntry>>, ApiError> {
@@ -217,7 +217,7 @@ pub(crate) async fn changelog(
 }
 
 /// Every version of one item: when it was published, corrected or withdrawn, by whom.
-pub(crate) async fn item_history(
+pub async fn item_history(
     State(st): State<AppState>,
     ApiPath((scope, kind, id)): ApiPath<(String, String, String)>,
 ) -> Result<Json<Vec<gongkai_protocol::changelog::LogEntry>>, ApiError> {

@@ -4,10 +4,10 @@
 use super::auth;
 use super::posting::blocking;
 use super::shell::{page, Result};
-use crate::state::AppState;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
+use gongkai_api::state::AppState;
 use gongkai_store::Role;
 use maud::html;
 
@@ -37,21 +37,21 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Res
             0
         };
         let mine = s.drafts_by(u.id, 20)?;
-        Ok((pending, mine, crate::workdays::calendar(s, &base)?))
+        Ok((pending, mine, gongkai_api::workdays::calendar(s, &base)?))
     })
     .await?;
     let filings = if user.office.is_empty() {
         None
     } else {
         let staff = super::complaints::staff_of(&user);
-        Some(crate::staff::listed(&st, staff, "all").await?)
+        Some(gongkai_api::staff::listed(&st, staff, "all").await?)
     };
     Ok(page(
         "工作台",
         Some(&user),
         html! {
             p { "您好，" (user.display_name) "（" (user.role.label()) "）。" }
-            @if let Some(year) = crate::workdays::reminder_due(&calendar, st.clock.today()) {
+            @if let Some(year) = gongkai_api::workdays::reminder_due(&calendar, st.clock.today()) {
                 @if user.publishes_directly() {
                     p.error {
                         "尚未录入 " (year) " 年节假日安排：跨入 " (year) " 年的办理期限暂按周一至周五计算。"

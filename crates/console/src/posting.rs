@@ -4,8 +4,8 @@
 
 use super::auth::Session;
 use super::shell::{ConsoleError, Result};
-use crate::state::AppState;
 use axum::response::{IntoResponse, Response};
+use gongkai_api::state::AppState;
 use gongkai_model::ScopeId;
 use gongkai_store::{Store, StoreError, User};
 use std::sync::Arc;
