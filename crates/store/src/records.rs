@@ -62,6 +62,23 @@ pub(crate) use publishing_record_methods;
 
 macro_rules! shared_record_methods {
     () => {
+        fn item_body(
+            &self,
+            scope: &gongkai_model::ScopeId,
+            kind: gongkai_model::ContentKind,
+            id: &str,
+        ) -> Result<Option<String>, $crate::StoreError> {
+            self.read(|c| {
+                match c.row(
+                    "SELECT body FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
+                    $crate::sql::args![scope.as_str(), kind.key(), id],
+                )? {
+                    Some(r) => r.opt_text(0),
+                    None => Ok(None),
+                }
+            })
+        }
+
         fn publish_as(
             &self,
             scope: &gongkai_model::ScopeId,

@@ -322,23 +322,6 @@ impl Store for SqliteStore {
         })
     }
 
-    fn item_body(
-        &self,
-        scope: &ScopeId,
-        kind: ContentKind,
-        id: &str,
-    ) -> Result<Option<String>, StoreError> {
-        self.with_reader(|c| {
-            Ok(c.query_row(
-                "SELECT body FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
-                params![scope.as_str(), kind.key(), id],
-                |r| r.get::<_, Option<String>>(0),
-            )
-            .optional()?
-            .flatten())
-        })
-    }
-
     fn verify_changelog(&self) -> Result<ChainReport, StoreError> {
         let version: i64 = {
             let polls = self.polls.lock().unwrap_or_else(|p| p.into_inner());

@@ -63,23 +63,6 @@ impl Store for PgStore {
         })
     }
 
-    fn item_body(
-        &self,
-        scope: &ScopeId,
-        kind: ContentKind,
-        id: &str,
-    ) -> Result<Option<String>, StoreError> {
-        self.with(|c| {
-            match c.row(
-                "SELECT body FROM items WHERE scope = ?1 AND kind = ?2 AND id = ?3",
-                args![scope.as_str(), kind.key(), id],
-            )? {
-                Some(r) => r.opt_text(0),
-                None => Ok(None),
-            }
-        })
-    }
-
     fn verify_changelog(&self) -> Result<ChainReport, StoreError> {
         let length = self.with(|c| {
             c.row("SELECT n FROM changelog_tail WHERE id = 1", &[])?
