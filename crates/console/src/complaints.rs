@@ -4,12 +4,13 @@
 
 use super::auth::csrf_field;
 use super::auth::Session;
-use super::shell::{beijing, page, ConsoleError, Result};
+use super::shell::{page, ConsoleError, Result};
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use gongkai_api::staff::{self, Action, Staff};
 use gongkai_api::state::AppState;
+use gongkai_model::calendar::beijing_minute;
 use gongkai_model::complaint::{ComplaintStatus, TrackingCode};
 use gongkai_store::User;
 use maud::html;
@@ -161,7 +162,7 @@ pub async fn detail(
                 tbody {
                     @for e in &d.events {
                         tr {
-                            td { (beijing(e.at)) }
+                            td { (beijing_minute(e.at)) }
                             td { (e.actor) }
                             td { (e.from_status.as_deref().map(status_label).unwrap_or("")) " → " (status_label(&e.to_status)) }
                             td { (e.note) }

@@ -6,7 +6,7 @@
 use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::scopes_for;
-use super::shell::{beijing, page, ConsoleError, Result};
+use super::shell::{page, ConsoleError, Result};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -16,6 +16,7 @@ use gongkai_api::fleet::{
 };
 use gongkai_api::state::AppState;
 use gongkai_model::calendar::beijing_midnight as day_start;
+use gongkai_model::calendar::beijing_minute;
 use gongkai_model::{ContentKind, FinanceStatement, RelocationBoard, ScopeId, ScopeLevel};
 use gongkai_protocol::displaylog::Interval;
 use gongkai_protocol::fleet::{DisplayHours, RemoteConfig};
@@ -178,8 +179,8 @@ pub async fn index(
                         td { a href=(format!("/fleet/kiosks/{}", a.kiosk_id)) { (a.kiosk_id) } }
                         td { (match a.kind.as_str() { "offline" => "离线", "behind" => "内容落后", "display_log" => "展示记录断链", _ => "其他" }) }
                         td { (a.detail) }
-                        td { (beijing(a.raised_at)) }
-                        td { @match a.cleared_at { Some(t) => (beijing(t)), None => span.badge.warn { "未恢复" } } }
+                        td { (beijing_minute(a.raised_at)) }
+                        td { @match a.cleared_at { Some(t) => (beijing_minute(t)), None => span.badge.warn { "未恢复" } } }
                     } } }
                 }
             }
@@ -191,7 +192,7 @@ pub async fn index(
                         td { a href=(format!("/fleet/kiosks/{}", k.record.kiosk_id)) { (k.record.kiosk_id) } }
                         td { (place(&k.record.scope)) }
                         td { (badge(&k.freshness)) " " small { (since_text(&k.freshness, now)) } }
-                        td { (k.record.last_seen_at.map(beijing).unwrap_or_else(|| "—".into())) }
+                        td { (k.record.last_seen_at.map(beijing_minute).unwrap_or_else(|| "—".into())) }
                         td { (k.record.app_version) }
                         td { (k.report.as_ref().map(|r| mib(r.rss_bytes)).unwrap_or_default()) }
                         td { (k.report.as_ref().map(|r| mib(r.disk_free_bytes)).unwrap_or_default()) }
@@ -204,7 +205,7 @@ pub async fn index(
                 table data-testid="pending" {
                     thead { tr { th { "编号" } th { "所在" } th { "注册码生成于" } th { "有效至" } } }
                     tbody { @for (id, scope, created, expires) in &pending { tr {
-                        td { (id) } td { (place(scope)) } td { (beijing(*created)) } td { (beijing(*expires)) }
+                        td { (id) } td { (place(scope)) } td { (beijing_minute(*created)) } td { (beijing_minute(*expires)) }
                     } } }
                 }
             }
@@ -355,15 +356,15 @@ pub async fn kiosk(
             table {
                 tbody {
                     tr { th { "所在" } td { (heads.get(&k.record.scope).map(|h| h.0.clone()).unwrap_or_else(|| k.record.scope.clone())) } }
-                    tr { th { "注册时间" } td { (beijing(k.record.enrolled_at)) } }
-                    tr { th { "最后联系" } td { (k.record.last_seen_at.map(beijing).unwrap_or_else(|| "从未".into())) } }
+                    tr { th { "注册时间" } td { (beijing_minute(k.record.enrolled_at)) } }
+                    tr { th { "最后联系" } td { (k.record.last_seen_at.map(beijing_minute).unwrap_or_else(|| "从未".into())) } }
                     @if let Some(r) = &k.report {
                         tr { th { "软件版本" } td { (r.app_version) } }
                         tr { th { "连续运行" } td { (duration(r.uptime_secs as i64)) } }
                         tr { th { "内存占用" } td { (mib(r.rss_bytes)) } }
                         tr { th { "磁盘剩余" } td { (mib(r.disk_free_bytes)) } }
                         tr { th { "屏幕" } td { @if r.display_on { "亮" } @else { "息屏（夜间）" } } }
-                        tr { th { "最后同步" } td { (r.last_sync_at.map(beijing).unwrap_or_else(|| "—".into())) } }
+                        tr { th { "最后同步" } td { (r.last_sync_at.map(beijing_minute).unwrap_or_else(|| "—".into())) } }
                     }
                 }
             }
@@ -394,7 +395,7 @@ pub async fn kiosk(
                 table {
                     thead { tr { th { "序号" } th { "时间" } th { "记录" } th { "公示内容数" } } }
                     tbody { @for e in &recent { tr {
-                        td { (e.seq) } td { (beijing(e.at)) } td { (e.event.label()) }
+                        td { (e.seq) } td { (beijing_minute(e.at)) } td { (e.event.label()) }
                         td { @if e.event.carries_items() { (e.items.len()) } }
                     } } }
                 }
@@ -403,7 +404,7 @@ pub async fn kiosk(
             p { "审计人员可从 " a href=(log) { (log) } " 取得完整记录，用这台屏的公钥自行核验。" }
             h2 { "屏幕截图" }
             @if let Some(at) = k.record.screenshot_at {
-                p { "截于 " (beijing(at)) }
+                p { "截于 " (beijing_minute(at)) }
                 img.shot src=(format!("/fleet/kiosks/{id}/screenshot.png?at={at}")) alt="公开屏截图" width="640";
             }
             @if k.record.screenshot_wanted.is_some() { p.hint { "已请求新的截图，公开屏下一次联系时上传（通常 30 秒内）。" } }
@@ -605,7 +606,7 @@ fn intervals(list: &[Interval]) -> Markup {
     html! {
         @for (n, i) in list.iter().enumerate() {
             @if n > 0 { "；" }
-            (beijing(i.from)) " 至 " (beijing(i.until)) "（" (if i.secs() < 60 { format!("{} 秒", i.secs()) } else { duration(i.secs()) }) "）"
+            (beijing_minute(i.from)) " 至 " (beijing_minute(i.until)) "（" (if i.secs() < 60 { format!("{} 秒", i.secs()) } else { duration(i.secs()) }) "）"
         }
     }
 }
@@ -663,7 +664,7 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
                                 tr {
                                     @if n == 0 {
                                         td rowspan=(span) { (p.title) br; small { (p.kind.label()) } }
-                                        td rowspan=(span) { (beijing(p.period.from)) " 至 " (beijing(p.period.until)) @if period.until < p.period.until { br; small { "（核验到现在）" } } }
+                                        td rowspan=(span) { (beijing_minute(p.period.from)) " 至 " (beijing_minute(p.period.until)) @if period.until < p.period.until { br; small { "（核验到现在）" } } }
                                     }
                                     @match row {
                                         None => td colspan="4" { span.empty { "这个范围内还没有注册的公开屏" } },

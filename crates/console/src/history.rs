@@ -3,11 +3,12 @@
 //! its hash; the page says whether the whole chain verifies right now.
 
 use super::auth;
-use super::shell::{beijing, page, Result};
+use super::shell::{page, Result};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use gongkai_api::state::AppState;
+use gongkai_model::calendar::beijing_minute;
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_protocol::changelog::LogEntry;
 use maud::{html, Markup};
@@ -27,7 +28,7 @@ fn entries_table(entries: &[LogEntry], names: &HashMap<String, String>) -> Marku
                 @for e in entries {
                     tr {
                         td { (e.n) }
-                        td { (beijing(e.at)) }
+                        td { (beijing_minute(e.at)) }
                         td { (names.get(&e.scope).cloned().unwrap_or_else(|| e.scope.clone())) }
                         td { (ContentKind::from_key(&e.kind).map(|k| k.label()).unwrap_or("")) }
                         td { a href=(format!("/history/{}/{}/{}", e.scope, e.kind, e.item_id)) {

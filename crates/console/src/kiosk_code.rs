@@ -85,7 +85,7 @@ pub async fn issue_code(
         html! {
             p { "请在公开屏上输入：" }
             p.code data-testid="cadre-code" { (shown) }
-            p { "有效期至 " (crate::shell::beijing(expires)) "，只能使用一次。" @if !kiosk_id.is_empty() { "仅限公开屏 " (kiosk_id) "。" } }
+            p { "有效期至 " (gongkai_model::calendar::beijing_minute(expires)) "，只能使用一次。" @if !kiosk_id.is_empty() { "仅限公开屏 " (kiosk_id) "。" } }
             p.hint { "不要把授权码告诉别人。用它发布的内容会记在您的名下。" }
         },
     ))

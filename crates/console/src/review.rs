@@ -4,11 +4,12 @@
 
 use super::auth::csrf_field;
 use super::auth::Session;
-use super::shell::{beijing, page, raw, ConsoleError, Result};
+use super::shell::{page, raw, ConsoleError, Result};
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use gongkai_api::state::AppState;
+use gongkai_model::calendar::beijing_minute;
 use gongkai_model::{ContentKind, Notice, RelocationBoard, ScopeId, SubsidyList, SubsidyRow};
 use gongkai_store::{DraftRow, Edit};
 use maud::{html, Markup};
@@ -30,7 +31,7 @@ pub fn draft_table(rows: &[DraftRow]) -> Markup {
             tbody {
                 @for d in rows {
                     tr.pending[d.status == "pending"] {
-                        td { (beijing(d.created_at)) }
+                        td { (beijing_minute(d.created_at)) }
                         td { a href=(format!("/review/{}", d.id)) { (d.title) } }
                         td { (d.summary) }
                         td { (d.scope_name) }
@@ -91,8 +92,8 @@ fn preview(edits: &[Edit]) -> Markup {
                 Some(n) => html! {
                     article.notice {
                         h2 { (n.title) }
-                        p.meta { (n.publisher) " · " (beijing(n.publish_at.timestamp()))
-                            @if let Some(x) = n.expire_at { " · 截止 " (beijing(x.timestamp())) } }
+                        p.meta { (n.publisher) " · " (beijing_minute(n.publish_at.timestamp()))
+                            @if let Some(x) = n.expire_at { " · 截止 " (beijing_minute(x.timestamp())) } }
                         // Bodies were sanitized (ammonia allow-list) when the draft was
                         // submitted, exactly as they will be published.
                         (raw(&n.body_html))
@@ -192,7 +193,7 @@ pub async fn detail(
         html! {
             dl.facts {
                 dt { "公开到" } dd { (row.scope_name) }
-                dt { "提交人" } dd { (row.author) " · " (beijing(row.created_at)) @if row.source.starts_with("kiosk") { " · 在公开屏上提交" } }
+                dt { "提交人" } dd { (row.author) " · " (beijing_minute(row.created_at)) @if row.source.starts_with("kiosk") { " · 在公开屏上提交" } }
                 dt { "内容" } dd { (row.summary) }
                 dt { "状态" } dd { (status_label(&row.status)) @if let Some(r) = &row.reviewer { " · 审核人 " (r) } }
                 @if !row.reason.is_empty() { dt { "审核意见" } dd { (row.reason) } }

@@ -171,8 +171,6 @@ pub fn level_label(scope: &ScopeId) -> &'static str {
     }
 }
 
-pub use gongkai_model::calendar::beijing_minute as beijing;
-
 pub use gongkai_api::text::paragraphs;
 
 pub fn raw(html: &str) -> PreEscaped<String> {
