@@ -339,12 +339,138 @@ pub struct Checked {
     pub total: Fen,
     /// The 合计 row's amount, if the file has one (checked against `total`).
     pub declared_total: Option<Fen>,
+    /// The line of the 合计 row, if any.
+    pub total_line: Option<u32>,
+    /// Lines under the header that are not data (signatures, 制表人, notes), listed so
+    /// that nothing leaves the file unseen.
+    pub skipped: Vec<Skipped>,
 }
 
 impl Checked {
     pub fn is_clean(&self) -> bool {
         self.errors.is_empty() && !self.rows.is_empty()
     }
+
+    /// How many lines have at least one problem (a line with three bad cells is one
+    /// line to fix); problems with the whole file count as one.
+    pub fn bad_lines(&self) -> usize {
+        bad_lines(&self.errors)
+    }
+}
+
+pub(crate) fn bad_lines(errors: &[RowError]) -> usize {
+    let mut lines: Vec<u32> = errors.iter().map(|e| e.line).collect();
+    lines.sort_unstable();
+    lines.dedup();
+    lines.len()
+}
+
+/// A line under the header that was read but is not a row of the list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skipped {
+    pub line: u32,
+    /// The line's text, cells joined by spaces.
+    pub text: String,
+    /// Why it is not data, in Chinese.
+    pub why: String,
+}
+
+/// Words before a colon on the signature and note lines offices put under a table:
+/// `村委会主任：… 会计：… 制表人：`, `填表日期：`, `监督电话：`.
+const TRAILER_WORDS: &[&str] = &[
+    "制表",
+    "填表",
+    "审核",
+    "复核",
+    "审批",
+    "负责人",
+    "经办",
+    "主任",
+    "书记",
+    "会计",
+    "出纳",
+    "报账员",
+    "监督",
+    "签字",
+    "签名",
+    "盖章",
+    "日期",
+    "电话",
+    "公示期",
+    "单位",
+];
+
+/// Whether a line that is not data-like is one of the lines offices write under (or
+/// between) the rows; `after_total` is true below the 合计 row, where nothing is data.
+pub(crate) fn trailer(row: &Row, after_total: bool) -> Option<Skipped> {
+    let texts: Vec<String> = row
+        .cells
+        .iter()
+        .filter(|c| !c.is_empty())
+        .map(Cell::display)
+        .collect();
+    let text = texts.join(" ");
+    let signed = text.match_indices(['：', ':']).any(|(i, _)| {
+        let before: String = text[..i]
+            .chars()
+            .rev()
+            .take(8)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        TRAILER_WORDS.iter().any(|w| before.contains(w))
+    }) || TRAILER_WORDS.iter().any(|w| text.trim_end().ends_with(w));
+    let note = ["注", "备注", "说明", "附"].iter().any(|w| {
+        text.strip_prefix(w)
+            .is_some_and(|rest| rest.starts_with(['：', ':', '1', '１', '一', '（', '(']))
+    });
+    let why = if signed {
+        "签字、制表等落款行"
+    } else if note {
+        "表格下方的备注说明"
+    } else if after_total {
+        "合计行以下的内容"
+    } else {
+        return None;
+    };
+    Some(Skipped {
+        line: row.line,
+        text,
+        why: why.into(),
+    })
+}
+
+/// Number text as offices type it, made plain: full-width digits and points
+/// (`３，２００．５０`), thousands separators, a leading ¥ and a trailing unit
+/// (元/亩/人/户/口) are all forgiven.
+pub(crate) fn plain_number(text: &str) -> String {
+    let mut t: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' | '。' => '.',
+            '－' | '—' => '-',
+            other => other,
+        })
+        .filter(|c| *c != ',' && *c != '，')
+        .collect();
+    for prefix in ['¥', '￥'] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            t = rest.to_string();
+        }
+    }
+    for unit in ["万元", "元", "亩", "人", "户", "口"] {
+        if let Some(rest) = t.strip_suffix(unit) {
+            // 万元 is not a unit to drop silently: 3.2万元 is 32,000 元, not 3.2.
+            if unit != "万元" {
+                t = rest.to_string();
+            }
+            break;
+        }
+    }
+    t
 }
 
 const TOTAL_WORDS: &[&str] = &["合计", "总计", "小计", "共计"];
@@ -358,6 +484,8 @@ pub fn check(table: &Table, mapping: &Mapping, kind: ListKind) -> Checked {
         errors: Vec::new(),
         total: Fen::ZERO,
         declared_total: None,
+        total_line: None,
+        skipped: Vec::new(),
     };
     for (field, required) in kind.fields() {
         if *required && mapping.column(*field).is_none() {
@@ -374,14 +502,19 @@ pub fn check(table: &Table, mapping: &Mapping, kind: ListKind) -> Checked {
     }
     let mut seen_ids: HashMap<String, u32> = HashMap::new();
     let mut seen_households: HashMap<String, u32> = HashMap::new();
-    let mut total_line = 0;
     for row in table.rows.iter().filter(|r| r.line > mapping.header_line) {
-        if is_total_row(row) {
-            total_line = row.line;
+        if is_total_row(row) && out.total_line.is_none() {
+            out.total_line = Some(row.line);
             if let Some(col) = mapping.column(Field::Amount) {
                 out.declared_total = amount(row.cell(col)).ok();
             }
             continue;
+        }
+        if !data_like(row, mapping) {
+            if let Some(skipped) = trailer(row, out.total_line.is_some()) {
+                out.skipped.push(skipped);
+                continue;
+            }
         }
         let errors_before = out.errors.len();
         let mut err = |field: Field, value: String, message: String| {
@@ -504,7 +637,7 @@ pub fn check(table: &Table, mapping: &Mapping, kind: ListKind) -> Checked {
     if let Some(declared) = out.declared_total {
         if out.errors.is_empty() && declared != out.total {
             out.errors.push(RowError {
-                line: total_line,
+                line: out.total_line.unwrap_or(0),
                 field: Some(Field::Amount),
                 value: declared.to_string(),
                 message: format!("合计行金额 {} 与明细相加 {} 不符", declared, out.total),
@@ -520,6 +653,28 @@ pub fn check(table: &Table, mapping: &Mapping, kind: ListKind) -> Checked {
         });
     }
     out
+}
+
+/// A row that carries a list entry: an ID number in the ID column, or a name and an
+/// amount. Such a row is always checked, whatever else it says.
+fn data_like(row: &Row, mapping: &Mapping) -> bool {
+    let get = |field: Field| {
+        mapping
+            .column(field)
+            .map(|c| row.cell(c))
+            .unwrap_or(&Cell::Empty)
+    };
+    let id_like = match get(Field::IdNumber) {
+        Cell::Number(n) => *n >= 1e13,
+        Cell::Text(t) => plain_number(t).chars().filter(char::is_ascii_digit).count() >= 14,
+        Cell::Empty => false,
+    };
+    let name: String = get(Field::Name)
+        .display()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    id_like || (check_name(&name).is_ok() && amount(get(Field::Amount)).is_ok())
 }
 
 fn title(table: &Table, header_line: u32) -> Option<String> {
@@ -608,16 +763,15 @@ pub(crate) fn amount(cell: &Cell) -> Result<Fen, String> {
             }
             Ok(Fen(fen as i64))
         }
-        Cell::Text(t) => {
-            Fen::parse_yuan(t).map_err(|_| format!("金额“{}”不是数字（示例：1234.50）", t.trim()))
-        }
+        Cell::Text(t) => Fen::parse_yuan(&plain_number(t))
+            .map_err(|_| format!("金额“{}”不是数字（示例：1234.50）", t.trim())),
     }
 }
 
 fn whole_number(cell: &Cell) -> Option<i64> {
     match cell {
         Cell::Number(n) if n.fract() == 0.0 => Some(*n as i64),
-        Cell::Text(t) => t.trim().trim_end_matches('人').parse().ok(),
+        Cell::Text(t) => plain_number(t).parse().ok(),
         _ => None,
     }
 }
@@ -625,7 +779,7 @@ fn whole_number(cell: &Cell) -> Option<i64> {
 /// Area in mu to hundredths of a mu.
 fn area(cell: &Cell) -> Result<u32, String> {
     let text = cell.display();
-    let fen = Fen::parse_yuan(text.trim_end_matches('亩'))
+    let fen = Fen::parse_yuan(&plain_number(&text))
         .map_err(|_| format!("面积“{text}”不是数字（单位：亩）"))?;
     match u32::try_from(fen.0) {
         Ok(v) if v > 0 => Ok(v),

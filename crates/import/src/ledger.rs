@@ -3,7 +3,7 @@
 //! Rows outside the month, carried-forward and total rows are handled the way a village
 //! accountant writes them.
 
-use crate::check::{amount, is_total_row, Field, Mapping, RowError};
+use crate::check::{amount, bad_lines, is_total_row, trailer, Field, Mapping, RowError, Skipped};
 use crate::table::{Cell, Table};
 use chrono::{Datelike, NaiveDate};
 use gongkai_model::Fen;
@@ -28,6 +28,15 @@ pub struct CheckedLedger {
     pub errors: Vec<RowError>,
     pub income: Fen,
     pub expense: Fen,
+    /// Signature and note lines under the ledger, listed rather than dropped silently.
+    pub skipped: Vec<Skipped>,
+}
+
+impl CheckedLedger {
+    /// How many lines have at least one problem.
+    pub fn bad_lines(&self) -> usize {
+        bad_lines(&self.errors)
+    }
 }
 
 /// Words that start rows which are not vouchers: carried forward, month totals.
@@ -73,6 +82,7 @@ pub fn check_ledger(table: &Table, mapping: &Mapping, year: i32, month: u32) -> 
         errors: Vec::new(),
         income: Fen::ZERO,
         expense: Fen::ZERO,
+        skipped: Vec::new(),
     };
     let has = |f: Field| mapping.column(f).is_some();
     let split_columns = has(Field::Income) || has(Field::Expense);
@@ -112,6 +122,12 @@ pub fn check_ledger(table: &Table, mapping: &Mapping, year: i32, month: u32) -> 
         let description = get(Field::Description).display();
         if is_total_row(row) || NOT_VOUCHERS.iter().any(|w| description.starts_with(w)) {
             continue;
+        }
+        if parse_date(&get(Field::Date).display(), year).is_none() {
+            if let Some(skipped) = trailer(row, false) {
+                out.skipped.push(skipped);
+                continue;
+            }
         }
         let before = out.errors.len();
         let mut err = |field: Field, value: String, message: String| {

@@ -10,7 +10,9 @@ pub mod check;
 pub mod ledger;
 pub mod table;
 
-pub use check::{check, guess, Checked, Field, ImportRow, ListKind, MapError, Mapping, RowError};
+pub use check::{
+    check, guess, Checked, Field, ImportRow, ListKind, MapError, Mapping, RowError, Skipped,
+};
 pub use ledger::{check_ledger, parse_date, CheckedLedger, LedgerLine};
 pub use table::{read, Cell, ReadError, Row, Table};
 
