@@ -126,6 +126,14 @@ fn bad_filings_are_refused_in_chinese_and_nothing_is_saved() -> Result<()> {
         matches!(err, KioskError::Invalid(ref m) if m.contains("请填写具体内容")),
         "{err}"
     );
+    // No subject: refused on the kiosk, before a code is handed out.
+    let mut no_subject = draft(ComplaintKind::Suggestion, "", "");
+    no_subject.subject = " ".into();
+    let err = kiosk.submit_complaint(&no_subject, Utc::now()).unwrap_err();
+    assert!(
+        matches!(err, KioskError::Invalid(ref m) if m.contains("涉及事项")),
+        "{err}"
+    );
     let err = kiosk
         .submit_complaint(&draft(ComplaintKind::DisclosureRequest, "", ""), Utc::now())
         .unwrap_err();

@@ -154,8 +154,23 @@ fn sqlite_and_postgres_number_hash_and_page_the_same_changes_alike() -> Result<(
     let b = pgs.changelog(0, 100_000)?;
     assert_eq!(a.len(), b.len());
     assert_eq!(
-        sqlite.recent_changes("4199", 20)?,
-        pgs.recent_changes("4199", 20)?
+        sqlite
+            .recent_changes(&gongkai_store::LogFilter::under("4199", 20))?
+            .entries,
+        pgs.recent_changes(&gongkai_store::LogFilter::under("4199", 20))?
+            .entries
+    );
+    // The public record's pages and filters (kind, time, cursor) answer alike.
+    let first = sqlite.recent_changes(&gongkai_store::LogFilter::under("4199", 3))?;
+    let filter = gongkai_store::LogFilter {
+        kind: "notice".into(),
+        from: Some(1_000_000_000),
+        before: first.next_before,
+        ..gongkai_store::LogFilter::under("4199", 2)
+    };
+    assert_eq!(
+        sqlite.recent_changes(&filter)?,
+        pgs.recent_changes(&filter)?
     );
     assert_eq!(
         sqlite.changes_between(1_800_000_000, 1_800_020_000)?,

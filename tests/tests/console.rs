@@ -72,7 +72,10 @@ fn an_excel_list_with_errors_is_rejected_row_by_row_then_fixed_and_published() -
     assert_eq!(a.status, 303, "{a:?}");
     let preview_path = a.location.unwrap();
     let page = clerk.get(&preview_path).body;
-    assert!(page.contains("有 4 处问题，整份名单不能发布"), "{page}");
+    assert!(
+        page.contains("有 4 行有问题（共 4 处），整份名单不能发布"),
+        "{page}"
+    );
     for expected in [
         "第 5 行",
         "缺少姓名",
@@ -223,7 +226,10 @@ fn gbk_csv_and_libreoffice_converted_files_import() -> Result<()> {
     let page = clerk.get(&a.location.unwrap()).body;
     let numeric_ids = good_rows(12).iter().filter(|r| !r.1.ends_with('X')).count();
     assert!(numeric_ids < 12);
-    assert!(page.contains(&format!("有 {numeric_ids} 处问题")), "{page}");
+    assert!(
+        page.contains(&format!("有 {numeric_ids} 行有问题")),
+        "{page}"
+    );
     assert!(page.contains("身份证号被 Excel 存成了数字"));
 
     // With the ID column set to text (column 2, format 2) it imports cleanly.
@@ -1138,7 +1144,7 @@ fn a_hundred_thousand_row_list_imports_whole_or_not_at_all() -> Result<()> {
     let preview = a.location.unwrap();
     let page = clerk.get(&preview).body;
     assert!(
-        page.contains("有 1 处问题") && page.contains(&format!("第 {} 行", rows + 2)),
+        page.contains("有 1 行有问题（共 1 处）") && page.contains(&format!("第 {} 行", rows + 2)),
         "{}",
         &page[..page.len().min(3000)]
     );
@@ -1298,5 +1304,150 @@ fn an_emergency_notice_takes_every_kiosk_in_scope_until_it_expires() -> Result<(
         .home(Utc::now() + chrono::Duration::hours(3))?
         .emergency
         .is_none());
+    Ok(())
+}
+
+/// The 补贴名单 of fixtures/township-list.xls: title and unit lines, a 合计 row, signature
+/// and note lines under it, full-width digits and 元 suffixes, as a real .xls.
+fn township_xls() -> Vec<u8> {
+    std::fs::read(gongkai_tests::repo_root().join("crates/import/tests/fixtures/township-list.xls"))
+        .unwrap()
+}
+
+#[test]
+fn an_office_list_shows_its_sum_against_the_sheets_total_and_every_skipped_line() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let clerk = ConsoleClient::logged_in(&server.url(), "shiqiao");
+
+    let a = clerk.upload(
+        &import_fields(),
+        "石桥村耕地地力保护补贴.xls",
+        township_xls(),
+    );
+    assert_eq!(a.status, 303, "{a:?}");
+    let preview = a.location.unwrap();
+    let page = clerk.get(&preview).body;
+    assert!(
+        page.contains("检查通过：共 5 行，金额合计 ¥3,080.16"),
+        "{page}"
+    );
+    assert!(page.contains("表格自带的合计（第 9 行）"), "{page}");
+    assert!(page.contains("一致"), "{page}");
+    assert!(!page.contains("行有问题"), "{page}");
+    // Nothing under the table disappears: both lines are listed with why.
+    for expected in [
+        "第 10 行",
+        "村委会主任：王德明 会计：李春梅 制表人：",
+        "签字、制表等落款行",
+        "第 11 行",
+        "注：本名单公示期为7天",
+        "表格下方的备注说明",
+    ] {
+        assert!(page.contains(expected), "{expected} missing");
+    }
+    assert!(!page.contains("表格标题写的是"), "own village warned about");
+
+    // The same 石桥村 sheet chosen for 杨庄村: a warning the clerk must confirm.
+    let mut fields = import_fields();
+    fields[1] = ("scope", "419901102202");
+    let a = clerk.upload(&fields, "石桥村耕地地力保护补贴.xls", township_xls());
+    let preview = a.location.unwrap();
+    let page = clerk.get(&preview).body;
+    assert!(
+        page.contains("表格标题写的是“石桥村”，但您选择公开到“杨庄村”"),
+        "{page}"
+    );
+    assert!(page.contains("name=\"confirm_place\""));
+    let refused = clerk.post(&format!("{preview}/publish"), &[]);
+    assert_eq!(refused.status, 422, "{refused:?}");
+    assert!(refused.body.contains("与选择的公开范围不一致"));
+    assert!(
+        clerk.get(&preview).body.contains("待检查和发布"),
+        "the refusal changed the import"
+    );
+    let published = clerk.post(&format!("{preview}/publish"), &[("confirm_place", "yes")]);
+    assert_eq!(published.status, 303, "{published:?}");
+
+    // Discarding asks first (a question inside the page), then says what was discarded.
+    let a = clerk.upload(
+        &import_fields(),
+        "石桥村耕地地力保护补贴.xls",
+        township_xls(),
+    );
+    let preview = a.location.unwrap();
+    let page = clerk.get(&preview).body;
+    assert!(page.contains("确定放弃吗？"), "{page}");
+    let gone = clerk.post(&format!("{preview}/discard"), &[]);
+    let back = gone.location.unwrap();
+    assert!(back.starts_with("/imports/new?discarded="), "{back}");
+    let page = clerk.get(&back).body;
+    assert!(
+        page.contains(
+            "已放弃“石桥村耕地地力保护补贴.xls”的导入：上传的文件已删除，没有公开任何内容。"
+        ),
+        "{page}"
+    );
+    // Another clerk's discarded import is not named to someone else.
+    let other = ConsoleClient::logged_in(&server.url(), "county");
+    assert!(!other.get(&back).body.contains("已放弃"));
+    Ok(())
+}
+
+#[test]
+fn the_public_record_comes_in_pages_with_filters_and_says_how_to_verify() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let anyone = ConsoleClient::new(&server.url());
+    let rows = |page: &str| page.matches("<tr><td>").count();
+
+    let first = anyone.get("/history").body;
+    assert!(
+        rows(&first) > 0 && rows(&first) <= 50,
+        "{} rows",
+        rows(&first)
+    );
+    assert!(first.contains("符合条件的记录共"), "{first}");
+    let next = first
+        .split("href=\"")
+        .filter_map(|s| s.split('"').next())
+        .find(|h| h.contains("before="))
+        .expect("a link to older entries")
+        .replace("&amp;", "&");
+    let older = anyone.get(&next).body;
+    assert!(rows(&older) > 0);
+    assert!(older.contains("回到最新"));
+    let first_n = |page: &str| -> u64 {
+        page.split("<tr><td>")
+            .nth(1)
+            .unwrap()
+            .split('<')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap()
+    };
+    assert!(first_n(&older) < first_n(&first), "the next page is older");
+
+    // A filter by kind keeps only that kind, and the page links keep the filter.
+    let notices = anyone.get("/history?kind=notice").body;
+    assert!(rows(&notices) > 0);
+    assert_eq!(
+        notices.matches("<td>通知公告</td>").count(),
+        rows(&notices),
+        "only notices"
+    );
+    let none = anyone.get("/history?from=2001-01-01&to=2001-01-31").body;
+    assert!(none.contains("没有符合条件的记录"));
+    assert!(first.contains(gongkai_protocol::paths::CHANGELOG));
+    assert!(first.contains("/scopes#verify"));
+
+    // /scopes: a page of the site, explaining the key and the hashes.
+    let scopes = anyone.get("/scopes").body;
+    assert!(scopes.contains("header class=\"top\""), "no site header");
+    assert!(scopes.contains("公钥只能用来核对签名"));
+    assert!(scopes.contains("状态摘要"));
+    assert!(scopes.contains("id=\"verify\""));
+    assert!(!scopes.contains("中心服务器控制台"));
     Ok(())
 }

@@ -381,6 +381,14 @@ fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
     // And without typing at all: a common phrase, and a phone number on the keypad.
     w.tap("[data-testid=mode-phrases]")?;
     w.tap("[data-testid=phrase]")?;
+    // No subject typed: the first phrase chosen names the matter.
+    let subject = w.app.execute(
+        "return [document.querySelector('[data-testid=subject]').value, document.querySelector('[data-testid=phrase]').textContent]",
+    )?;
+    assert_eq!(
+        subject[0], subject[1],
+        "subject not filled from the phrase: {subject}"
+    );
     for d in "13937012345".chars() {
         w.tap(&format!("[data-testid=digit-{d}]"))?;
     }

@@ -179,7 +179,9 @@ fn a_county_served_from_postgres_works_for_offices_cadres_residents_and_kiosks()
     assert!(public.contains("关于发放冬季取暖煤的通知") && public.contains("核验通过"));
     let report = store.verify_changelog()?;
     assert!(report.broken.is_none() && report.unlogged.is_empty());
-    let latest = store.recent_changes(VILLAGE, 50)?;
+    let latest = store
+        .recent_changes(&gongkai_store::LogFilter::under(VILLAGE, 50))?
+        .entries;
     assert!(latest
         .iter()
         .any(|e| e.title == "关于发放冬季取暖煤的通知" && e.actor.contains("审核")));

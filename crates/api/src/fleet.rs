@@ -390,6 +390,10 @@ pub fn new_enrollment_token() -> String {
 
 /// Issues a token for `kiosk_id` at `scope`, valid `days`; answers the token (only its
 /// hash is kept).
+/// How long an enrollment code stays valid: the console says this figure and the demo's
+/// codes use it, so the page and the listed expiry agree.
+pub const ENROLLMENT_DAYS: i64 = 7;
+
 pub fn issue_enrollment(
     store: &dyn Store,
     kiosk_id: &str,

@@ -120,7 +120,7 @@ pub async fn detail(
         html! {
             dl.facts {
                 dt { "类型" } dd { (p.kind.label()) }
-                dt { "事由" } dd { (p.subject) }
+                dt { "事由" } dd { (gongkai_model::complaint::subject_or_excerpt(&p.subject, &d.text)) }
                 dt { "状态" } dd { (p.status.label()) }
                 dt { "办理单位" } dd { (p.office) }
                 dt { "受理日期" } dd { (p.received_on) }

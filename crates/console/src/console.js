@@ -96,3 +96,22 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+
+// A select marked data-switch="NAME" shows only the fieldsets marked data-when="NAME=value"
+// for the chosen value, and disables the others' inputs so they are not sent. Without
+// script every fieldset shows and the server reads only the chosen type's fields.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("select[data-switch]").forEach(function (select) {
+    var name = select.getAttribute("data-switch");
+    var form = select.form;
+    function apply() {
+      form.querySelectorAll("fieldset[data-when^='" + name + "=']").forEach(function (set) {
+        var on = set.getAttribute("data-when") === name + "=" + select.value;
+        set.hidden = !on;
+        set.disabled = !on;
+      });
+    }
+    select.addEventListener("change", apply);
+    apply();
+  });
+});

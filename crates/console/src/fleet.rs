@@ -26,7 +26,7 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 /// How long an enrollment token stays usable: time to carry it to the village.
-const TOKEN_DAYS: i64 = 7;
+const TOKEN_DAYS: i64 = gongkai_api::fleet::ENROLLMENT_DAYS;
 
 fn mib(bytes: u64) -> String {
     format!("{} MB", bytes / (1024 * 1024))
@@ -649,32 +649,38 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
         Ok(rows)
     })
     .await?;
+    // Postings whose scope has no kiosk yet cannot be verified anywhere: counted once,
+    // not repeated row after row.
+    let (rows, unscreened): (Vec<_>, Vec<_>) =
+        rows.into_iter().partition(|(_, _, at)| !at.is_empty());
     Ok(page(
         "公示核验",
         Some(&user),
         html! {
             p.hint { "根据每台公开屏签名的展示记录，列出三榜和村务财务在各台屏上实际显示的时段，以及公示期内的空缺。三榜的公示期按榜上写明的日期；财务公开每期按首次发布起至少 " (FINANCE_POSTING_DAYS) " 天。屏幕关闭、应用停止或记录中断超过 11 分钟的时间都算空缺。" }
-            @if rows.is_empty() { p.empty { "没有正在或已经公示的三榜和财务公开。" } } @else {
+            @if rows.is_empty() && unscreened.is_empty() { p.empty { "没有正在或已经公示的三榜和财务公开。" } }
+            @if !unscreened.is_empty() {
+                details.unscreened {
+                    summary { "另有 " (unscreened.len()) " 项公示内容所在的村或乡镇还没有注册的公开屏，无法核验在屏时段" }
+                    ul { @for (p, _, _) in &unscreened { li { (p.title) "（" (p.kind.label()) "）" } } }
+                }
+            }
+            @if !rows.is_empty() {
                 table data-testid="posting" {
                     thead { tr { th { "公示内容" } th { "应公示期" } th { "公开屏" } th { "结论" } th { "在屏时长" } th { "空缺" } } }
                     tbody {
                         @for (p, period, at) in &rows {
-                            @let span = at.len().max(1);
-                            @for (n, row) in at.iter().map(Some).chain(at.is_empty().then_some(None)).enumerate() {
+                            @let span = at.len();
+                            @for (n, (id, c)) in at.iter().enumerate() {
                                 tr {
                                     @if n == 0 {
                                         td rowspan=(span) { (p.title) br; small { (p.kind.label()) } }
                                         td rowspan=(span) { (beijing_minute(p.period.from)) " 至 " (beijing_minute(p.period.until)) @if period.until < p.period.until { br; small { "（核验到现在）" } } }
                                     }
-                                    @match row {
-                                        None => td colspan="4" { span.empty { "这个范围内还没有注册的公开屏" } },
-                                        Some((id, c)) => {
-                                            td { a href=(format!("/fleet/kiosks/{id}")) { (id) } }
-                                            td { @if c.broken.is_some() { span.badge.warn { "记录核验不通过" } } @else if c.complete() { span.badge.approved data-testid="posting-complete" { "全程在屏" } } @else { span.badge.warn data-testid="posting-gaps" { "有空缺" } } }
-                                            td { (duration(c.on_screen.iter().map(Interval::secs).sum())) }
-                                            td { @if c.gaps.is_empty() { "无" } @else { (intervals(&c.gaps)) } }
-                                        }
-                                    }
+                                    td { a href=(format!("/fleet/kiosks/{id}")) { (id) } }
+                                    td { @if c.broken.is_some() { span.badge.warn { "记录核验不通过" } } @else if c.complete() { span.badge.approved data-testid="posting-complete" { "全程在屏" } } @else { span.badge.warn data-testid="posting-gaps" { "有空缺" } } }
+                                    td { (duration(c.on_screen.iter().map(Interval::secs).sum())) }
+                                    td { @if c.gaps.is_empty() { "无" } @else { (intervals(&c.gaps)) } }
                                 }
                             }
                         }

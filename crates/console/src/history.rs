@@ -7,18 +7,44 @@ use super::shell::{page, Result};
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
+use chrono::NaiveDate;
 use gongkai_api::state::AppState;
-use gongkai_model::calendar::beijing_minute;
+use gongkai_model::calendar::{beijing_midnight, beijing_minute};
 use gongkai_model::{ContentKind, ScopeId};
 use gongkai_protocol::changelog::LogEntry;
+use gongkai_store::LogFilter;
 use maud::{html, Markup};
 use serde::Deserialize;
 use std::collections::HashMap;
 
-#[derive(Debug, Deserialize)]
+/// The public record's filters, all in the query string so a filtered page can be
+/// bookmarked and shared.
+#[derive(Debug, Default, Deserialize)]
 pub struct HistoryQuery {
     scope: Option<String>,
+    kind: Option<String>,
+    /// Beijing dates, inclusive.
+    from: Option<String>,
+    to: Option<String>,
+    /// The page cursor: entries numbered below this.
+    before: Option<u64>,
 }
+
+/// Entries per page: a screen or two, not 7,000 px.
+const PAGE: u32 = 50;
+
+/// The kinds a resident can filter by (list rows are never listed).
+const FILTER_KINDS: &[ContentKind] = &[
+    ContentKind::Notice,
+    ContentKind::Disclosure,
+    ContentKind::Finance,
+    ContentKind::SubsidyList,
+    ContentKind::RelocationBoard,
+    ContentKind::Guide,
+    ContentKind::Emergency,
+    ContentKind::Answer,
+    ContentKind::Calendar,
+];
 
 fn entries_table(entries: &[LogEntry], names: &HashMap<String, String>) -> Markup {
     html! {
@@ -66,14 +92,52 @@ pub async fn index(
         .and_then(|s| ScopeId::parse(s).ok())
         .map(|s| s.to_string())
         .unwrap_or_default();
-    let p = prefix.clone();
-    let (entries, report) = super::posting::blocking(&st.store, move |s| {
-        Ok((s.recent_changes(&p, 200)?, s.verify_changelog()?))
+    let kind = q
+        .kind
+        .as_deref()
+        .and_then(ContentKind::from_key)
+        .filter(|k| FILTER_KINDS.contains(k));
+    let date = |d: &Option<String>| d.as_deref().and_then(|d| d.parse::<NaiveDate>().ok());
+    let (from, to) = (date(&q.from), date(&q.to));
+    let filter = LogFilter {
+        scope_prefix: prefix.clone(),
+        kind: kind.map(|k| k.key().to_string()).unwrap_or_default(),
+        from: from.map(beijing_midnight),
+        to: to.map(|d| beijing_midnight(d + chrono::Duration::days(1))),
+        before: q.before,
+        limit: PAGE,
+    };
+    let f = filter.clone();
+    let (page_of, report) = super::posting::blocking(&st.store, move |s| {
+        Ok((s.recent_changes(&f)?, s.verify_changelog()?))
     })
     .await?;
     let names = scope_names(&st).await?;
     let mut scopes: Vec<(&String, &String)> = names.iter().collect();
     scopes.sort();
+    // The same filters, another page: every link keeps what the reader chose.
+    let link = |before: Option<u64>| {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("scope", prefix.clone()),
+            ("kind", filter.kind.clone()),
+            ("from", from.map(|d| d.to_string()).unwrap_or_default()),
+            ("to", to.map(|d| d.to_string()).unwrap_or_default()),
+        ] {
+            if !v.is_empty() {
+                parts.push(format!("{k}={v}"));
+            }
+        }
+        if let Some(b) = before {
+            parts.push(format!("before={b}"));
+        }
+        if parts.is_empty() {
+            "/history".to_string()
+        } else {
+            format!("/history?{}", parts.join("&"))
+        }
+    };
+    let shown = page_of.entries.len();
     Ok(page(
         "公开记录",
         session.as_ref().map(|s| &s.user),
@@ -88,19 +152,52 @@ pub async fn index(
                     @if !report.unlogged.is_empty() { (report.unlogged.len()) " 项内容与记录不符。" }
                 }
             }
-            p.hint { "完整记录可从 " code { (gongkai_protocol::paths::CHANGELOG) } " 下载，自行核验。补贴名单的逐户记录不在此页列出。" }
+            p.hint {
+                "想自己核验？" a href=(gongkai_protocol::paths::CHANGELOG) { "下载完整记录（JSON）" }
+                "，再按 " a href="/scopes#verify" { "核验方法" } " 逐条计算摘要。补贴名单的逐户记录不在此页列出，名单本身的记录在。"
+            }
             form.filter method="get" action="/history" {
-                label { "只看区域"
-                    select name="scope" {
-                        option value="" { "全县" }
-                        @for (code, name) in &scopes {
-                            option value=(code) selected[**code == prefix] { (name) }
+                div.row {
+                    label { "区域"
+                        select name="scope" {
+                            option value="" { "全县" }
+                            @for (code, name) in &scopes {
+                                option value=(code) selected[**code == prefix] { (name) }
+                            }
                         }
                     }
+                    label { "类别"
+                        select name="kind" {
+                            option value="" { "全部" }
+                            @for k in FILTER_KINDS {
+                                option value=(k.key()) selected[kind == Some(*k)] { (k.label()) }
+                            }
+                        }
+                    }
+                    label { "从" input type="date" name="from" value=(from.map(|d| d.to_string()).unwrap_or_default()); }
+                    label { "到" input type="date" name="to" value=(to.map(|d| d.to_string()).unwrap_or_default()); }
                 }
                 button.secondary type="submit" { "筛选" }
+                @if filter.kind.is_empty() && prefix.is_empty() && from.is_none() && to.is_none() {} @else {
+                    a href="/history" { "清除筛选" }
+                }
             }
-            (entries_table(&entries, &names))
+            p.pages role="status" {
+                @if shown == 0 {
+                    "没有符合条件的记录。"
+                } @else {
+                    "符合条件的记录共 " (page_of.matching) " 条，本页显示第 "
+                    (page_of.entries.first().map(|e| e.n).unwrap_or(0)) "–" (page_of.entries.last().map(|e| e.n).unwrap_or(0))
+                    " 号中的 " (shown) " 条（新的在前）。"
+                }
+            }
+            (entries_table(&page_of.entries, &names))
+            nav.pages aria-label="翻页" {
+                @if q.before.is_some() { a.button.secondary href=(link(None)) { "回到最新" } }
+                @if let Some(next) = page_of.next_before {
+                    a.button href=(link(Some(next))) { "更早的记录" }
+                }
+            }
         },
     ))
 }

@@ -8,7 +8,7 @@ use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::{scopes_for, Posted};
 use super::shell::{page, ConsoleError, Result};
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use chrono::NaiveDate;
@@ -51,20 +51,35 @@ impl ImportMeta {
     }
 }
 
-pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Response> {
+pub async fn new_page(
+    session: Session,
+    State(st): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response> {
     let user = &session.user;
     let scopes = scopes_for(&st, user).await?;
+    // After 放弃: say what was discarded, so the blank form is not a mystery.
+    let discarded = match q.get("discarded").and_then(|d| d.parse::<i64>().ok()) {
+        Some(id) => super::posting::blocking(&st.store, move |s| s.import(id))
+            .await?
+            .filter(|r| r.user_id == user.id && r.status == "discarded")
+            .map(|r| r.filename),
+        None => None,
+    };
     let today = st.clock.today();
     let year = chrono::Datelike::year(&today);
     Ok(page(
         "导入名单",
         Some(user),
         html! {
+            @if let Some(name) = &discarded {
+                p.ok role="status" { "已放弃“" (name) "”的导入：上传的文件已删除，没有公开任何内容。" }
+            }
             p.hint { "支持 Excel（.xlsx、.xls）和 CSV（含 GBK 编码）。表头可以在标题行下面；系统会自动识别“姓名”“身份证号”“金额”等列，识别不对的可以在预览页改。每一行都会检查，有错的行会逐条列出，改好后重新上传。" }
             form.card method="post" action="/imports" enctype="multipart/form-data" data-progress="upload-progress" {
                 (csrf_field(&session))
                 label { "名单类型"
-                    select name="list_kind" {
+                    select name="list_kind" data-switch="list_kind" {
                         option value="subsidy" { "补贴名单（粮食直补、低保、救灾等）" }
                         option value="board" { "移民三榜（某一榜）" }
                     }
@@ -76,13 +91,13 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
                         }
                     }
                 }
-                fieldset {
+                fieldset data-when="list_kind=subsidy" {
                     legend { "补贴名单填写" }
                     label { "补贴项目" input name="programme" placeholder="例：耕地地力保护补贴（粮食直补）"; }
                     label { "年度" input name="year" type="number" value=(year) min="2000" max="2100"; }
                     label { "发放单位" input name="issuer" placeholder="例：石桥镇人民政府、云溪县财政局"; }
                 }
-                fieldset {
+                fieldset data-when="list_kind=board" {
                     legend { "三榜填写" }
                     label { "第几榜"
                         select name="round" {
@@ -276,6 +291,16 @@ pub async fn preview(
         Some(c) => board_changes(&st, &scope, &meta, c).await?,
         None => None,
     };
+    let foreign = match ex.checked.as_ref().and_then(|c| c.title.clone()) {
+        Some(title) => foreign_places(&st, &scope, &title).await?,
+        None => Vec::new(),
+    };
+    let scope_name = {
+        let sc = scope.clone();
+        super::posting::blocking(&st.store, move |s| s.head(&sc))
+            .await?
+            .name
+    };
     let body = html! {
         dl.facts {
             dt { "文件" } dd { (filename) @if !ex.format.is_empty() { "（" (ex.format) "）" } }
@@ -314,7 +339,13 @@ pub async fn preview(
                 p.ok { "检查通过：共 " (c.rows.len()) " 行，金额合计 " (c.total) "。" }
             } @else {
                 p.error role="alert" {
-                    "有 " (c.errors.len()) " 处问题，整份名单不能发布。请按下表逐行改正后重新上传（已上传的内容不会发布）。"
+                    "有 " (c.bad_lines()) " 行有问题（共 " (c.errors.len()) " 处），整份名单不能发布。请按下表逐行改正后重新上传（已上传的内容不会发布）。"
+                }
+            }
+            (figures(c))
+            @if !foreign.is_empty() {
+                p.waiting role="alert" {
+                    "表格标题写的是“" (foreign.join("”“")) "”，但您选择公开到“" (scope_name) "”。请核对是不是选错了地方；确认无误，发布前要勾选确认。"
                 }
             }
         }
@@ -327,18 +358,30 @@ pub async fn preview(
                 @if c.is_clean() {
                     form.inline method="post" action=(format!("/imports/{id}/publish")) {
                         (csrf_field(&session))
+                        @if !foreign.is_empty() {
+                            label.confirm {
+                                input type="checkbox" name="confirm_place" value="yes" required;
+                                " 我已核对：这份名单确实公开到“" (scope_name) "”"
+                            }
+                        }
                         button type="submit" {
                             @if user.publishes_directly() { "发布这份名单" } @else { "提交乡镇审核" }
                         }
                     }
                 }
             }
-            form.inline method="post" action=(format!("/imports/{id}/discard")) {
-                (csrf_field(&session))
-                button.secondary type="submit" { "放弃这次导入" }
+            // Discarding asks first, without script: the button only opens the question.
+            details.discard {
+                summary.button.secondary { "放弃这次导入…" }
+                form.inline method="post" action=(format!("/imports/{id}/discard")) {
+                    (csrf_field(&session))
+                    p { "放弃后，上传的文件会被删除，这份名单不会公开。确定放弃吗？" }
+                    button type="submit" { "确定放弃" }
+                }
             }
         }
         @if let Some(c) = &ex.checked {
+            @if !c.skipped.is_empty() { (skipped_table(c)) }
             @if !c.rows.is_empty() { (sample_table(c)) }
         }
     };
@@ -419,6 +462,71 @@ fn error_table(c: &Checked) -> Markup {
     }
 }
 
+/// Accepted rows and their sum beside the sheet's own 合计, so the clerk can compare
+/// with the paper.
+fn figures(c: &Checked) -> Markup {
+    html! {
+        table.figures {
+            tbody {
+                tr { th { "检查通过的行" } td { (c.rows.len()) " 行" } }
+                tr { th { "这些行的金额相加" } td { (c.total) } }
+                @if let (Some(declared), Some(line)) = (c.declared_total, c.total_line) {
+                    tr {
+                        th { "表格自带的合计（第 " (line) " 行）" }
+                        td {
+                            (declared)
+                            @if declared == c.total {
+                                " " span.badge.approved { "一致" }
+                            } @else {
+                                " " span.badge.warn {
+                                    "不一致，相差 " (gongkai_model::Fen((declared.0 - c.total.0).abs()))
+                                    @if !c.errors.is_empty() { "（有问题的行未计入）" }
+                                }
+                            }
+                        }
+                    }
+                } @else {
+                    tr { th { "表格自带的合计" } td.hint { "表格里没有合计行，请与纸质名单的合计核对" } }
+                }
+                @if !c.skipped.is_empty() {
+                    tr { th { "未作为名单读入的行" } td { (c.skipped.len()) " 行（见下表）" } }
+                }
+            }
+        }
+    }
+}
+
+/// Lines under the header that were not read as rows: listed, so nothing disappears.
+fn skipped_table(c: &Checked) -> Markup {
+    html! {
+        h2 { "没有作为名单行读入的内容（不会公开，请核对）" }
+        table.skipped {
+            thead { tr { th { "行号" } th { "内容" } th { "原因" } } }
+            tbody {
+                @for s in &c.skipped {
+                    tr { td { "第 " (s.line) " 行" } td { (s.text) } td { (s.why) } }
+                }
+            }
+        }
+    }
+}
+
+/// Places the table's title names that are neither the chosen scope nor above or below
+/// it: a 河口村 list about to be posted to 石桥村.
+async fn foreign_places(st: &AppState, scope: &ScopeId, title: &str) -> Result<Vec<String>> {
+    let heads = super::posting::blocking(&st.store, |s| s.heads()).await?;
+    let related = |other: &ScopeId| {
+        other.as_str().starts_with(scope.as_str()) || scope.chain().contains(other)
+    };
+    let mut names: Vec<String> = heads
+        .into_iter()
+        .filter(|h| !related(&h.scope) && h.name.chars().count() >= 2 && title.contains(&h.name))
+        .map(|h| h.name)
+        .collect();
+    names.dedup();
+    Ok(names)
+}
+
 fn sample_table(c: &Checked) -> Markup {
     html! {
         h2 { "检查通过的行（前 20 行，身份证号已遮蔽，公开时也是这样）" }
@@ -472,6 +580,14 @@ pub struct CsrfForm {
     csrf: String,
 }
 
+#[derive(Debug, Deserialize)]
+pub struct PublishForm {
+    csrf: String,
+    /// Set when the clerk confirmed a title naming another place.
+    #[serde(default)]
+    confirm_place: Option<String>,
+}
+
 pub async fn discard(
     session: Session,
     State(st): State<AppState>,
@@ -484,7 +600,7 @@ pub async fn discard(
         super::posting::blocking(&st.store, move |s| s.finish_import(id, "discarded", None))
             .await?;
     }
-    Ok(Redirect::to("/imports/new").into_response())
+    Ok(Redirect::to(&format!("/imports/new?discarded={id}")).into_response())
 }
 
 /// A checked board file's rows as published (IDs masked).
@@ -604,13 +720,31 @@ pub async fn publish(
     session: Session,
     State(st): State<AppState>,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<PublishForm>,
 ) -> Result<Response> {
     session.check_csrf(&f.csrf)?;
     let user = session.user.clone();
     let (record, meta) = load(&st, &user, id).await?;
     if record.status != "preview" {
         return Err(ConsoleError::bad("这次导入已经结束").for_user(&user));
+    }
+    if f.confirm_place.is_none() {
+        let (r, m) = (record.clone(), meta.clone());
+        let title = tokio::task::spawn_blocking(move || examine(&r, &m))
+            .await
+            .ok()
+            .and_then(|ex| ex.checked)
+            .and_then(|c| c.title);
+        if let Some(title) = title {
+            let foreign = foreign_places(&st, &record.scope, &title).await?;
+            if !foreign.is_empty() {
+                return Err(ConsoleError::bad(format!(
+                    "表格标题写的是“{}”，与选择的公开范围不一致。请回到预览页核对并勾选确认后再发布。",
+                    foreign.join("”“")
+                ))
+                .for_user(&user));
+            }
+        }
     }
     let scope_name = {
         let scope = record.scope.clone();

@@ -44,7 +44,7 @@ pub fn page(title: &str, user: Option<&User>, body: Markup) -> Response {
                             }
                         } @else {
                             a href="/history" { "公开记录" }
-                            a href="/scopes" { "发布区域" }
+                            a href="/scopes" { "签名与核验" }
                             a href="/login" { "登录" }
                         }
                     }

@@ -25,6 +25,13 @@ impl Kiosk {
         now: DateTime<Utc>,
     ) -> Result<ComplaintReceipt, KioskError> {
         let text = draft.text.trim();
+        // The subject is what staff sort and answer by: required (the screen fills it from
+        // the first common phrase chosen when the resident types none).
+        if draft.subject.trim().is_empty() {
+            return Err(KioskError::Invalid(
+                "请填写涉及事项（例如：村道路灯），或点选一条常用语".into(),
+            ));
+        }
         if text.is_empty() {
             return Err(KioskError::Invalid("请填写具体内容".into()));
         }

@@ -304,6 +304,26 @@ impl TrackingCode {
     }
 }
 
+/// What staff see where a filing's subject belongs when the resident left it empty
+/// (filings from kiosks before a subject was required): the start of their own words,
+/// marked as such, so no cell is blank and nothing is made up.
+pub fn subject_or_excerpt(subject: &str, text: &str) -> String {
+    let subject = subject.trim();
+    if !subject.is_empty() {
+        return subject.to_string();
+    }
+    const SHOWN: usize = 16;
+    let text = text.trim();
+    if text.is_empty() {
+        return "（未填事由）".to_string();
+    }
+    let mut excerpt: String = text.chars().take(SHOWN).collect();
+    if text.chars().count() > SHOWN {
+        excerpt.push('…');
+    }
+    format!("（未填事由）{excerpt}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -395,5 +415,16 @@ mod tests {
             }
         }
         assert_eq!(TrackingCode::parse("ABC"), Err(CodeError::Length));
+    }
+
+    #[test]
+    fn an_empty_subject_shows_the_residents_words() {
+        assert_eq!(subject_or_excerpt(" 村道路灯 ", "不亮"), "村道路灯");
+        assert_eq!(subject_or_excerpt("", "路灯不亮"), "（未填事由）路灯不亮");
+        assert_eq!(
+            subject_or_excerpt("  ", "村东头的路灯已经坏了三个月，晚上出门很不方便"),
+            "（未填事由）村东头的路灯已经坏了三个月，晚上出门…"
+        );
+        assert_eq!(subject_or_excerpt("", ""), "（未填事由）");
     }
 }

@@ -88,17 +88,88 @@ pub fn page(db: &mut dyn Sql, after: u64, limit: u32) -> Result<Vec<LogEntry>, S
     entries(db, &sql, args![after, limit])
 }
 
-/// The newest entries first, optionally only under one scope (prefix of the code).
-pub fn recent(
-    db: &mut dyn Sql,
-    scope_prefix: &str,
-    limit: u32,
-) -> Result<Vec<LogEntry>, StoreError> {
+/// Which entries of the public record to show, newest first: under one scope (a code
+/// prefix), of one kind, in a time range, before an entry number (the page cursor).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogFilter {
+    pub scope_prefix: String,
+    /// A `ContentKind` key, or empty for every kind.
+    pub kind: String,
+    /// Unix seconds, inclusive.
+    pub from: Option<i64>,
+    /// Unix seconds, exclusive.
+    pub to: Option<i64>,
+    /// Only entries numbered below this (the next page's cursor).
+    pub before: Option<u64>,
+    pub limit: u32,
+}
+
+impl LogFilter {
+    /// The newest `limit` entries under a scope prefix.
+    pub fn under(scope_prefix: &str, limit: u32) -> LogFilter {
+        LogFilter {
+            scope_prefix: scope_prefix.to_string(),
+            kind: String::new(),
+            from: None,
+            to: None,
+            before: None,
+            limit,
+        }
+    }
+}
+
+/// One page of the public record and how many entries match in all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogPage {
+    pub entries: Vec<LogEntry>,
+    pub matching: u64,
+    /// The cursor for the next (older) page, if there is one.
+    pub next_before: Option<u64>,
+}
+
+/// The newest entries first that match a filter (list rows are never listed: their
+/// list's entry stands for them).
+pub fn recent(db: &mut dyn Sql, f: &LogFilter) -> Result<LogPage, StoreError> {
+    const WHERE: &str = "scope LIKE ?1 || '%' AND kind <> 'subsidy_row'
+         AND (?2 = '' OR kind = ?2) AND at >= ?3 AND at < ?4";
+    let (from, to) = (f.from.unwrap_or(0), f.to.unwrap_or(i64::MAX));
+    let before = f.before.map_or(i64::MAX, |b| b.min(i64::MAX as u64) as i64);
     let sql = format!(
-        "SELECT {COLUMNS} FROM changelog WHERE scope LIKE ?1 || '%' AND kind <> 'subsidy_row'
-         ORDER BY n DESC LIMIT ?2"
+        "SELECT {COLUMNS} FROM changelog WHERE {WHERE} AND n < ?5 ORDER BY n DESC LIMIT ?6"
     );
-    entries(db, &sql, args![scope_prefix, limit])
+    let entries = entries(
+        db,
+        &sql,
+        args![
+            f.scope_prefix.as_str(),
+            f.kind.as_str(),
+            from,
+            to,
+            before,
+            f.limit + 1
+        ],
+    )?;
+    let matching = db
+        .rows(
+            &format!("SELECT COUNT(*) FROM changelog WHERE {WHERE}"),
+            args![f.scope_prefix.as_str(), f.kind.as_str(), from, to],
+        )?
+        .first()
+        .map(|r| r.uint(0))
+        .transpose()?
+        .unwrap_or(0);
+    let more = entries.len() > f.limit as usize;
+    let mut entries = entries;
+    entries.truncate(f.limit as usize);
+    Ok(LogPage {
+        next_before: if more {
+            entries.last().map(|e| e.n)
+        } else {
+            None
+        },
+        entries,
+        matching,
+    })
 }
 
 pub fn item(

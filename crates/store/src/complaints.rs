@@ -421,7 +421,8 @@ pub(super) fn recount(
 
 pub(super) fn list(db: &mut dyn Sql, office: Option<&str>) -> Result<Vec<StaffRow>, StoreError> {
     let rows = db.rows(
-        "SELECT code, kind, subject, status, office, received_on, due_on, scope, due_provisional
+        "SELECT code, kind, subject, status, office, received_on, due_on, scope, due_provisional,
+                substr(text, 1, 40)
          FROM complaints
          WHERE (CAST(?1 AS TEXT) IS NULL OR office = ?1) ORDER BY due_on IS NULL, due_on, id",
         args![office],
@@ -439,7 +440,7 @@ pub(super) fn list(db: &mut dyn Sql, office: Option<&str>) -> Result<Vec<StaffRo
             code,
             scope: r.text(7)?,
             kind,
-            subject: r.text(2)?,
+            subject: gongkai_model::complaint::subject_or_excerpt(&r.text(2)?, &r.text(9)?),
             status,
             office: r.text(4)?,
             received_on: r.text(5)?,

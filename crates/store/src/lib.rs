@@ -22,7 +22,7 @@ pub mod publish;
 mod records;
 pub mod sql;
 
-pub use changelog::ChainReport;
+pub use changelog::{ChainReport, LogFilter, LogPage};
 pub use console::{DraftRow, ImportRecord, NewDraft, NewUser, Role, User};
 pub use fleet::{Alert, HeartbeatWrite, KioskRecord};
 
@@ -189,8 +189,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<String>, StoreError>;
     /// Change-log entries after `after`, oldest first.
     fn changelog(&self, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError>;
-    /// The newest change-log entries under a scope-code prefix (subsidy rows left out).
-    fn recent_changes(&self, scope_prefix: &str, limit: u32) -> Result<Vec<LogEntry>, StoreError>;
+    /// A page of the public record, newest first, filtered (subsidy rows left out).
+    fn recent_changes(
+        &self,
+        filter: &changelog::LogFilter,
+    ) -> Result<changelog::LogPage, StoreError>;
     /// Entries in `[from, to)` (unix seconds) without list rows, history and answers.
     fn changes_between(&self, from: i64, to: i64) -> Result<Vec<LogEntry>, StoreError>;
     /// Every version of one item, oldest first.

@@ -130,10 +130,9 @@ macro_rules! shared_record_methods {
 
         fn recent_changes(
             &self,
-            scope_prefix: &str,
-            limit: u32,
-        ) -> Result<Vec<gongkai_protocol::changelog::LogEntry>, $crate::StoreError> {
-            self.read(|c| $crate::changelog::recent(c, scope_prefix, limit))
+            filter: &$crate::changelog::LogFilter,
+        ) -> Result<$crate::changelog::LogPage, $crate::StoreError> {
+            self.read(|c| $crate::changelog::recent(c, filter))
         }
 
         fn changes_between(

@@ -53,7 +53,7 @@ pub fn write_configs(
             &ScopeId::parse(scope)?,
             0,
             now,
-            30,
+            gongkai_api::fleet::ENROLLMENT_DAYS,
         )?;
         std::fs::write(dir.join(file), config(&kiosk_id, url, key, &token, levels))?;
         n += 1;
