@@ -271,6 +271,7 @@ fn a_cadres_notice_is_reviewed_then_reaches_the_village_kiosk_with_its_record() 
                 ("body", "本周六上午9点在村委会广场发放冬季取暖煤。\n请带好户口本。<script>alert(1)</script>"),
                 ("publish_on", &Utc::now().date_naive().to_string()),
                 ("expire_on", ""),
+                ("step", "confirm"),
             ],
         )
     };
@@ -405,6 +406,7 @@ fn every_console_route_refuses_who_may_not_use_it() -> Result<()> {
             ("title", "村内通知"),
             ("body", "内容"),
             ("publish_on", "2026-11-26"),
+            ("step", "confirm"),
         ],
     );
     let a = cadre.upload(&import_fields(), "a.xlsx", subsidy_workbook(&good_rows(3)));
@@ -745,6 +747,17 @@ fn corrections_and_withdrawals_are_reviewed_and_kiosks_show_what_changed() -> Re
     );
     assert_eq!(a.status, 303, "{a:?}");
     let review_path = a.location.unwrap();
+    // A withdrawal says so all the way through review: what comes down, not "publish".
+    let waiting = cadre.get(&review_path).body;
+    assert!(
+        waiting.contains("审核通过后，此项从公开屏上撤下"),
+        "{waiting}"
+    );
+    assert!(!waiting.contains("自动发布到公开屏"));
+    let to_review = reviewer.get(&review_path).body;
+    assert!(to_review.contains("审核通过后撤下的内容"), "{to_review}");
+    assert!(to_review.contains("通过并撤回"));
+    assert!(!to_review.contains("通过并发布"));
     assert_eq!(
         reviewer
             .post(&review_path, &[("decision", "approve")])
@@ -1347,6 +1360,8 @@ fn an_office_list_shows_its_sum_against_the_sheets_total_and_every_skipped_line(
         assert!(page.contains(expected), "{expected} missing");
     }
     assert!(!page.contains("表格标题写的是"), "own village warned about");
+    // Before publishing: where it goes (石桥村 has no kiosk enrolled in the demo yet).
+    assert!(page.contains("将公开到“石桥村”"), "{page}");
 
     // The same 石桥村 sheet chosen for 杨庄村: a warning the clerk must confirm.
     let mut fields = import_fields();
@@ -1449,5 +1464,91 @@ fn the_public_record_comes_in_pages_with_filters_and_says_how_to_verify() -> Res
     assert!(scopes.contains("状态摘要"));
     assert!(scopes.contains("id=\"verify\""));
     assert!(!scopes.contains("中心服务器控制台"));
+    Ok(())
+}
+
+#[test]
+fn a_notice_is_previewed_with_its_reach_then_its_page_shows_it_and_the_kiosks_showing_it(
+) -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let clerk = ConsoleClient::logged_in(&url, "shiqiao");
+    // A kiosk of 石桥村, enrolled and reporting.
+    let (_, snippet) = clerk.enroll_kiosk("419901102201-07", VILLAGE);
+    let kiosk = Kiosk::open(
+        gongkai_kiosk::KioskConfig::parse(&snippet, "installed.toml")?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    kiosk.fleet_round(Utc::now())?;
+
+    let before = village_items(&server, ContentKind::Notice);
+    let fields = [
+        ("scope", VILLAGE),
+        ("title", "关于冬季防火的通知"),
+        (
+            "body",
+            "冬季天干物燥，请各户注意用火安全。\n村里秸秆禁止焚烧。",
+        ),
+        ("publish_on", &Utc::now().date_naive().to_string()),
+        ("expire_on", ""),
+    ];
+    // The first press shows what residents will see and where: nothing is published.
+    let preview = clerk.post("/notices", &fields);
+    assert_eq!(preview.status, 200, "{preview:?}");
+    assert!(preview.body.contains("群众在公开屏上看到的样子"));
+    assert!(preview.body.contains("村里秸秆禁止焚烧。"));
+    assert!(
+        preview
+            .body
+            .contains("将公开到“石桥村”，显示在 <strong>1 台公开屏</strong> 上（石桥村）"),
+        "{}",
+        preview.body
+    );
+    assert!(preview.body.contains("确认发布"));
+    assert_eq!(village_items(&server, ContentKind::Notice), before);
+    // 返回修改 brings the form back as written.
+    let mut edit = fields.to_vec();
+    edit.push(("step", "edit"));
+    let form = clerk.post("/notices", &edit).body;
+    assert!(form.contains("value=\"关于冬季防火的通知\""), "{form}");
+    assert!(form.contains("村里秸秆禁止焚烧。</textarea>"));
+    // Confirmed: published.
+    let mut confirm = fields.to_vec();
+    confirm.push(("step", "confirm"));
+    assert_eq!(clerk.post("/notices", &confirm).status, 303);
+    assert_eq!(village_items(&server, ContentKind::Notice), before + 1);
+
+    let conn = rusqlite::Connection::open(server.data.db_path())?;
+    let id: String = conn.query_row(
+        "SELECT item_id FROM changelog WHERE title = '关于冬季防火的通知'",
+        [],
+        |r| r.get(0),
+    )?;
+    // The notice's own address leads to its page, which shows the notice itself.
+    let a = clerk.get(&format!("/notices/{VILLAGE}/{id}"));
+    let page_path = a.location.expect("a redirect to the item page");
+    let page = clerk.get(&page_path).body;
+    assert!(page.contains("公开屏上显示的内容"));
+    assert!(
+        page.contains("冬季天干物燥，请各户注意用火安全。"),
+        "{page}"
+    );
+    assert!(page.contains("长期有效"));
+    // The kiosk has not synced since: it does not show this version yet.
+    assert!(page.contains("419901102201-07") && page.contains("尚未同步到这一版"));
+    kiosk.sync_once(Utc::now())?;
+    kiosk.fleet_round(Utc::now())?;
+    let page = clerk.get(&page_path).body;
+    assert!(page.contains("正在显示"), "{page}");
+    assert!(!page.contains("尚未同步到这一版"));
+    // A list row is never browsed on its own.
+    assert_eq!(
+        clerk
+            .get(&format!("/history/{VILLAGE}/subsidy_row/anything"))
+            .status,
+        404
+    );
     Ok(())
 }

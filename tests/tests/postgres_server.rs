@@ -97,6 +97,7 @@ fn a_county_served_from_postgres_works_for_offices_cadres_residents_and_kiosks()
             ("body", "本周六上午9点在村委会广场发放。"),
             ("publish_on", &Utc::now().date_naive().to_string()),
             ("expire_on", ""),
+            ("step", "confirm"),
         ],
     );
     let review = a.location.clone().context("sent to review")?;

@@ -28,6 +28,7 @@ fn no_payload_survives_publish_to_the_kiosk_or_the_console() -> Result<()> {
                 ("title", &title),
                 ("body", payload),
                 ("publish_on", "2026-11-20"),
+                ("step", "confirm"),
             ],
         );
         assert_eq!(a.status, 303, "notice {i}: {a:?}");
@@ -64,16 +65,35 @@ fn no_payload_survives_publish_to_the_kiosk_or_the_console() -> Result<()> {
                 _ => kiosk.disclosure(&e.scope, &e.id)?.item.body_html,
             };
             assert_eq!(dangerous(&html), None, "{}: {html}", e.title);
+            // The item's console page renders the same body as residents see it.
+            let page = county
+                .get(&format!("/history/{}/{}/{}", e.scope, kind.key(), e.id))
+                .body;
+            let start = page
+                .find("<div class=\"resident-frame\">")
+                .expect("content shown");
+            let end = start
+                + page[start..]
+                    .find("<h2>哪些公开屏")
+                    .expect("end of content");
+            assert_eq!(
+                dangerous(&page[start..end]),
+                None,
+                "item page of {}",
+                e.title
+            );
         }
     }
     assert_eq!(seen, 2 * CORPUS.len());
 
     // The console's pages that show these items: escaped titles, sanitized bodies.
-    for page in ["/history", "/history?scope=419901"] {
+    // (The newest page of the record shows the last samples.)
+    let newest = format!("XSS样本{:02}&lt;script&gt;", CORPUS.len() - 1);
+    for page in ["/history", "/history?scope=419901", "/history?kind=notice"] {
         let body = county.get(page).body;
         assert!(!body.contains("<script>window.__pwned"), "{page}");
         assert!(
-            body.contains("XSS样本00&lt;script&gt;"),
+            body.contains(&newest),
             "{page} does not show the escaped title"
         );
     }
@@ -87,6 +107,7 @@ fn no_payload_survives_publish_to_the_kiosk_or_the_console() -> Result<()> {
                 ("title", "村内样本"),
                 ("body", payload),
                 ("publish_on", "2026-11-20"),
+                ("step", "confirm"),
             ],
         );
     }

@@ -4,7 +4,7 @@
 
 use super::auth;
 use super::shell::{page, Result};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use chrono::NaiveDate;
@@ -46,7 +46,7 @@ const FILTER_KINDS: &[ContentKind] = &[
     ContentKind::Calendar,
 ];
 
-fn entries_table(entries: &[LogEntry], names: &HashMap<String, String>) -> Markup {
+pub(crate) fn entries_table(entries: &[LogEntry], names: &HashMap<String, String>) -> Markup {
     html! {
         table.log {
             thead { tr { th { "序号" } th { "时间" } th { "区域" } th { "类别" } th { "事项" } th { "操作" } th { "经办" } th { "摘要" } } }
@@ -70,7 +70,7 @@ fn entries_table(entries: &[LogEntry], names: &HashMap<String, String>) -> Marku
     }
 }
 
-async fn scope_names(st: &AppState) -> Result<HashMap<String, String>> {
+pub(crate) async fn scope_names(st: &AppState) -> Result<HashMap<String, String>> {
     super::posting::blocking(&st.store, |s| {
         Ok(s.heads()?
             .into_iter()
@@ -196,51 +196,6 @@ pub async fn index(
                 @if q.before.is_some() { a.button.secondary href=(link(None)) { "回到最新" } }
                 @if let Some(next) = page_of.next_before {
                     a.button href=(link(Some(next))) { "更早的记录" }
-                }
-            }
-        },
-    ))
-}
-
-pub async fn item(
-    State(st): State<AppState>,
-    headers: HeaderMap,
-    Path((scope, kind, id)): Path<(String, String, String)>,
-) -> Result<Response> {
-    let session = auth::optional(&st, &headers).await;
-    let scope = ScopeId::parse(&scope).map_err(|_| super::shell::ConsoleError::not_found())?;
-    let kind = ContentKind::from_key(&kind).ok_or_else(super::shell::ConsoleError::not_found)?;
-    let (sc, i) = (scope.clone(), id.clone());
-    let entries =
-        super::posting::blocking(&st.store, move |s| s.item_history(&sc, kind, &i)).await?;
-    let names = scope_names(&st).await?;
-    let (sc, i) = (scope.clone(), id.clone());
-    let live = super::posting::blocking(&st.store, move |s| s.item_body(&sc, kind, &i))
-        .await?
-        .is_some();
-    let may_change = session.as_ref().is_some_and(|s| s.user.covers(&scope)) && live;
-    let title = entries
-        .iter()
-        .rev()
-        .find(|e| !e.title.is_empty())
-        .map(|e| e.title.clone())
-        .unwrap_or_else(|| id.clone());
-    Ok(page(
-        &format!("{} · {}", kind.label(), title),
-        session.as_ref().map(|s| &s.user),
-        html! {
-            @if !live { p.hint { "此项已撤回，公开屏上不再显示。" } }
-            @if entries.is_empty() { p.empty { "没有记录。" } } @else { (entries_table(&entries, &names)) }
-            @if let (true, Some(s)) = (may_change, &session) {
-                h2 { "更正或撤回" }
-                p.hint { "更正、撤回都要经另一位审核人审核后才生效，并记入公开记录。" }
-                @if kind == ContentKind::Notice {
-                    p { a.button href=(format!("/notices/{}/{}/edit", scope, id)) { "更正这条通知" } }
-                }
-                form.card method="post" action=(format!("/withdraw/{}/{}/{}", scope, kind.key(), id)) {
-                    (super::auth::csrf_field(s))
-                    label { "撤回原因（公开记录中可见）" input name="why" required; }
-                    button.secondary type="submit" { "申请撤回" }
                 }
             }
         },

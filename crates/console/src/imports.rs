@@ -301,6 +301,7 @@ pub async fn preview(
             .await?
             .name
     };
+    let reach = super::item::reach(&st, &scope).await?;
     let body = html! {
         dl.facts {
             dt { "文件" } dd { (filename) @if !ex.format.is_empty() { "（" (ex.format) "）" } }
@@ -356,6 +357,10 @@ pub async fn preview(
             @if let Some(m) = &ex.mapping { (mapping_form(&session, id, m, &meta)) }
             @if let Some(c) = &ex.checked {
                 @if c.is_clean() {
+                    p.waiting role="status" data-testid="reach" {
+                        @if !user.publishes_directly() { "提交后先由乡镇审核员审核，通过后" }
+                        (super::item::reach_line(&scope_name, &reach))
+                    }
                     form.inline method="post" action=(format!("/imports/{id}/publish")) {
                         (csrf_field(&session))
                         @if !foreign.is_empty() {

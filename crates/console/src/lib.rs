@@ -21,6 +21,7 @@ mod history;
 mod holidays;
 mod home;
 mod imports;
+mod item;
 mod kiosk_code;
 pub mod notices;
 mod overview;
@@ -55,11 +56,14 @@ pub fn routes() -> Router<AppState> {
         .route("/login", get(auth::login_page).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/history", get(history::index))
-        .route("/history/{scope}/{kind}/{id}", get(history::item))
+        .route("/history/{scope}/{kind}/{id}", get(item::page_of))
         .route("/notices/new", get(notices::new_page))
         .route("/notices", post(notices::create))
         .route("/notices/{scope}/{id}/edit", get(notices::edit_page))
-        .route("/notices/{scope}/{id}", post(notices::correct))
+        .route(
+            "/notices/{scope}/{id}",
+            get(item::notice).post(notices::correct),
+        )
         .route("/withdraw/{scope}/{kind}/{id}", post(notices::withdraw))
         .route("/disclosures/new", get(disclosures::new_page))
         .route("/disclosures", post(disclosures::create))

@@ -17,9 +17,18 @@ use maud::html;
 use serde::Deserialize;
 
 pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Response> {
-    let user = &session.user;
-    let scopes = scopes_for(&st, user).await?;
     let today = st.clock.today();
+    let values = NoticeForm {
+        publish_on: today.to_string(),
+        ..NoticeForm::default()
+    };
+    notice_form(&st, &session, &values).await
+}
+
+/// The new-notice form, empty or with what the clerk wrote (back from the preview).
+async fn notice_form(st: &AppState, session: &Session, v: &NoticeForm) -> Result<Response> {
+    let user = &session.user;
+    let scopes = scopes_for(st, user).await?;
     Ok(page(
         "发布通知公告",
         Some(user),
@@ -28,29 +37,28 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
                 p.hint { "提交后由乡镇审核员审核（保密审查），通过后出现在公开屏上。" }
             }
             form.card method="post" action="/notices" {
-                (csrf_field(&session))
+                (csrf_field(session))
                 label { "发布到"
                     select name="scope" required {
                         @for (code, name) in &scopes {
-                            option value=(code.as_str()) { (name) "（" (super::shell::level_label(code)) "）" }
+                            option value=(code.as_str()) selected[code.as_str() == v.scope] { (name) "（" (super::shell::level_label(code)) "）" }
                         }
                     }
                 }
-                label { "标题" input name="title" maxlength="60" required placeholder="例：关于召开村民代表会议的通知"; }
-                label { "正文（每段一行）" textarea name="body" rows="8" required {} }
+                label { "标题" input name="title" maxlength="60" required placeholder="例：关于召开村民代表会议的通知" value=(v.title); }
+                label { "正文（每段一行）" textarea name="body" rows="8" required { (v.body) } }
                 div.row {
-                    label { "公开日期" input type="date" name="publish_on" value=(today.to_string()) required; }
-                    label { "截止日期（可不填）" input type="date" name="expire_on"; }
+                    label { "公开日期" input type="date" name="publish_on" value=(v.publish_on) required; }
+                    label { "截止日期（可不填）" input type="date" name="expire_on" value=(v.expire_on); }
                 }
-                button type="submit" {
-                    @if user.publishes_directly() { "发布" } @else { "提交审核" }
-                }
+                input type="hidden" name="step" value="preview";
+                button type="submit" { "预览" }
             }
         },
     ))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub struct NoticeForm {
     csrf: String,
     scope: String,
@@ -59,6 +67,10 @@ pub struct NoticeForm {
     publish_on: String,
     #[serde(default)]
     expire_on: String,
+    /// "preview" (the default: nothing is published without being seen first), "edit"
+    /// (back to the form) or "confirm".
+    #[serde(default)]
+    step: String,
 }
 
 pub use gongkai_api::text::publisher;
@@ -80,6 +92,9 @@ pub async fn create(
     Form(f): Form<NoticeForm>,
 ) -> Result<Response> {
     session.check_csrf(&f.csrf)?;
+    if f.step == "edit" {
+        return notice_form(&st, &session, &f).await;
+    }
     let user = session.user.clone();
     let bad = |m: &str| ConsoleError::bad(m).for_user(&user);
     let scope = ScopeId::parse(&f.scope).map_err(|_| bad("请选择发布到哪里"))?;
@@ -111,6 +126,9 @@ pub async fn create(
         expire_at,
         images: vec![],
     };
+    if f.step != "confirm" {
+        return preview(&st, &session, &f, &scope, scope_name, &notice).await;
+    }
     let edit = Edit::put(
         ContentKind::Notice,
         new_item_id("notice", st.clock.now()),
@@ -118,6 +136,53 @@ pub async fn create(
     );
     let title = notice.title.clone();
     super::posting::publish_or_submit(&st, &user, scope, vec![edit], title, "通知公告".into()).await
+}
+
+/// What residents will see and where, before anything is sent: confirm, or go back to
+/// the form with everything as written.
+async fn preview(
+    st: &AppState,
+    session: &Session,
+    f: &NoticeForm,
+    scope: &ScopeId,
+    scope_name: &str,
+    notice: &Notice,
+) -> Result<Response> {
+    let user = &session.user;
+    let body = serde_json::to_string(notice).unwrap_or_default();
+    let reach = super::item::reach(st, scope).await?;
+    let hidden = |step: &'static str| {
+        html! {
+            (csrf_field(session))
+            input type="hidden" name="scope" value=(f.scope);
+            input type="hidden" name="title" value=(f.title);
+            input type="hidden" name="body" value=(f.body);
+            input type="hidden" name="publish_on" value=(f.publish_on);
+            input type="hidden" name="expire_on" value=(f.expire_on);
+            input type="hidden" name="step" value=(step);
+        }
+    };
+    Ok(page(
+        "预览通知公告",
+        Some(user),
+        html! {
+            p.waiting role="status" data-testid="reach" {
+                @if !user.publishes_directly() { "提交后先由乡镇审核员审核，通过后" }
+                (super::item::reach_line(scope_name, &reach))
+            }
+            @if let Some(d) = super::item::dates(ContentKind::Notice, &body, None) { p { (d) } }
+            h2 { "群众在公开屏上看到的样子" }
+            div.resident-frame { (super::item::resident_view(ContentKind::Notice, &body, &[])) }
+            form.inline method="post" action="/notices" {
+                (hidden("confirm"))
+                button type="submit" { @if user.publishes_directly() { "确认发布" } @else { "确认提交审核" } }
+            }
+            form.inline method="post" action="/notices" {
+                (hidden("edit"))
+                button.secondary type="submit" { "返回修改" }
+            }
+        },
+    ))
 }
 
 /// The live notice, if the user covers its scope.

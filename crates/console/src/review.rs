@@ -183,6 +183,31 @@ pub async fn detail(
         }
         _ => None,
     };
+    // What approving does, said the same way all through the page: publish something
+    // new, replace what is public (更正), or take it down (撤回).
+    let withdraws = !edits.is_empty() && edits.iter().all(|e| e.body.is_none());
+    let live_now = match (edits.first(), ScopeId::parse(&row.scope).ok()) {
+        (Some(e), Some(sc)) => {
+            let (kind, id) = (e.kind, e.id.clone());
+            super::posting::blocking(&st.store, move |s| s.item_body(&sc, kind, &id))
+                .await?
+                .map(|body| (kind, body))
+        }
+        _ => None,
+    };
+    let (approve_label, waiting_hint) = if withdraws {
+        (
+            "通过并撤回",
+            "等待审核。审核通过后，此项从公开屏上撤下，撤回原因记入公开记录。",
+        )
+    } else if live_now.is_some() {
+        (
+            "通过并替换公开内容",
+            "等待审核。审核通过后替换公开屏上的内容，原来的版本保留在修改记录里。",
+        )
+    } else {
+        ("通过并发布", "等待审核。审核通过后会自动发布到公开屏。")
+    };
     let user = &session.user;
     let may_decide = row.status == "pending"
         && row.author_id != user.id
@@ -210,7 +235,13 @@ pub async fn detail(
                     }
                 }
             }
-            @if edits.iter().any(|e| e.body.is_some()) {
+            @if withdraws {
+                h2 { "审核通过后撤下的内容" }
+                @match &live_now {
+                    Some((kind, body)) => section.withdrawn { (super::item::resident_view(*kind, body, &[])) },
+                    None => p.hint { "此项已不在公开屏上。" },
+                }
+            } @else if edits.iter().any(|e| e.body.is_some()) {
                 h2 { "审核通过后公开的内容" }
                 section.preview { (preview(&edits)) }
             }
@@ -219,12 +250,12 @@ pub async fn detail(
                     (csrf_field(&session))
                     label { "审核意见（退回时必填，提交人会看到）" textarea name="reason" rows="3" {} }
                     div.row {
-                        button type="submit" name="decision" value="approve" { "通过并发布" }
+                        button type="submit" name="decision" value="approve" { (approve_label) }
                         button.secondary type="submit" name="decision" value="reject" { "退回修改" }
                     }
                 }
             } @else if row.status == "pending" && row.author_id == user.id {
-                p.hint { "等待审核。审核通过后会自动发布到公开屏。" }
+                p.hint { (waiting_hint) }
             }
         },
     ))
