@@ -90,7 +90,10 @@ try {
   await page.selectOption("select[name=scope]", "419901102");
   await page.fill("input[name=title]", "<img src=x onerror=window.__pwned=1>标题");
   await page.fill("textarea[name=body]", "<script>window.__pwned=1</script><svg onload=window.__pwned=1>");
-  await Promise.all([page.waitForURL(`${url}/history`), page.click("form.card button[type=submit]")]);
+  await Promise.all([page.waitForNavigation(), page.click("form.card button[type=submit]")]);
+  await page.waitForTimeout(300);
+  must((await page.evaluate(() => typeof window.__pwned)) === "undefined", "a payload ran in the preview");
+  await Promise.all([page.waitForURL(`${url}/history`), page.click("text=确认发布")]);
   await page.waitForTimeout(500);
   must((await page.evaluate(() => typeof window.__pwned)) === "undefined", "a payload ran in the console");
   must((await page.textContent("table.log")).includes("<img src=x onerror"), "title not shown as text");

@@ -8,6 +8,7 @@ use anyhow::Result;
 use chrono::Utc;
 use gongkai_kiosk::Kiosk;
 use gongkai_model::ContentKind;
+use gongkai_server::Store;
 use gongkai_tests::console::{subsidy_workbook, valid_id};
 use gongkai_tests::{artifacts_dir, kiosk_config, repo_root, TestServer};
 
@@ -65,5 +66,74 @@ fn a_clerk_imports_a_list_in_the_browser_and_a_kiosk_gets_it() -> Result<()> {
         .entries
         .iter()
         .any(|e| e.title.contains("耕地地力保护补贴")));
+    Ok(())
+}
+
+/// The console as a township clerk uses it (`console-e2e/clerk.mjs`, at 1366×768): each
+/// point of "the console as a township clerk uses it" walked in the browser, with
+/// screenshots (`GONGKAI_SCREENSHOTS=docs/screenshots` refreshes the committed ones).
+#[test]
+#[ignore = "needs chromium and console-e2e/node_modules: run scripts/test.sh"]
+fn a_township_clerk_previews_imports_pages_and_checks_in_the_browser() -> Result<()> {
+    use gongkai_model::complaint::{ComplaintKind, TrackingCode};
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+
+    // A kiosk of 石桥村, enrolled and reporting: the reach and the item page name it.
+    let clerk = gongkai_tests::console::ConsoleClient::logged_in(&server.url(), "shiqiao");
+    let (_, snippet) = clerk.enroll_kiosk("419901102201-01", "419901102201");
+    let kiosk = Kiosk::open(
+        gongkai_kiosk::KioskConfig::parse(&snippet, "installed.toml")?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    kiosk.fleet_round(Utc::now())?;
+
+    // A filing from a kiosk of before subjects were required: no subject at all.
+    let store = server.store()?;
+    let scope = gongkai_model::ScopeId::parse("419901102201")?;
+    let now = Utc::now();
+    store.file_complaint(&gongkai_store::NewComplaint {
+        upload: gongkai_protocol::complaints::ComplaintUpload {
+            client_uuid: "old-kiosk-no-subject".into(),
+            code: TrackingCode::from_bits(0x2B_1100_0000),
+            kiosk_id: "419901102201-01".into(),
+            kind: ComplaintKind::Suggestion,
+            scope: scope.clone(),
+            subject: String::new(),
+            text: "村口的垃圾桶满了好几天没人清运，气味很大。".into(),
+            sealed_contact: None,
+            filed_at: now.timestamp(),
+        },
+        contact: None,
+        office: gongkai_server::intake::route(&store, ComplaintKind::Suggestion, &scope),
+        received_at: now.timestamp(),
+        received_on: now.date_naive(),
+        due_on: now.date_naive() + chrono::Duration::days(20),
+        due_provisional: None,
+        limit_days: 15,
+    })?;
+
+    let shots = std::env::var_os("GONGKAI_SCREENSHOTS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(artifacts_dir);
+    std::fs::create_dir_all(&shots)?;
+    let office_xls = tmp.path().join("township-list.xls");
+    std::fs::copy(
+        repo_root().join("crates/import/tests/fixtures/township-list.xls"),
+        &office_xls,
+    )?;
+    let out = std::process::Command::new("node")
+        .arg(repo_root().join("console-e2e/clerk.mjs"))
+        .arg(server.url().trim_end_matches('/'))
+        .arg(&office_xls)
+        .arg(&shots)
+        .output()?;
+    assert!(
+        out.status.success(),
+        "clerk flow failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     Ok(())
 }

@@ -186,9 +186,9 @@ pub async fn index(
                 @if shown == 0 {
                     "没有符合条件的记录。"
                 } @else {
-                    "符合条件的记录共 " (page_of.matching) " 条，本页显示第 "
-                    (page_of.entries.first().map(|e| e.n).unwrap_or(0)) "–" (page_of.entries.last().map(|e| e.n).unwrap_or(0))
-                    " 号中的 " (shown) " 条（新的在前）。"
+                    "符合条件的记录共 " (page_of.matching) " 条。本页 " (shown) " 条，从第 "
+                    (page_of.entries.first().map(|e| e.n).unwrap_or(0)) " 号到第 " (page_of.entries.last().map(|e| e.n).unwrap_or(0))
+                    " 号（新的在前）。"
                 }
             }
             (entries_table(&page_of.entries, &names))

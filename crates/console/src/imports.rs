@@ -536,14 +536,16 @@ fn sample_table(c: &Checked) -> Markup {
     html! {
         h2 { "检查通过的行（前 20 行，身份证号已遮蔽，公开时也是这样）" }
         table {
-            thead { tr { th { "行号" } th { "姓名" } th { "身份证号" } th { "人口" } th { "金额" } } }
+            @let area = c.rows.iter().any(|r| r.area_centimu.is_some());
+            thead { tr { th { "行号" } th { "姓名" } th { "身份证号" } th { "人口" } @if area { th { "面积（亩）" } } th { "金额" } } }
             tbody {
                 @for r in c.rows.iter().take(20) {
                     tr {
                         td { (r.line) }
                         td { (r.name) }
                         td { (idcard::mask(&r.id_number)) }
-                        td { (r.household_size.map(|n| n.to_string()).unwrap_or_default()) }
+                        td { (r.household_size.map(|n| n.to_string()).unwrap_or_else(|| "—".into())) }
+                        @if area { td { (r.area_centimu.map(|a| format!("{}.{:02}", a / 100, a % 100)).unwrap_or_else(|| "—".into())) } }
                         td { (r.amount) }
                     }
                 }

@@ -378,7 +378,7 @@ pub async fn page_of(
                                     @if has {
                                         span.badge.approved { @if live { "正在显示" } @else { "已撤下" } }
                                     } @else {
-                                        span.badge.warn { "尚未同步到这一版" }
+                                        span.badge.warn { "尚未同步到这一版" } " " small.hint { "（在线的屏一般 1 分钟内同步）" }
                                     }
                                     @if matches!(k.freshness, Freshness::Offline { .. } | Freshness::NeverSeen) { " " span.badge.warn { (k.freshness.label()) } }
                                 }

@@ -15,6 +15,7 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Res
     let session = auth::optional(&st, &headers).await;
     let heads = super::posting::blocking(&st.store, |s| s.heads()).await?;
     let key = st.signer.public();
+    let ttl_hours = (st.signer.ttl_secs + 1_799) / 3_600;
     Ok(page(
         "发布区域与核验",
         session.as_ref().map(|s| &s.user),
@@ -53,7 +54,7 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Res
 
             h2 id="check-a-screen" { "怎样核对一台公开屏" }
             ol {
-                li { "公开屏底部写着“数据更新于”的时间：这是它最后一次取得并核对签名数据的时间。超过一天没有更新，屏上会提示，请告诉村委会或乡镇。" }
+                li { "公开屏上写着“数据更新于”的时间：这是它最后一次取得并核对签名数据的时间。签名数据的有效期是 " (ttl_hours) " 小时，过期仍没有更新，屏上会标出“可能不是最新”，请告诉村委会或乡镇。" }
                 li { "工作人员在“公开屏管理”里可以看到每台屏核对过的区域、变更序号和状态摘要，与上表对照：一致就说明屏上内容与中心服务器发布的完全相同。" }
                 li { "每一条内容的发布、更正、撤回时间，都可以在" a href="/history" { "公开记录" } "里查到。" }
             }
