@@ -76,7 +76,17 @@ try {
   await page.click("text=加粗");
   await page.keyboard.type("46.8万元");
   await page.screenshot({ path: `${shots}/console-disclosure-editor.png`, fullPage: true });
-  await Promise.all([page.waitForURL(`${url}/history`), page.click("form.card button[type=submit]")]);
+  await page.click("form.card button[type=submit]");
+  await page.waitForSelector(".resident-frame");
+  must((await page.textContent(".resident-frame")).includes("46.8万元"), "the preview does not show the item");
+  await page.screenshot({ path: `${shots}/console-disclosure-preview.png`, fullPage: true });
+  // 返回修改: the form comes back with what was written, the rich text included.
+  await Promise.all([page.waitForNavigation(), page.click("text=返回修改")]);
+  must((await page.inputValue("input[name=title]")) === "石桥镇2026年秋冬季农田水利建设项目公示", "title lost going back");
+  must((await page.textContent("div.richtext")).includes("46.8万元"), "body lost going back");
+  await page.click("form.card button[type=submit]");
+  await page.waitForSelector(".resident-frame");
+  await Promise.all([page.waitForURL(`${url}/history`), page.click("text=确认发布")]);
   must((await page.textContent("table.log")).includes("农田水利建设项目公示"), "catalog item not in the record");
 
   // The quarter's review of the township and its villages.

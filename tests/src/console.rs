@@ -121,6 +121,18 @@ impl ConsoleClient {
         self.post_raw(path, &all)
     }
 
+    /// Confirms a posting's preview (the answer of a disclosure, finance, guide or
+    /// emergency form): posts its sealed token as the preview's button does. Any other
+    /// answer (an error, a redirect) is returned as it was.
+    pub fn confirm(&self, preview: Answer) -> Answer {
+        match staged_in(&preview.body) {
+            Some(token) if preview.status == 200 => {
+                self.post("/postings/confirm", &[("staged", &token)])
+            }
+            _ => preview,
+        }
+    }
+
     /// Posts exactly these fields (no token added).
     pub fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let req = self.http.post(format!("{}{path}", self.base)).form(fields);
@@ -192,6 +204,12 @@ impl ConsoleClient {
             between("data-testid=\"enroll-config\">", "</pre>"),
         )
     }
+}
+
+/// The sealed posting in a preview page.
+pub fn staged_in(page: &str) -> Option<String> {
+    let at = page.find("name=\"staged\" value=\"")? + "name=\"staged\" value=\"".len();
+    Some(page[at..].split('"').next()?.to_string())
 }
 
 pub fn csrf_in(page: &str) -> Option<String> {

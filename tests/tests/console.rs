@@ -798,7 +798,7 @@ fn a_catalog_item_with_a_pdf_and_a_photo_reaches_the_kiosk_sanitized() -> Result
         14.0,
         "云溪县2026年财政预算公开说明".to_string(),
     )]]);
-    let a = county.upload_to(
+    let a = county.confirm(county.upload_to(
         "/disclosures",
         &[
             ("scope", "419901"),
@@ -817,7 +817,7 @@ fn a_catalog_item_with_a_pdf_and_a_photo_reaches_the_kiosk_sanitized() -> Result
             ("attachments", "预算说明.pdf", pdf),
             ("attachments", "现场.jpg", gongkai_photo::sample::phone_jpeg(800, 600)),
         ],
-    );
+    ));
     assert_eq!(a.status, 303, "{a:?}");
 
     let kiosk = Kiosk::open(
@@ -934,14 +934,14 @@ fn a_months_village_finance_from_the_ledger_or_typed_rows_must_balance() -> Resu
     assert!(a.body.contains("对不上任何凭证号"), "{}", a.body);
     // Balanced, with the photo of voucher 记-02: published straight away by the township
     // (a new month).
-    let a = clerk.upload_to(
+    let a = clerk.confirm(clerk.upload_to(
         "/finance",
         &fields("46,763.50"),
         &[
             ("ledger", "11月明细.csv", ledger.as_bytes().to_vec()),
             ("vouchers", "记-02.jpg", photo),
         ],
-    );
+    ));
     assert_eq!(a.location.as_deref(), Some("/history"), "{a:?}");
     let kiosk = Kiosk::open(
         kiosk_config(&url, &server.public_key_b64()?)?,
@@ -964,7 +964,7 @@ fn a_months_village_finance_from_the_ledger_or_typed_rows_must_balance() -> Resu
     let income: i64 = 50_000;
     let closing = format!("{:.2}", opening + income as f64 / 100.0);
     let opening = format!("{opening:.2}");
-    let a = clerk.upload_to(
+    let a = clerk.confirm(clerk.upload_to(
         "/finance",
         &[
             ("scope", VILLAGE),
@@ -978,7 +978,7 @@ fn a_months_village_finance_from_the_ledger_or_typed_rows_must_balance() -> Resu
             ("amount0", "500"),
         ],
         &[("ledger", "", Vec::new())],
-    );
+    ));
     assert!(
         a.location.as_deref().unwrap_or("").starts_with("/review/"),
         "{a:?}"
@@ -1249,7 +1249,7 @@ fn an_emergency_notice_takes_every_kiosk_in_scope_until_it_expires() -> Result<(
     let cadre = ConsoleClient::logged_in(&url, "shiqiaocun");
     assert_eq!(cadre.get("/emergency/new").status, 404);
     let post = |who: &ConsoleClient, scope: &str, level: &str, title: &str, hours: &str| {
-        who.post(
+        who.confirm(who.post(
             "/emergency",
             &[
                 ("scope", scope),
@@ -1261,7 +1261,7 @@ fn an_emergency_notice_takes_every_kiosk_in_scope_until_it_expires() -> Result<(
                 ),
                 ("hours", hours),
             ],
-        )
+        ))
     };
     assert_eq!(post(&cadre, VILLAGE, "red", "冒名", "2").status, 404);
 
@@ -1550,5 +1550,83 @@ fn a_notice_is_previewed_with_its_reach_then_its_page_shows_it_and_the_kiosks_sh
             .status,
         404
     );
+    Ok(())
+}
+
+#[test]
+fn a_posting_is_published_only_as_previewed_by_whoever_previewed_it_within_the_hour() -> Result<()>
+{
+    let tmp = tempfile::tempdir()?;
+    let clock =
+        gongkai_server::Clock::fixed_on(chrono::NaiveDate::from_ymd_opt(2027, 3, 15).unwrap());
+    let server = TestServer::demo_at(tmp.path(), clock.clone())?;
+    let url = server.url();
+    let county = ConsoleClient::logged_in(&url, "county");
+    let guide = [
+        ("scope", "419901"),
+        ("title", "居民医保参保缴费"),
+        ("department", "云溪县医疗保障局"),
+        ("basis", "《中华人民共和国社会保险法》"),
+        ("time_limit", "即时办结"),
+        ("fees", "不收费"),
+        ("place", "县政务服务中心 2 号窗口"),
+        ("phone", "0398-6120000"),
+        ("materials", "身份证\n户口簿"),
+        ("steps", "到窗口或村代办点登记\n缴费后当场打印凭证"),
+    ];
+    let count = |server: &TestServer| {
+        let conn = rusqlite::Connection::open(server.data.db_path()).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM items WHERE kind = 'guide' AND body IS NOT NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+    };
+    let before = count(&server);
+    let preview = county.post("/guides", &guide);
+    assert_eq!(preview.status, 200, "{preview:?}");
+    assert!(preview.body.contains("群众在公开屏上看到的样子"));
+    assert!(preview.body.contains("缴费后当场打印凭证"));
+    assert!(
+        preview.body.contains("将公开到“云溪县”"),
+        "{}",
+        preview.body
+    );
+    assert_eq!(count(&server), before, "published before confirming");
+    let token = gongkai_tests::console::staged_in(&preview.body).expect("a sealed posting");
+
+    // Changed on the way: one byte of the sealed edits, or the tag.
+    let (body, tag) = token.split_once('.').unwrap();
+    let mut flipped = body.as_bytes().to_vec();
+    flipped[10] = if flipped[10] == b'A' { b'B' } else { b'A' };
+    for forged in [
+        format!("{}.{tag}", String::from_utf8(flipped)?),
+        format!("{body}.{}", "0".repeat(64)),
+        body.to_string(),
+    ] {
+        let a = county.post("/postings/confirm", &[("staged", &forged)]);
+        assert_eq!(a.status, 422, "{a:?}");
+        assert!(a.body.contains("预览已失效"));
+    }
+    // Another user cannot confirm it, not even one who could publish there.
+    let township = ConsoleClient::logged_in(&url, "shiqiao");
+    assert_eq!(
+        township
+            .post("/postings/confirm", &[("staged", &token)])
+            .status,
+        422
+    );
+    assert_eq!(count(&server), before);
+    // Past the hour: refused, so nothing stale is published from a forgotten tab.
+    clock.advance(chrono::Duration::minutes(61));
+    let late = county.post("/postings/confirm", &[("staged", &token)]);
+    assert_eq!(late.status, 422);
+    assert!(late.body.contains("预览已超过 1 小时"));
+    assert_eq!(count(&server), before);
+    // Previewed again and confirmed in time: published, exactly as shown.
+    let a = county.confirm(county.post("/guides", &guide));
+    assert_eq!(a.status, 303, "{a:?}");
+    assert_eq!(count(&server), before + 1);
     Ok(())
 }

@@ -666,7 +666,7 @@ fn an_emergency_notice_takes_over_the_screen_within_a_poll() -> Result<()> {
         })?;
     let county = ConsoleClient::logged_in(&server.url(), "county");
     let published = std::time::Instant::now();
-    let a = county.post(
+    let a = county.confirm(county.post(
         "/emergency",
         &[
             ("scope", "419901"),
@@ -678,7 +678,7 @@ fn an_emergency_notice_takes_over_the_screen_within_a_poll() -> Result<()> {
             ),
             ("hours", "6"),
         ],
-    );
+    ));
     assert_eq!(a.status, 303, "{a:?}");
     // The kiosk polls every 5 s (its config): the notice must be up within that and a
     // screen refresh.

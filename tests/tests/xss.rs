@@ -32,7 +32,7 @@ fn no_payload_survives_publish_to_the_kiosk_or_the_console() -> Result<()> {
             ],
         );
         assert_eq!(a.status, 303, "notice {i}: {a:?}");
-        let a = county.upload_to(
+        let a = county.confirm(county.upload_to(
             "/disclosures",
             &[
                 ("scope", "419901"),
@@ -43,7 +43,7 @@ fn no_payload_survives_publish_to_the_kiosk_or_the_console() -> Result<()> {
                 ("body", &format!("<p>正文</p>{payload}")),
             ],
             &[],
-        );
+        ));
         assert_eq!(a.status, 303, "disclosure {i}: {a:?}");
     }
 

@@ -37,6 +37,19 @@ impl Signer {
         &self.key
     }
 
+    /// A secret for another purpose, derived from the signing key under a label (every
+    /// instance holding the key derives the same one; knowing it reveals nothing of the
+    /// key, and it signs nothing a kiosk would accept).
+    pub fn derive_secret(&self, label: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"gongkai-derived-secret-v1\0");
+        h.update(label.as_bytes());
+        h.update(b"\0");
+        h.update(self.key.to_base64().as_bytes());
+        h.finalize().into()
+    }
+
     /// The signed checkpoint for `head` as of `now` (unix seconds).
     pub fn checkpoint(&self, head: &ScopeHead, now: i64) -> SignedCheckpoint {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());

@@ -2,6 +2,41 @@
 // data-progress upload through XHR so a 10^5-row list shows how far the upload got and
 // then that the server is checking it; the server's answer replaces the page.
 "use strict";
+// A form marked data-keep keeps what was typed for this tab when it is sent, and gets it
+// back only when the clerk returns through a preview's "返回修改" (files must be chosen
+// again: browsers do not let a page set them). Registered first, so the form is filled
+// before the rich-text editor reads its textarea.
+function savedKey(form) {
+  return "gongkai-form:" + form.getAttribute("action");
+}
+function saveForm(form) {
+  var values = {};
+  Array.prototype.forEach.call(form.elements, function (el) {
+    if (!el.name || el.name === "csrf" || el.type === "file" || el.type === "hidden") return;
+    if ((el.type === "radio" || el.type === "checkbox") && !el.checked) return;
+    values[el.name] = el.value;
+  });
+  try { window.sessionStorage.setItem(savedKey(form), JSON.stringify(values)); } catch (e) { /* storage off */ }
+}
+function restoreForm(form) {
+  try {
+    if (window.sessionStorage.getItem("gongkai-restore") !== form.getAttribute("action")) return;
+    window.sessionStorage.removeItem("gongkai-restore");
+    var values = JSON.parse(window.sessionStorage.getItem(savedKey(form)) || "{}");
+    Object.keys(values).forEach(function (name) {
+      var el = form.elements[name];
+      if (el && el.type !== "file") el.value = values[name];
+    });
+  } catch (e) { /* nothing kept */ }
+}
+
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-keep]").forEach(function (form) {
+    restoreForm(form);
+    form.addEventListener("submit", function () { saveForm(form); });
+  });
+});
+
 document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll("form[data-progress]").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
@@ -23,7 +58,11 @@ document.addEventListener("DOMContentLoaded", function () {
         text.textContent = pct < 100 ? "正在上传… " + pct + "%" : "上传完成，正在逐行检查…";
       };
       xhr.onload = function () {
-        if (xhr.responseURL && xhr.status < 400) {
+        // Followed a redirect (to the import's preview): go there. An answer without a
+        // redirect (a posting's preview, an error page) replaces the page as it is: a
+        // GET of the form's own address would not be the same page.
+        var redirected = xhr.responseURL && xhr.responseURL !== new URL(form.action, window.location.href).href;
+        if (redirected && xhr.status < 400) {
           window.location.assign(xhr.responseURL);
         } else {
           document.open();
@@ -113,5 +152,16 @@ document.addEventListener("DOMContentLoaded", function () {
     }
     select.addEventListener("change", apply);
     apply();
+  });
+});
+
+// "返回修改" on a preview opens the form again, filled in with what was typed (see
+// saveForm above); without script it opens the empty form.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("a[data-back]").forEach(function (a) {
+    a.addEventListener("click", function () {
+      // The form page fills itself back in from what was kept when it was sent.
+      try { window.sessionStorage.setItem("gongkai-restore", a.getAttribute("data-back")); } catch (e) { /* storage off */ }
+    });
   });
 });

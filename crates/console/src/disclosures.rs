@@ -32,7 +32,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
             @if !user.publishes_directly() {
                 p.hint { "提交后由乡镇审核员审核（保密审查），通过后出现在公开屏上。" }
             }
-            form.card.wide method="post" action="/disclosures" enctype="multipart/form-data" data-progress="disclosure-progress" {
+            form.card.wide method="post" action="/disclosures" data-keep="" enctype="multipart/form-data" data-progress="disclosure-progress" {
                 (csrf_field(&session))
                 label { "公开到"
                     select name="scope" required {
@@ -165,5 +165,18 @@ pub async fn create(
     };
     let summary = format!("公开目录 · {} 个附件", item.attachments.len());
     let edit = Edit::put(ContentKind::Disclosure, id, &item);
-    super::posting::publish_or_submit(&st, &user, scope, vec![edit], title, summary).await
+    super::staging::preview(
+        &st,
+        &session,
+        &scope,
+        vec![edit],
+        title,
+        summary,
+        false,
+        super::staging::Back {
+            href: "/disclosures/new",
+            action: "/disclosures",
+        },
+    )
+    .await
 }

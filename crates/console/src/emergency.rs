@@ -1,6 +1,6 @@
 //! 紧急通知: the county or a township takes over the screen of every kiosk in its scope
-//! (flood, fire, cold wave, water cut). Published at once — an emergency cannot wait for
-//! review — signed and logged like everything else, and always with an end: kiosks
+//! (flood, fire, cold wave, water cut). Published as soon as its preview is confirmed — an
+//! emergency cannot wait for review — signed and logged like everything else, and always with an end: kiosks
 //! clear it at its expiry by their own clocks, offline too.
 
 use super::auth::csrf_field;
@@ -8,11 +8,11 @@ use super::auth::Session;
 use super::posting::scopes_for;
 use super::shell::{page, ConsoleError, Result};
 use axum::extract::State;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::Form;
 use gongkai_api::state::AppState;
 use gongkai_model::{ContentKind, Emergency, EmergencyLevel, ScopeId};
-use gongkai_store::{Edit, Provenance};
+use gongkai_store::Edit;
 use maud::html;
 use serde::Deserialize;
 
@@ -43,14 +43,14 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
         Some(user),
         html! {
             p.error { "紧急通知立即发布，不经审核，会在下一次同步（通常 30 秒内）占满范围内每一台公开屏，直到截止时间自动消失。只用于防汛、防火、寒潮、停水停电等需要群众马上知道的事。" }
-            form.card method="post" action="/emergency" {
+            form.card method="post" action="/emergency" data-keep="" {
                 (csrf_field(&session))
                 label { "范围" select name="scope" required { @for (c, n) in &scopes { option value=(c.as_str()) { (n) "（" (super::shell::level_label(c)) "）全部公开屏" } } } }
                 label { "级别" select name="level" { @for l in LEVELS { option value=(level_key(l)) selected[l == EmergencyLevel::Orange] { (l.label()) } } } }
                 label { "标题" input name="title" required maxlength="40" placeholder="例：关于防御强降雨的紧急通知"; }
                 label { "内容（每段一行，写清楚要群众做什么）" textarea name="body" rows="6" required {} }
                 label { "显示多少小时" input name="hours" type="number" min="1" max="72" value="12" required; }
-                button type="submit" { "立即发布" }
+                button type="submit" { "预览" }
             }
         },
     ))
@@ -108,10 +108,19 @@ pub async fn create(
         super::notices::new_item_id("emergency", st.clock.now()),
         &item,
     );
-    let by = Provenance::user(&user.display_name);
-    super::posting::blocking(&st.store, move |s| s.publish_as(&scope, &[edit], &by))
-        .await
-        .map_err(|e| e.for_user(&user))?;
-    tracing::warn!(user = %user.username, level = level.label(), "emergency notice published");
-    Ok(Redirect::to("/history").into_response())
+    let title = format!("{}：{}", level.label(), item.title);
+    super::staging::preview(
+        &st,
+        &session,
+        &scope,
+        vec![edit],
+        title,
+        "紧急通知".into(),
+        true,
+        super::staging::Back {
+            href: "/emergency/new",
+            action: "/emergency",
+        },
+    )
+    .await
 }

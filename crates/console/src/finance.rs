@@ -38,7 +38,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
         Some(user),
         html! {
             p.hint { "每月一期。可以上传会计做的收支明细表（Excel 或 CSV：日期、科目、摘要、收入、支出），也可以在下面逐行填写。期初余额 + 收入 − 支出 必须等于期末余额。" }
-            form.card.wide method="post" action="/finance" enctype="multipart/form-data" {
+            form.card.wide method="post" action="/finance" data-keep="" enctype="multipart/form-data" {
                 (csrf_field(&session))
                 div.row {
                     label { "村" select name="scope" required { @for (c, n) in &villages { option value=(c.as_str()) { (n) } } } }
@@ -243,7 +243,20 @@ pub async fn create(
         checked.expense,
         statement.lines.len()
     );
-    super::posting::publish_or_submit(&st, &user, scope, vec![edit], title, summary).await
+    super::staging::preview(
+        &st,
+        &session,
+        &scope,
+        vec![edit],
+        title,
+        summary,
+        false,
+        super::staging::Back {
+            href: "/finance/new",
+            action: "/finance",
+        },
+    )
+    .await
 }
 
 fn line(l: &LedgerLine) -> FinanceLine {

@@ -21,7 +21,7 @@ pub async fn new_page(session: Session, State(st): State<AppState>) -> Result<Re
         "发布办事指南",
         Some(user),
         html! {
-            form.card.wide method="post" action="/guides" {
+            form.card.wide method="post" action="/guides" data-keep="" {
                 (csrf_field(&session))
                 label { "公开到" select name="scope" required { @for (c, n) in &scopes { option value=(c.as_str()) { (n) "（" (super::shell::level_label(c)) "）" } } } }
                 label { "事项名称" input name="title" required placeholder="例：城乡居民最低生活保障申请"; }
@@ -113,5 +113,18 @@ pub async fn create(
         super::notices::new_item_id("guide", st.clock.now()),
         &guide,
     );
-    super::posting::publish_or_submit(&st, &user, scope, vec![edit], title, "办事指南".into()).await
+    super::staging::preview(
+        &st,
+        &session,
+        &scope,
+        vec![edit],
+        title,
+        "办事指南".into(),
+        false,
+        super::staging::Back {
+            href: "/guides/new",
+            action: "/guides",
+        },
+    )
+    .await
 }

@@ -29,6 +29,7 @@ pub mod posting;
 mod reports;
 mod review;
 pub mod shell;
+mod staging;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -65,6 +66,7 @@ pub fn routes() -> Router<AppState> {
             get(item::notice).post(notices::correct),
         )
         .route("/withdraw/{scope}/{kind}/{id}", post(notices::withdraw))
+        .route("/postings/confirm", post(staging::confirm))
         .route("/disclosures/new", get(disclosures::new_page))
         .route("/disclosures", post(disclosures::create))
         .route("/boards", get(boards::index))
