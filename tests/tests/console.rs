@@ -766,6 +766,8 @@ fn corrections_and_withdrawals_are_reviewed_and_kiosks_show_what_changed() -> Re
     );
     kiosk.sync_once(Utc::now())?;
     assert!(notice_id("关于召开村民代表会议的通知").is_none());
+    let drafts = cadre.get("/drafts").body;
+    assert!(drafts.contains("已通过并撤回"), "{drafts}");
     let store = server.store()?;
     let actions: Vec<LogAction> = store
         .item_history(&ScopeId::parse(VILLAGE)?, ContentKind::Notice, &id)?

@@ -15,9 +15,13 @@ use gongkai_store::{DraftRow, Edit};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-fn status_label(s: &str) -> &'static str {
-    match s {
+/// A draft's state in words that fit what it does: a withdrawal approved is withdrawn,
+/// a correction approved has replaced the public version.
+fn status_label(d: &DraftRow) -> &'static str {
+    match d.status.as_str() {
         "pending" => "待审核",
+        "approved" if d.summary.starts_with("撤回") => "已通过并撤回",
+        "approved" if d.summary.starts_with("更正") => "已通过并更正",
         "approved" => "已通过并发布",
         "rejected" => "已退回",
         _ => "",
@@ -36,7 +40,7 @@ pub fn draft_table(rows: &[DraftRow]) -> Markup {
                         td { (d.summary) }
                         td { (d.scope_name) }
                         td { (d.author) @if d.source.starts_with("kiosk") { " " span.badge { "公开屏" } } }
-                        td { span.badge.(d.status.as_str()) { (status_label(&d.status)) } }
+                        td { span.badge.(d.status.as_str()) { (status_label(d)) } }
                         td { (d.reason) @if let Some(r) = &d.reviewer { " （" (r) "）" } }
                     }
                 }
@@ -220,7 +224,7 @@ pub async fn detail(
                 dt { "公开到" } dd { (row.scope_name) }
                 dt { "提交人" } dd { (row.author) " · " (beijing_minute(row.created_at)) @if row.source.starts_with("kiosk") { " · 在公开屏上提交" } }
                 dt { "内容" } dd { (row.summary) }
-                dt { "状态" } dd { (status_label(&row.status)) @if let Some(r) = &row.reviewer { " · 审核人 " (r) } }
+                dt { "状态" } dd { (status_label(&row)) @if let Some(r) = &row.reviewer { " · 审核人 " (r) } }
                 @if !row.reason.is_empty() { dt { "审核意见" } dd { (row.reason) } }
             }
             @if let Some(lines) = &changes {
