@@ -423,7 +423,7 @@ mod tests {
         assert_eq!(subject_or_excerpt("", "路灯不亮"), "（未填事由）路灯不亮");
         assert_eq!(
             subject_or_excerpt("  ", "村东头的路灯已经坏了三个月，晚上出门很不方便"),
-            "（未填事由）村东头的路灯已经坏了三个月，晚上出门…"
+            "（未填事由）村东头的路灯已经坏了三个月，晚上…"
         );
         assert_eq!(subject_or_excerpt("", ""), "（未填事由）");
     }
