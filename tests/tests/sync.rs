@@ -381,6 +381,57 @@ fn an_expired_checkpoint_marks_the_screen_possibly_out_of_date() -> Result<()> {
     Ok(())
 }
 
+/// A live server whose clock is wrong signs checkpoints that are already expired (or
+/// not yet issued): the kiosk refuses them, keeps its verified content exactly as it was,
+/// and its status says what happened. Once the server's clock is right again it updates.
+#[test]
+fn an_expired_or_future_checkpoint_from_a_live_server_is_refused() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let clock = gongkai_server::Clock::fixed(Utc::now());
+    let server = TestServer::demo_at(tmp.path(), clock.clone())?;
+    let kiosk = Kiosk::open(
+        kiosk_config(&server.url(), &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let before = kiosk.cache().scope_state(&village())?.unwrap();
+    server.store()?.publish(
+        &village(),
+        &[Edit::put(
+            ContentKind::Notice,
+            "clock-test",
+            &new_notice("时钟测试通知"),
+        )],
+    )?;
+
+    for (server_now, says) in [
+        (Utc::now() - chrono::Duration::days(3), "过期"),
+        (Utc::now() + chrono::Duration::days(3), "晚于本机时间"),
+    ] {
+        clock.set(server_now);
+        let err = kiosk.sync_once(Utc::now()).unwrap_err();
+        assert!(err.to_string().contains("checkpoint"), "{err}");
+        let after = kiosk.cache().scope_state(&village())?.unwrap();
+        assert_eq!(
+            (after.epoch, after.seq, after.state_hash),
+            (before.epoch, before.seq, before.state_hash),
+            "the cache moved on a refused checkpoint"
+        );
+        assert!(!titles(&kiosk, ContentKind::Notice).contains(&"时钟测试通知".to_string()));
+        let status = kiosk.status(Utc::now())?;
+        let problem = status.problem.unwrap_or_default();
+        assert!(problem.contains(says), "{problem}");
+        assert!(problem.contains("继续显示已核验的内容"), "{problem}");
+        assert!(status.online);
+    }
+
+    clock.set(Utc::now());
+    kiosk.sync_once(Utc::now())?;
+    assert!(titles(&kiosk, ContentKind::Notice).contains(&"时钟测试通知".to_string()));
+    assert_eq!(kiosk.status(Utc::now())?.problem, None);
+    Ok(())
+}
+
 #[test]
 fn a_kiosk_behind_pruned_tombstones_starts_again_and_ends_exact() -> Result<()> {
     let tmp = tempfile::tempdir()?;

@@ -398,11 +398,7 @@ impl Kiosk {
         }
         match refused {
             Some(e) => {
-                self.set_status(
-                    true,
-                    Some(now.timestamp()),
-                    Some(format!("数据校验未通过：{e}")),
-                );
+                self.set_status(true, Some(now.timestamp()), Some(e.staff_text()));
                 Err(e.into())
             }
             None => {

@@ -32,6 +32,33 @@ impl SyncError {
         matches!(self, SyncError::Network(_))
     }
 
+    /// What staff read on the kiosk's status (and the fleet page) when data is refused:
+    /// Chinese, saying what to check.
+    pub fn staff_text(&self) -> String {
+        let when = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(|d| gongkai_model::calendar::beijing_minute(d.timestamp()))
+                .unwrap_or_default()
+        };
+        match self {
+            SyncError::Verify(VerifyError::Expired { expires_at, .. }) => format!(
+                "服务器发来的签名已于 {} 过期，没有采用（请检查服务器时钟）；继续显示已核验的内容",
+                when(*expires_at)
+            ),
+            SyncError::Verify(VerifyError::FromTheFuture { issued_at, .. }) => format!(
+                "服务器发来的签名时间 {} 晚于本机时间，没有采用（请检查服务器或本机时钟）；继续显示已核验的内容",
+                when(*issued_at)
+            ),
+            SyncError::Verify(VerifyError::Rollback { .. }) => {
+                "服务器发来的内容比本机已核验的更旧，没有采用；继续显示已核验的内容".into()
+            }
+            SyncError::Verify(VerifyError::WrongKey { .. } | VerifyError::BadSignature) => {
+                "服务器发来的内容签名不对，没有采用；继续显示已核验的内容".into()
+            }
+            other => format!("数据校验未通过：{other}"),
+        }
+    }
+
     /// The kiosk's storage is full; nothing is wrong with the data.
     pub fn is_storage_full(&self) -> bool {
         matches!(self, SyncError::Cache(c) if c.is_storage_full())
@@ -113,9 +140,16 @@ impl SyncClient {
             }
             .into());
         }
-        if c.expires_at <= now || c.issued_at > now + CLOCK_SKEW_SECS {
+        if c.expires_at <= now {
             return Err(VerifyError::Expired {
                 expires_at: c.expires_at,
+                now,
+            }
+            .into());
+        }
+        if c.issued_at > now + CLOCK_SKEW_SECS {
+            return Err(VerifyError::FromTheFuture {
+                issued_at: c.issued_at,
                 now,
             }
             .into());

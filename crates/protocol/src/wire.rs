@@ -70,6 +70,10 @@ pub enum VerifyError {
     },
     #[error("checkpoint expired at {expires_at}, now {now}")]
     Expired { expires_at: i64, now: i64 },
+    /// Issued later than the receiver's clock allows: a server clock (or a replay
+    /// prepared) in the future.
+    #[error("checkpoint issued at {issued_at}, in the future of now {now}")]
+    FromTheFuture { issued_at: i64, now: i64 },
     #[error("malformed page: {0}")]
     Malformed(String),
 }
