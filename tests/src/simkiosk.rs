@@ -246,6 +246,7 @@ impl SimKiosk {
                 .filter(|e| e.seq > self.acked)
                 .cloned()
                 .collect(),
+            changelog_alarm: None,
         };
         let body = serde_json::to_vec(&hb)?;
         let path = gongkai_protocol::paths::KIOSK_HEARTBEAT;

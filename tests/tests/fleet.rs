@@ -169,6 +169,7 @@ fn heartbeats_signed_by_another_key_replayed_or_unsigned_are_refused() -> Result
         scopes: Vec::new(),
         config_version: 0,
         display_log: Vec::new(),
+        changelog_alarm: None,
     };
     // Another key.
     let stranger = SigningKey::generate();

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use gongkai_protocol::{ChangePage, ResetRequired, PROTOCOL_VERSION};
+use gongkai_protocol::{paths, ChangePage, ResetRequired, PROTOCOL_VERSION};
 use serde::Deserialize;
 
 /// The API described for clients and for the conformance run (schemathesis).
@@ -208,12 +208,45 @@ pub struct LogQuery {
 pub async fn changelog(
     State(st): State<AppState>,
     ApiQuery(q): ApiQuery<LogQuery>,
-) -> Result<Json<Vec<gongkai_protocol::changelog::LogEntry>>, ApiError> {
+) -> Result<(HeaderMap, Json<Vec<gongkai_protocol::changelog::LogEntry>>), ApiError> {
     let limit = q.limit.unwrap_or(1000).clamp(1, 10_000);
     let store = st.store.clone();
-    Ok(Json(
-        blocking(move || store.changelog(q.after, limit)).await?,
-    ))
+    let (entries, (len, _)) =
+        blocking(move || Ok((store.changelog(q.after, limit)?, store.changelog_head()?))).await?;
+    // Says whether there is more, without changing the body old readers parse: the log's
+    // length, and (RFC 8288) a link to the next page while this one is not the last.
+    let mut headers = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&len.to_string()) {
+        headers.insert("x-changelog-length", v);
+    }
+    if let Some(last) = entries.last().filter(|e| e.n < len) {
+        let next = format!(
+            "<{}?after={}&limit={limit}>; rel=\"next\"",
+            paths::CHANGELOG,
+            last.n
+        );
+        if let Ok(v) = HeaderValue::from_str(&next) {
+            headers.insert(axum::http::header::LINK, v);
+        }
+    }
+    Ok((headers, Json(entries)))
+}
+
+/// `GET /v1/changelog/head`: the log's length and last hash, signed now — the anchor
+/// kiosks keep and `gongkai-verify` checks.
+pub async fn changelog_head(
+    State(st): State<AppState>,
+) -> Result<Json<gongkai_protocol::changelog::SignedLogHead>, ApiError> {
+    let store = st.store.clone();
+    let (len, head) = blocking(move || store.changelog_head()).await?;
+    Ok(Json(gongkai_protocol::changelog::SignedLogHead::sign(
+        gongkai_protocol::changelog::LogHead {
+            len,
+            head,
+            issued_at: st.clock.unix(),
+        },
+        st.signer.key(),
+    )))
 }
 
 /// Every version of one item: when it was published, corrected or withdrawn, by whom.

@@ -542,6 +542,7 @@ pub async fn heartbeat(
         return Err(bad("display_log_broken", format!("展示记录不连续：{link}")));
     }
     let now = st.clock.unix();
+    changelog_alarm(&st, &record, hb.changelog_alarm.clone(), now).await?;
     let report = serde_json::to_string(&hb)
         .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
     let store = st.store.clone();
@@ -587,6 +588,47 @@ pub async fn heartbeat(
         screenshot_requested: record.screenshot_wanted.is_some(),
         server_time: now,
     }))
+}
+
+/// A kiosk says the public change log no longer extends what it verified (or that it
+/// does again): the alert is raised or cleared, and the webhook told either way.
+async fn changelog_alarm(
+    st: &AppState,
+    record: &KioskRecord,
+    alarm: Option<String>,
+    now: i64,
+) -> Result<(), ApiError> {
+    let store = st.store.clone();
+    let (id, scope) = (record.kiosk_id.clone(), record.scope.clone());
+    blocking(move || {
+        let event = match &alarm {
+            Some(why) => store
+                .raise_alert(&id, "changelog", why, now)?
+                .then(|| ("raised", why.clone())),
+            None => store
+                .clear_alert(&id, "changelog", now)?
+                .then(|| ("cleared", "公开记录已与本机核验的一致".to_string())),
+        };
+        if let Some((event, detail)) = event {
+            if event == "raised" {
+                tracing::error!(kiosk = %id, %detail, "a kiosk reports a rewritten change log");
+            }
+            queue(
+                store.as_ref(),
+                &[AlertEvent {
+                    event: event.into(),
+                    kind: "changelog".into(),
+                    kiosk_id: id.clone(),
+                    scope: scope.clone(),
+                    detail,
+                    at: now,
+                }],
+                now,
+            )?;
+        }
+        Ok(())
+    })
+    .await
 }
 
 /// `POST /v1/kiosks/screenshot`, signed: a PNG of what the screen shows.

@@ -177,7 +177,7 @@ pub async fn index(
                     thead { tr { th { "公开屏" } th { "类别" } th { "情况" } th { "发生" } th { "恢复" } } }
                     tbody { @for a in &alerts { tr {
                         td { a href=(format!("/fleet/kiosks/{}", a.kiosk_id)) { (a.kiosk_id) } }
-                        td { (match a.kind.as_str() { "offline" => "离线", "behind" => "内容落后", "display_log" => "展示记录断链", _ => "其他" }) }
+                        td { (match a.kind.as_str() { "offline" => "离线", "behind" => "内容落后", "display_log" => "展示记录断链", "changelog" => "公开记录被改写", _ => "其他" }) }
                         td { (a.detail) }
                         td { (beijing_minute(a.raised_at)) }
                         td { @match a.cleared_at { Some(t) => (beijing_minute(t)), None => span.badge.warn { "未恢复" } } }

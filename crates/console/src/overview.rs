@@ -66,6 +66,11 @@ pub async fn index(State(st): State<AppState>, headers: HeaderMap) -> Result<Res
                 li { "从第一条起，按协议说明（docs/protocol.md 的“公开记录”一节）逐条计算摘要：把版本标记、上一条摘要、序号、时间、区域、类别、事项、标题、操作、内容摘要、经办人、审核稿号依次写入 SHA-256。" }
                 li { "每条算出的摘要应等于记录里的 " code { "entry_hash" } "，并等于下一条的 " code { "prev_hash" } "；第一条的 " code { "prev_hash" } " 是 64 个 0。任何一条对不上，就说明记录被改过。" }
             }
+            p {
+                "也可以用核验工具 " code { "gongkai-verify" } " 一步完成（见项目说明 README 的“Checking the public record yourself”）："
+                code { "gongkai-verify 服务器地址 --key 上面的公钥 --state 核验记录.json" } "。它还会记住每次核验过的记录，下次若有哪一条被改写（即使后面的记录都重新算过），会指出是第几号。"
+            }
+            p.hint { "每台公开屏也记着它最后核验过的链首：若公开记录不再从那里延续下去，公开屏会在状态中说明，并报告给县里的公开屏管理。" }
         },
     ))
 }

@@ -174,6 +174,35 @@ impl Fleet {
         Ok(())
     }
 
+    /// The change log as last verified: `(len, head, issued_at)`.
+    pub fn log_anchor(&self) -> Result<Option<(u64, String, i64)>, FleetError> {
+        let Some(v) = self.get("log_anchor")? else {
+            return Ok(None);
+        };
+        let mut parts = v.splitn(3, ' ');
+        let (Some(len), Some(head), Some(at)) = (parts.next(), parts.next(), parts.next()) else {
+            return Ok(None);
+        };
+        Ok(len
+            .parse()
+            .ok()
+            .zip(at.parse().ok())
+            .map(|(len, at)| (len, head.to_string(), at)))
+    }
+
+    pub fn set_log_anchor(&self, len: u64, head: &str, issued_at: i64) -> Result<(), FleetError> {
+        self.set("log_anchor", &format!("{len} {head} {issued_at}"))
+    }
+
+    /// Why the change log no longer extends the anchor, if it does not.
+    pub fn log_alarm(&self) -> Result<Option<String>, FleetError> {
+        Ok(self.get("log_alarm")?.filter(|s| !s.is_empty()))
+    }
+
+    pub fn set_log_alarm(&self, why: Option<&str>) -> Result<(), FleetError> {
+        self.set("log_alarm", why.unwrap_or(""))
+    }
+
     pub fn is_enrolled(&self) -> Result<bool, FleetError> {
         Ok(self.get("enrolled_key")?.as_deref() == Some(self.public_key().to_base64().as_str()))
     }

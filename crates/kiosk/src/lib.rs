@@ -5,6 +5,7 @@
 //! cache and never touches the network, so the screens work the same offline.
 #![forbid(unsafe_code)]
 
+pub mod anchor;
 pub mod blobs;
 pub mod cache;
 mod cadre;
@@ -52,6 +53,8 @@ pub enum KioskError {
     Corrupt(String),
     #[error(transparent)]
     Fleet(#[from] fleet::FleetError),
+    #[error(transparent)]
+    Anchor(#[from] anchor::AnchorError),
 }
 
 #[derive(Debug, Default, Clone)]
@@ -90,6 +93,8 @@ pub struct Kiosk {
     data_dir: std::path::PathBuf,
     /// What the panel's power was last set to (None: never set by us).
     panel_on: Mutex<Option<bool>>,
+    /// When the change log was last checked against the anchor (unix seconds).
+    log_checked_at: Mutex<Option<i64>>,
 }
 
 /// China Standard Time, in which every date a resident sees is written.
@@ -141,6 +146,7 @@ impl Kiosk {
             http,
             status: Mutex::new(RuntimeStatus::default()),
             panel_on: Mutex::new(None),
+            log_checked_at: Mutex::new(None),
         })
     }
 
@@ -315,6 +321,7 @@ impl Kiosk {
                 scopes,
                 config_version,
                 display_log,
+                changelog_alarm: self.fleet.log_alarm().ok().flatten(),
             },
         )?;
         report.heartbeat_sent = true;
@@ -403,12 +410,48 @@ impl Kiosk {
             }
             None => {
                 self.set_status(true, Some(now.timestamp()), None);
+                self.check_changelog_due(now);
                 Ok(SyncReport {
                     outcomes,
                     blobs_fetched,
                 })
             }
         }
+    }
+
+    /// How often a sync also checks the public change log against the anchor: one small
+    /// signed request, and entries only when the log moved.
+    const LOG_CHECK_SECS: i64 = 300;
+
+    fn check_changelog_due(&self, now: DateTime<Utc>) {
+        let due = {
+            let last = self
+                .log_checked_at
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            last.is_none_or(|t| now.timestamp() - t >= Self::LOG_CHECK_SECS)
+        };
+        if due {
+            if let Err(e) = self.check_changelog(now) {
+                tracing::warn!(error = %e, "change log check failed");
+            }
+        }
+    }
+
+    /// Checks the server's public change log against the anchor this kiosk keeps
+    /// (`anchor::check`).
+    pub fn check_changelog(&self, now: DateTime<Utc>) -> Result<anchor::LogCheck, KioskError> {
+        let outcome = anchor::check(
+            &self.http,
+            &self.config.server_url,
+            &self.config.server_public_key,
+            &self.fleet,
+        )?;
+        *self
+            .log_checked_at
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some(now.timestamp());
+        Ok(outcome)
     }
 
     fn set_status(&self, online: bool, synced_at: Option<i64>, problem: Option<String>) {
@@ -446,7 +489,8 @@ impl Kiosk {
             last_sync_at: rt.last_sync_at.and_then(iso),
             data_as_of: if complete { oldest.and_then(iso) } else { None },
             stale: stale || !complete,
-            problem: rt.problem,
+            // A rewritten public record is said until the log extends the anchor again.
+            problem: rt.problem.or(self.fleet.log_alarm()?),
             storage_full: rt.storage_full,
             display_on: self.display_on(now),
         })

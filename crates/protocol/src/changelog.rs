@@ -135,6 +135,94 @@ pub fn verify_chain<'a>(
     Ok((last_n, last_hash))
 }
 
+/// The public change log's length and last entry hash, signed with the county's key:
+/// the anchor kiosks and verifiers keep. A log rewritten in the database — even one
+/// re-chained consistently after the change — no longer extends what they saw.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogHead {
+    /// Number of entries (the last entry's `n`); 0 for an empty log.
+    pub len: u64,
+    /// The last entry's `entry_hash` (GENESIS for an empty log).
+    pub head: String,
+    pub issued_at: i64,
+}
+
+impl LogHead {
+    /// The exact bytes that are signed, behind their own domain separator (never
+    /// mistaken for a checkpoint's).
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(112);
+        out.extend_from_slice(b"gongkai-changelog-head-v1\0");
+        out.extend_from_slice(&self.len.to_be_bytes());
+        out.extend_from_slice(self.head.as_bytes());
+        out.push(0);
+        out.extend_from_slice(&self.issued_at.to_be_bytes());
+        out
+    }
+}
+
+/// `GET /v1/changelog/head`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedLogHead {
+    pub log: LogHead,
+    pub key_id: String,
+    pub signature: String,
+}
+
+impl SignedLogHead {
+    pub fn sign(log: LogHead, key: &crate::SigningKey) -> SignedLogHead {
+        let signature = key.sign(&log.signing_bytes());
+        SignedLogHead {
+            log,
+            key_id: key.public().key_id(),
+            signature,
+        }
+    }
+
+    pub fn verify(&self, key: &crate::PublicKey) -> Result<&LogHead, crate::VerifyError> {
+        if self.key_id != key.key_id() {
+            return Err(crate::VerifyError::WrongKey {
+                expected: key.key_id(),
+                got: self.key_id.clone(),
+            });
+        }
+        if key.verify(&self.log.signing_bytes(), &self.signature) {
+            Ok(&self.log)
+        } else {
+            Err(crate::VerifyError::BadSignature)
+        }
+    }
+}
+
+/// How a newer log relates to an anchor `(len, head)` that was verified before, given
+/// the entries after the anchor (and the entry at the anchor itself, when the log has
+/// one): the new log extends it, or the first entry where it does not.
+pub fn extends(
+    anchor: (u64, &str),
+    at_anchor: Option<&LogEntry>,
+    after: &[LogEntry],
+) -> Result<(u64, String), BrokenLink> {
+    let (len, head) = anchor;
+    if len > 0 {
+        match at_anchor {
+            Some(e) if e.n == len && e.entry_hash == head => {}
+            Some(e) => {
+                return Err(BrokenLink {
+                    n: e.n,
+                    reason: "与此前核验过的记录不同（记录被改写过）".into(),
+                })
+            }
+            None => {
+                return Err(BrokenLink {
+                    n: len,
+                    reason: "此前核验过的记录不见了（记录被删减过）".into(),
+                })
+            }
+        }
+    }
+    verify_chain((len, head.to_string()), after)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

@@ -73,6 +73,10 @@ pub struct Heartbeat {
     pub config_version: u64,
     /// Display-log entries the server has not acknowledged yet, in order.
     pub display_log: Vec<DisplayEntry>,
+    /// Set while the public change log does not extend what this kiosk verified before
+    /// (why, in Chinese). Absent from kiosks that do not check.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changelog_alarm: Option<String>,
 }
 
 /// The answer to a heartbeat.

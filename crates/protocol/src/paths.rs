@@ -13,6 +13,7 @@ pub const SCOPE_HEAD: &str = "/v1/scopes/{scope}/head";
 pub const SCOPE_CHANGES: &str = "/v1/scopes/{scope}/changes";
 pub const BLOB: &str = "/v1/blobs/{name}";
 pub const CHANGELOG: &str = "/v1/changelog";
+pub const CHANGELOG_HEAD: &str = "/v1/changelog/head";
 pub const ITEM_HISTORY: &str = "/v1/scopes/{scope}/items/{kind}/{id}/history";
 pub const COMPLAINTS: &str = "/v1/complaints";
 pub const COMPLAINT: &str = "/v1/complaints/{code}";
@@ -37,6 +38,7 @@ pub const ALL: &[&str] = &[
     SCOPE_CHANGES,
     BLOB,
     CHANGELOG,
+    CHANGELOG_HEAD,
     ITEM_HISTORY,
     COMPLAINTS,
     COMPLAINT,

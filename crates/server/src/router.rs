@@ -18,6 +18,7 @@ pub fn router(state: AppState) -> Router {
         .route(paths::SCOPE_CHANGES, get(api::changes))
         .route(paths::BLOB, get(api::blob))
         .route(paths::CHANGELOG, get(api::changelog))
+        .route(paths::CHANGELOG_HEAD, get(api::changelog_head))
         .route(paths::ITEM_HISTORY, get(api::item_history))
         .route(
             paths::COMPLAINTS,

@@ -83,6 +83,18 @@ fn entries(
     db.rows(sql, params)?.iter().map(entry).collect()
 }
 
+/// The last entry's number and hash: what the signed log head says.
+pub fn head(db: &mut dyn Sql) -> Result<(u64, String), StoreError> {
+    let rows = db.rows(
+        "SELECT n, entry_hash FROM changelog ORDER BY n DESC LIMIT 1",
+        args![],
+    )?;
+    match rows.first() {
+        Some(r) => Ok((r.uint(0)?, r.text(1)?)),
+        None => Ok((0, GENESIS.to_string())),
+    }
+}
+
 pub fn page(db: &mut dyn Sql, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM changelog WHERE n > ?1 ORDER BY n LIMIT ?2");
     entries(db, &sql, args![after, limit])

@@ -189,6 +189,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Option<String>, StoreError>;
     /// Change-log entries after `after`, oldest first.
     fn changelog(&self, after: u64, limit: u32) -> Result<Vec<LogEntry>, StoreError>;
+    /// The change log's length and last entry hash (`(0, GENESIS)` when empty).
+    fn changelog_head(&self) -> Result<(u64, String), StoreError>;
     /// A page of the public record, newest first, filtered (subsidy rows left out).
     fn recent_changes(
         &self,

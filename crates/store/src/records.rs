@@ -128,6 +128,10 @@ macro_rules! shared_record_methods {
             self.read(|c| $crate::changelog::page(c, after, limit))
         }
 
+        fn changelog_head(&self) -> Result<(u64, String), $crate::StoreError> {
+            self.read($crate::changelog::head)
+        }
+
         fn recent_changes(
             &self,
             filter: &$crate::changelog::LogFilter,
