@@ -171,7 +171,10 @@ fn a_signed_update_is_staged_and_installed_and_a_wrongly_signed_one_is_refused()
         .arg(keys.join("release.pub"))
         .arg("--dir")
         .arg(&ready)
+        .arg("--work")
+        .arg(tmp.path().join("root-work"))
         .args(["--installer", "dpkg-deb --info"])
+        .args(["--installed-version", "0.1.0"])
         .output()?;
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -202,5 +205,161 @@ fn a_signed_update_is_staged_and_installed_and_a_wrongly_signed_one_is_refused()
     let m: UpdateManifest = serde_json::from_str(&latest)?;
     let key = SigningKey::from_base64(&std::fs::read_to_string(&release_key)?)?;
     assert!(m.verify(&key.public()).is_ok());
+    Ok(())
+}
+
+/// Stages a signed package by hand (as the app would) and returns its bytes.
+fn stage(ready: &Path, key: &Path, version: &str, tmp: &Path) -> Vec<u8> {
+    let pkg = deb(tmp, version);
+    let name = pkg.file_name().unwrap().to_string_lossy().into_owned();
+    std::fs::create_dir_all(ready).unwrap();
+    std::fs::write(ready.join(format!("{name}.json")), sign(key, version, &pkg)).unwrap();
+    std::fs::copy(&pkg, ready.join(&name)).unwrap();
+    std::fs::read(pkg).unwrap()
+}
+
+#[test]
+fn an_older_signed_package_is_refused_unless_the_release_key_orders_the_downgrade() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let keys = tmp.path().join("keys");
+    std::fs::create_dir_all(&keys)?;
+    let release_key = keys.join("release.key");
+    let public = Command::new(bin("gongkai-update"))
+        .arg("keygen")
+        .arg(&release_key)
+        .output()?;
+    let public = String::from_utf8(public.stdout)?.trim().to_string();
+    let key = gongkai_protocol::PublicKey::from_base64(&public)?;
+    let ready = tmp.path().join("ready");
+    let work = tmp.path().join("root-work");
+    let installer = vec!["dpkg-deb".to_string(), "--info".to_string()];
+    let plan = |installed: &'static str| gongkai_kiosk::update::InstallPlan {
+        staged: &ready,
+        work: &work,
+        key: &key,
+        installer: &installer,
+        installed_version: installed,
+    };
+    use gongkai_kiosk::update::{install_staged, Installed};
+
+    // 0.2.0 installed; a properly signed 0.1.5 (and a re-sent 0.2.0) are refused.
+    stage(&ready, &release_key, "0.1.5", tmp.path());
+    stage(&ready, &release_key, "0.2.0", tmp.path());
+    let done = install_staged(&plan("0.2.0"));
+    assert_eq!(done.len(), 2);
+    for d in &done {
+        assert!(
+            matches!(d, Installed::Refused(_, why) if why.contains("不比已安装的")),
+            "{d:?}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(&ready)?.count(),
+        0,
+        "refused files removed"
+    );
+
+    // A downgrade order signed by another key does not count; the release key's does.
+    for (signer, expect_installed) in [(None, false), (Some(&release_key), true)] {
+        stage(&ready, &release_key, "0.1.5", tmp.path());
+        let order_key = match signer {
+            Some(k) => k.clone(),
+            None => {
+                let other = keys.join("other.key");
+                if !other.exists() {
+                    Command::new(bin("gongkai-update"))
+                        .arg("keygen")
+                        .arg(&other)
+                        .output()?;
+                }
+                other
+            }
+        };
+        let order = Command::new(bin("gongkai-update"))
+            .args(["sign-downgrade", "--key"])
+            .arg(&order_key)
+            .args(["--version", "0.1.5", "--reason", "0.2.0 的打印功能有误"])
+            .output()?;
+        assert!(order.status.success());
+        std::fs::write(
+            ready.join("gongkai-kiosk_0.1.5_all.deb.downgrade.json"),
+            order.stdout,
+        )?;
+        let done = install_staged(&plan("0.2.0"));
+        assert_eq!(
+            matches!(done.as_slice(), [Installed::Installed(_)]),
+            expect_installed,
+            "{done:?}"
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn a_package_swapped_after_staging_is_never_installed() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let release_key = tmp.path().join("release.key");
+    let public = Command::new(bin("gongkai-update"))
+        .arg("keygen")
+        .arg(&release_key)
+        .output()?;
+    let key = gongkai_protocol::PublicKey::from_base64(String::from_utf8(public.stdout)?.trim())?;
+    let ready = tmp.path().join("ready");
+    let work = tmp.path().join("root-work");
+    let good = stage(&ready, &release_key, "0.3.0", tmp.path());
+    // Another package with the same name (here: the good one with its last byte changed).
+    let mut evil = good.clone();
+    let last = evil.len() - 1;
+    evil[last] ^= 0xFF;
+    // The "installer" records what it was given: the path and the bytes' hash.
+    let record = tmp.path().join("installed.txt");
+    let installer = vec![
+        "sh".to_string(),
+        "-c".to_string(),
+        format!("sha256sum \"$0\" > '{}'", record.display()),
+    ];
+    let plan = gongkai_kiosk::update::InstallPlan {
+        staged: &ready,
+        work: &work,
+        key: &key,
+        installer: &installer,
+        installed_version: "0.2.0",
+    };
+    // The kiosk user swaps the staged file after the installer verified it, before it
+    // installs: what is installed is still the verified copy in root's directory.
+    let staged = ready.join("gongkai-kiosk_0.3.0_all.deb");
+    let done = gongkai_kiosk::update::install_staged_with(&plan, || {
+        std::fs::write(&staged, &evil).unwrap();
+    });
+    assert!(
+        matches!(
+            done.as_slice(),
+            [gongkai_kiosk::update::Installed::Installed(_)]
+        ),
+        "{done:?}"
+    );
+    let line = std::fs::read_to_string(&record)?;
+    let (hash, path) = line.trim().split_once("  ").unwrap();
+    assert_eq!(
+        hash,
+        gongkai_protocol::sha256_hex(&good),
+        "the swapped file was installed"
+    );
+    assert!(path.starts_with(&work.display().to_string()), "{path}");
+
+    // Swapped before the installer ran: the copy is of the swapped bytes, which do not
+    // match the manifest: refused, nothing installed.
+    stage(&ready, &release_key, "0.3.0", tmp.path());
+    std::fs::write(&staged, &evil)?;
+    std::fs::remove_file(&record)?;
+    let done = gongkai_kiosk::update::install_staged(&plan);
+    assert!(
+        matches!(
+            done.as_slice(),
+            [gongkai_kiosk::update::Installed::Refused(..)]
+        ),
+        "{done:?}"
+    );
+    assert!(!record.exists(), "something was installed");
     Ok(())
 }

@@ -90,6 +90,48 @@ impl UpdateManifest {
     }
 }
 
+/// An explicit order from the release key to install an older version (a release that
+/// turned out bad): the only way the installer accepts a version not newer than the one
+/// installed. Placed beside the staged package as `FILE.deb.downgrade.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DowngradeOrder {
+    pub package: String,
+    /// The version that may be installed although it is not newer.
+    pub version: String,
+    /// Why, for the log.
+    pub reason: String,
+    pub signature: String,
+}
+
+impl DowngradeOrder {
+    pub fn sign(key: &SigningKey, package: &str, version: &str, reason: &str) -> Self {
+        let mut o = DowngradeOrder {
+            package: package.into(),
+            version: version.into(),
+            reason: reason.into(),
+            signature: String::new(),
+        };
+        o.signature = key.sign(&o.signing_bytes());
+        o
+    }
+
+    pub fn signing_bytes(&self) -> Vec<u8> {
+        let mut out = b"gongkai-downgrade-v1\0".to_vec();
+        for field in [&self.package, &self.version, &self.reason] {
+            out.extend_from_slice(field.as_bytes());
+            out.push(0);
+        }
+        out
+    }
+
+    /// True if the release key signed this order for exactly this package and version.
+    pub fn allows(&self, key: &PublicKey, package: &str, version: &str) -> bool {
+        self.package == package
+            && self.version == version
+            && key.verify(&self.signing_bytes(), &self.signature)
+    }
+}
+
 /// True if `candidate` is a later version than `current` (dot-separated numbers; a
 /// part that is not a number compares as 0).
 pub fn is_newer(candidate: &str, current: &str) -> bool {

@@ -2,13 +2,17 @@
 //!
 //!   gongkai-update keygen KEYFILE                  make a release key (prints the public key)
 //!   gongkai-update sign --key KEYFILE --version V FILE.deb   print the signed manifest
-//!   gongkai-update install --key PUBFILE --dir DIR [--installer "dpkg -i"]
+//!   gongkai-update sign-downgrade --key KEYFILE --version V --reason TEXT   print a downgrade order
+//!   gongkai-update install --key PUBFILE --dir DIR --work ROOTDIR
+//!                  [--installer "dpkg -i"] [--installed-version V]
 //!
-//! `install` runs as root from deploy/kiosk/gongkai-update.service: it installs only
-//! packages whose manifest the release key signed and whose bytes match it.
+//! `install` runs as root from deploy/kiosk/gongkai-update.service: it copies each staged
+//! package into ROOTDIR (root's own), verifies the copy — the release key's signature, the
+//! bytes, a version newer than the installed one (from dpkg, or --installed-version)
+//! unless a signed downgrade order names it — and installs that copy.
 
-use gongkai_kiosk::update::{install_staged, Installed, PACKAGE};
-use gongkai_protocol::update::UpdateManifest;
+use gongkai_kiosk::update::{install_staged, InstallPlan, Installed, PACKAGE};
+use gongkai_protocol::update::{DowngradeOrder, UpdateManifest};
 use gongkai_protocol::{PublicKey, SigningKey};
 use std::path::Path;
 use std::process::ExitCode;
@@ -51,9 +55,29 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Some("sign-downgrade") => {
+            let key_path = flag(args, "--key").ok_or("--key KEYFILE")?;
+            let version = flag(args, "--version").ok_or("--version V")?;
+            let reason = flag(args, "--reason").ok_or("--reason TEXT")?;
+            let key = SigningKey::from_base64(
+                &std::fs::read_to_string(&key_path).map_err(|e| format!("{key_path}: {e}"))?,
+            )
+            .map_err(|e| e.to_string())?;
+            let o = DowngradeOrder::sign(&key, PACKAGE, &version, &reason);
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&o).map_err(|e| e.to_string())?
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Some("install") => {
             let key_path = flag(args, "--key").ok_or("--key PUBFILE")?;
             let dir = flag(args, "--dir").ok_or("--dir DIR")?;
+            let work = flag(args, "--work").ok_or("--work ROOTDIR")?;
+            let installed = match flag(args, "--installed-version") {
+                Some(v) => v,
+                None => installed_version(),
+            };
             let installer: Vec<String> = flag(args, "--installer")
                 .unwrap_or_else(|| "dpkg -i".into())
                 .split_whitespace()
@@ -64,7 +88,14 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             )
             .map_err(|e| e.to_string())?;
             let mut ok = true;
-            for r in install_staged(Path::new(&dir), &key, &installer) {
+            let plan = InstallPlan {
+                staged: Path::new(&dir),
+                work: Path::new(&work),
+                key: &key,
+                installer: &installer,
+                installed_version: &installed,
+            };
+            for r in install_staged(&plan) {
                 match r {
                     Installed::Installed(n) => println!("installed {n}"),
                     Installed::Refused(n, why) => {
@@ -85,6 +116,18 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
         }
         _ => Err("usage: gongkai-update keygen|sign|install (see --help in the source)".into()),
     }
+}
+
+/// The kiosk package's installed version from dpkg; "0" when it is not installed.
+fn installed_version() -> String {
+    std::process::Command::new("dpkg-query")
+        .args(["-W", "-f=${Version}", PACKAGE])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "0".into())
 }
 
 fn main() -> ExitCode {
