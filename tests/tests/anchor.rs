@@ -2,7 +2,7 @@
 //! signed head they verified and `gongkai-verify` keeps every entry it verified. An old
 //! entry rewritten in the database, with every later entry re-chained so that the
 //! server's own check still passes, is caught by both: every kiosk that saw the old head
-//! raises the alert (status, heartbeat, fleet page, webhook) and keeps serving its
+//! raises the alert (status, heartbeat, fleet page; the webhook when one is set) and keeps serving its
 //! verified content, and the verifier fails naming the first changed entry.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -125,7 +125,6 @@ fn a_rewritten_and_rechained_log_is_caught_by_every_kiosk_and_the_verifier() -> 
         .filter(|a| a.kind == "changelog" && a.cleared_at.is_none())
         .collect();
     assert_eq!(alerts.len(), 2, "{alerts:?}");
-    assert!(store.webhooks_waiting()? >= 2);
     let fleet = ConsoleClient::logged_in(&url, "county").get("/fleet").body;
     assert!(fleet.contains("公开记录被改写"), "{fleet}");
 
