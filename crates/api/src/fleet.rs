@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use gongkai_model::ScopeId;
+use gongkai_model::{ContentKind, FinanceStatement, RelocationBoard, ScopeId};
 use gongkai_protocol::displaylog::{gaps, on_screen, verify_display_log, DisplayEntry, Interval};
 use gongkai_protocol::fleet::{
     request_signing_bytes, Enroll, Enrolled, Heartbeat, HeartbeatAck, ScopeReport, KIOSK_HEADER,
@@ -278,13 +278,20 @@ pub async fn alert_loop(st: AppState, every: std::time::Duration) {
         .timeout(std::time::Duration::from_secs(10))
         .build()
         .unwrap_or_default();
+    let mut rounds: u64 = 0;
     loop {
         tokio::time::sleep(every).await;
         let store = st.store.clone();
         let settings = st.fleet.clone();
         let now = st.clock.unix();
+        // 公示期 gaps read whole display logs: every tenth round is often enough.
+        rounds += 1;
+        let boards_due = rounds % 10 == 1;
         let events = match tokio::task::spawn_blocking(move || {
-            let events = sweep(store.as_ref(), now, &settings)?;
+            let mut events = sweep(store.as_ref(), now, &settings)?;
+            if boards_due {
+                events.extend(posting_gap_alerts(store.as_ref(), now)?);
+            }
             if settings.webhook.is_some() {
                 queue(store.as_ref(), &events, now)?;
             }
@@ -807,6 +814,203 @@ pub async fn latest_update(
         manifest,
     )
         .into_response())
+}
+
+/// A posted item with the period it must be on screen.
+pub struct Posting {
+    pub scope: ScopeId,
+    pub kind: ContentKind,
+    pub id: String,
+    pub title: String,
+    pub period: Interval,
+}
+
+/// Every 三榜 board and finance statement of `scopes` (with their names) and the period
+/// each must be on screen: a board's 公示期 as written on it, a statement's first
+/// [`FINANCE_POSTING_DAYS`] days. Boards first, newest first.
+pub fn postings(s: &dyn Store, scopes: &[(ScopeId, String)]) -> Result<Vec<Posting>, StoreError> {
+    let mut out = Vec::new();
+    for (scope, name) in scopes {
+        for (id, body) in s.items_of_kind(scope, ContentKind::RelocationBoard)? {
+            if let Ok(b) = serde_json::from_str::<RelocationBoard>(&body) {
+                out.push(Posting {
+                    scope: scope.clone(),
+                    kind: ContentKind::RelocationBoard,
+                    id,
+                    title: format!("{} · {}", name, b.title),
+                    period: Interval {
+                        from: gongkai_model::calendar::beijing_midnight(b.posting_from),
+                        until: gongkai_model::calendar::beijing_midnight(
+                            b.posting_until + chrono::Duration::days(1),
+                        ),
+                    },
+                });
+            }
+        }
+        for (id, body) in s.items_of_kind(scope, ContentKind::Finance)? {
+            let Ok(f) = serde_json::from_str::<FinanceStatement>(&body) else {
+                continue;
+            };
+            let Some(first) = s
+                .item_history(scope, ContentKind::Finance, &id)?
+                .first()
+                .map(|e| e.at)
+            else {
+                continue;
+            };
+            out.push(Posting {
+                scope: scope.clone(),
+                kind: ContentKind::Finance,
+                id,
+                title: format!("{} · {} 财务收支", f.village_name, f.period),
+                period: Interval {
+                    from: first,
+                    until: first + FINANCE_POSTING_DAYS * 86_400,
+                },
+            });
+        }
+    }
+    out.sort_by_key(|p| {
+        (
+            p.kind != ContentKind::RelocationBoard,
+            std::cmp::Reverse(p.period.from),
+        )
+    });
+    Ok(out)
+}
+
+/// Missing time in a board's 公示期 at one kiosk that raises an alert (and the console's
+/// proposal to extend): shorter gaps are a restart or a slow first sync.
+pub const POSTING_GAP_ALERT_SECS: i64 = 15 * 60;
+/// Boards are watched during their 公示期 and this long after it (time to extend).
+pub const POSTING_GAP_WATCH_SECS: i64 = 3 * 86_400;
+
+/// A board that was not on one kiosk for part of its 公示期 (up to now).
+pub struct PostingGap {
+    pub posting: Posting,
+    pub kiosk_id: String,
+    pub kiosk_scope: String,
+    /// Seconds of the period (up to now) the verified display log does not cover; the
+    /// whole period when the log is broken.
+    pub missing_secs: i64,
+}
+
+/// Every gap of at least [`POSTING_GAP_ALERT_SECS`] in a watched board's 公示期 on any
+/// kiosk that must show it (a kiosk of the board's village), by the kiosks' verified
+/// display logs. A board that never reached a kiosk is missing there for the whole
+/// period so far.
+pub fn posting_gaps(store: &dyn Store, now: i64) -> Result<Vec<PostingGap>, StoreError> {
+    let heads: Vec<(ScopeId, String)> = store
+        .heads()?
+        .into_iter()
+        .map(|h| (h.scope, h.name))
+        .collect();
+    let boards: Vec<Posting> = postings(store, &heads)?
+        .into_iter()
+        .filter(|p| {
+            p.kind == ContentKind::RelocationBoard
+                && p.period.from < now
+                && p.period.until + POSTING_GAP_WATCH_SECS > now
+        })
+        .collect();
+    let mut out = Vec::new();
+    if boards.is_empty() {
+        return Ok(out);
+    }
+    let kiosks = store.kiosks("")?;
+    let mut logs: HashMap<String, KioskLogs> = HashMap::new();
+    for p in boards {
+        let period = Interval {
+            from: p.period.from,
+            until: p.period.until.min(now),
+        };
+        for k in kiosks
+            .iter()
+            .filter(|k| k.scope.starts_with(p.scope.as_str()))
+        {
+            if !logs.contains_key(&k.kiosk_id) {
+                logs.insert(k.kiosk_id.clone(), verified_logs(store, &k.kiosk_id)?);
+            }
+            let log = logs.get(&k.kiosk_id).map(Vec::as_slice).unwrap_or(&[]);
+            let c = coverage(log, p.kind.key(), p.scope.as_str(), &p.id, period);
+            let missing = if c.broken.is_some() {
+                period.secs()
+            } else {
+                c.gaps.iter().map(Interval::secs).sum()
+            };
+            if missing >= POSTING_GAP_ALERT_SECS {
+                out.push(PostingGap {
+                    posting: Posting {
+                        scope: p.scope.clone(),
+                        kind: p.kind,
+                        id: p.id.clone(),
+                        title: p.title.clone(),
+                        period: p.period,
+                    },
+                    kiosk_id: k.kiosk_id.clone(),
+                    kiosk_scope: k.scope.clone(),
+                    missing_secs: missing,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Hours, rounded up, for a missing time.
+pub fn hours(secs: i64) -> i64 {
+    (secs + 3_599) / 3_600
+}
+
+/// Days a 公示期 should be extended by to make up `missing_secs`: whole days, rounded up.
+pub fn extension_days(missing_secs: i64) -> i64 {
+    ((missing_secs + 86_399) / 86_400).max(1)
+}
+
+/// Raises a `posting_gap` alert on each kiosk where a watched board was missing (naming
+/// the boards and hours) and clears it where none is; answers the events for the webhook.
+pub fn posting_gap_alerts(store: &dyn Store, now: i64) -> Result<Vec<AlertEvent>, StoreError> {
+    let gaps = posting_gaps(store, now)?;
+    let mut events = Vec::new();
+    for k in store.kiosks("")? {
+        let mine: Vec<&PostingGap> = gaps.iter().filter(|g| g.kiosk_id == k.kiosk_id).collect();
+        if mine.is_empty() {
+            if store.clear_alert(&k.kiosk_id, "posting_gap", now)? {
+                events.push(AlertEvent {
+                    event: "cleared".into(),
+                    kind: "posting_gap".into(),
+                    kiosk_id: k.kiosk_id.clone(),
+                    scope: k.scope.clone(),
+                    detail: "公示期内已无空缺".into(),
+                    at: now,
+                });
+            }
+            continue;
+        }
+        let detail = mine
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} 在公示期内有 {} 小时没有显示，建议延长公示期 {} 天",
+                    g.posting.title,
+                    hours(g.missing_secs),
+                    extension_days(g.missing_secs)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("；");
+        if store.raise_alert(&k.kiosk_id, "posting_gap", &detail, now)? {
+            events.push(AlertEvent {
+                event: "raised".into(),
+                kind: "posting_gap".into(),
+                kiosk_id: k.kiosk_id.clone(),
+                scope: k.scope.clone(),
+                detail,
+                at: now,
+            });
+        }
+    }
+    Ok(events)
 }
 
 #[cfg(test)]

@@ -12,15 +12,14 @@ use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use gongkai_api::fleet::{
-    coverage, statuses, verified_logs, Freshness, KioskStatus, FINANCE_POSTING_DAYS,
+    coverage, extension_days, hours, postings, statuses, verified_logs, Freshness, KioskStatus,
+    FINANCE_POSTING_DAYS, POSTING_GAP_ALERT_SECS,
 };
 use gongkai_api::state::AppState;
-use gongkai_model::calendar::beijing_midnight as day_start;
 use gongkai_model::calendar::beijing_minute;
-use gongkai_model::{ContentKind, FinanceStatement, RelocationBoard, ScopeId, ScopeLevel};
+use gongkai_model::{ContentKind, RelocationBoard, ScopeId, ScopeLevel};
 use gongkai_protocol::displaylog::Interval;
 use gongkai_protocol::fleet::{DisplayHours, RemoteConfig};
-use gongkai_store::Store;
 use maud::{html, Markup};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -177,7 +176,7 @@ pub async fn index(
                     thead { tr { th { "公开屏" } th { "类别" } th { "情况" } th { "发生" } th { "恢复" } } }
                     tbody { @for a in &alerts { tr {
                         td { a href=(format!("/fleet/kiosks/{}", a.kiosk_id)) { (a.kiosk_id) } }
-                        td { (match a.kind.as_str() { "offline" => "离线", "behind" => "内容落后", "display_log" => "展示记录断链", "changelog" => "公开记录被改写", _ => "其他" }) }
+                        td { (match a.kind.as_str() { "offline" => "离线", "behind" => "内容落后", "display_log" => "展示记录断链", "changelog" => "公开记录被改写", "posting_gap" => "公示期不足", _ => "其他" }) }
                         td { (a.detail) }
                         td { (beijing_minute(a.raised_at)) }
                         td { @match a.cleared_at { Some(t) => (beijing_minute(t)), None => span.badge.warn { "未恢复" } } }
@@ -541,67 +540,6 @@ pub async fn screenshot_png(
         .into_response())
 }
 
-/// A posted item with the period it must be on screen.
-struct Posting {
-    scope: ScopeId,
-    kind: ContentKind,
-    id: String,
-    title: String,
-    period: Interval,
-}
-
-fn postings(
-    s: &dyn Store,
-    scopes: &[(ScopeId, String)],
-) -> std::result::Result<Vec<Posting>, gongkai_store::StoreError> {
-    let mut out = Vec::new();
-    for (scope, name) in scopes {
-        for (id, body) in s.items_of_kind(scope, ContentKind::RelocationBoard)? {
-            if let Ok(b) = serde_json::from_str::<RelocationBoard>(&body) {
-                out.push(Posting {
-                    scope: scope.clone(),
-                    kind: ContentKind::RelocationBoard,
-                    id,
-                    title: format!("{} · {}", name, b.title),
-                    period: Interval {
-                        from: day_start(b.posting_from),
-                        until: day_start(b.posting_until + chrono::Duration::days(1)),
-                    },
-                });
-            }
-        }
-        for (id, body) in s.items_of_kind(scope, ContentKind::Finance)? {
-            let Ok(f) = serde_json::from_str::<FinanceStatement>(&body) else {
-                continue;
-            };
-            let Some(first) = s
-                .item_history(scope, ContentKind::Finance, &id)?
-                .first()
-                .map(|e| e.at)
-            else {
-                continue;
-            };
-            out.push(Posting {
-                scope: scope.clone(),
-                kind: ContentKind::Finance,
-                id,
-                title: format!("{} · {} 财务收支", f.village_name, f.period),
-                period: Interval {
-                    from: first,
-                    until: first + FINANCE_POSTING_DAYS * 86_400,
-                },
-            });
-        }
-    }
-    out.sort_by_key(|p| {
-        (
-            p.kind != ContentKind::RelocationBoard,
-            std::cmp::Reverse(p.period.from),
-        )
-    });
-    Ok(out)
-}
-
 fn intervals(list: &[Interval]) -> Markup {
     html! {
         @for (n, i) in list.iter().enumerate() {
@@ -653,6 +591,25 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
     // not repeated row after row.
     let (rows, unscreened): (Vec<_>, Vec<_>) =
         rows.into_iter().partition(|(_, _, at)| !at.is_empty());
+    // Boards missing long enough somewhere in their village: the most missing at any one
+    // kiosk is what the 公示期 should be extended by.
+    let short: Vec<(&gongkai_api::fleet::Posting, i64)> = rows
+        .iter()
+        .filter(|(p, _, _)| p.kind == ContentKind::RelocationBoard)
+        .filter_map(|(p, period, at)| {
+            let missing = at
+                .iter()
+                .map(|(_, c)| {
+                    if c.broken.is_some() {
+                        period.secs()
+                    } else {
+                        c.gaps.iter().map(Interval::secs).sum()
+                    }
+                })
+                .max()?;
+            (missing >= POSTING_GAP_ALERT_SECS).then_some((p, missing))
+        })
+        .collect();
     Ok(page(
         "公示核验",
         Some(&user),
@@ -663,6 +620,32 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
                 details.unscreened {
                     summary { "另有 " (unscreened.len()) " 项公示内容所在的村或乡镇还没有注册的公开屏，无法核验在屏时段" }
                     ul { @for (p, _, _) in &unscreened { li { (p.title) "（" (p.kind.label()) "）" } } }
+                }
+            }
+            @if !short.is_empty() {
+                h2 { "公示期不足，建议延长" }
+                p.hint { "公示期内有公开屏没有显示三榜的时间，群众少了这么多天看榜和提异议。建议按缺少的时间延长公示期；延长是对这一榜的更正，经审核后发布，记入公开记录，公开屏上显示新的截止日期。" }
+                table data-testid="posting-short" {
+                    thead { tr { th { "三榜" } th { "公示期内缺少" } th { "建议" } th {} } }
+                    tbody {
+                        @for (p, missing) in &short {
+                            tr {
+                                td { (p.title) }
+                                td { (hours(*missing)) " 小时" }
+                                td { "公示截止日延长 " (extension_days(*missing)) " 天" }
+                                td {
+                                    @if user.covers(&p.scope) {
+                                        form.inline method="post" action="/fleet/posting/extend" {
+                                            (csrf_field(&session))
+                                            input type="hidden" name="scope" value=(p.scope.as_str());
+                                            input type="hidden" name="id" value=(p.id);
+                                            button type="submit" { "申请延长公示期" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
             @if !rows.is_empty() {
@@ -689,4 +672,58 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
             }
         },
     ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ExtendForm {
+    csrf: String,
+    scope: String,
+    id: String,
+}
+
+/// POST /fleet/posting/extend: the board's 公示期 extended by the time it was missing
+/// (recomputed here from the verified display logs, not taken from the form), as a
+/// correction of the board — reviewed, then published and recorded like any other.
+pub async fn extend(
+    session: Session,
+    State(st): State<AppState>,
+    Form(f): Form<ExtendForm>,
+) -> Result<Response> {
+    session.check_csrf(&f.csrf)?;
+    let user = session.user.clone();
+    let scope = ScopeId::parse(&f.scope)
+        .ok()
+        .filter(|s| user.covers(s))
+        .ok_or_else(|| ConsoleError::not_found().for_user(&user))?;
+    let now = st.clock.unix();
+    let (sc, id) = (scope.clone(), f.id.clone());
+    let found = super::posting::blocking(&st.store, move |s| {
+        let missing = gongkai_api::fleet::posting_gaps(s, now)?
+            .into_iter()
+            .filter(|g| g.posting.scope == sc && g.posting.id == id)
+            .map(|g| g.missing_secs)
+            .max();
+        let body = s.item_body(&sc, ContentKind::RelocationBoard, &id)?;
+        Ok((missing, body))
+    })
+    .await?;
+    let (Some(missing), Some(body)) = found else {
+        return Err(
+            ConsoleError::bad("这一榜在公示期内没有需要补足的空缺（或已撤回）").for_user(&user),
+        );
+    };
+    let mut board: RelocationBoard = serde_json::from_str(&body)
+        .map_err(|_| ConsoleError::bad("这一榜的内容无法读取").for_user(&user))?;
+    let days = extension_days(missing);
+    let old_until = board.posting_until;
+    board.posting_until = old_until + chrono::Duration::days(days);
+    let title = format!("延长公示期：{}", board.title);
+    let summary = format!(
+        "更正 · 公示期内公开屏上缺 {} 小时，公示截止日由 {} 延至 {}",
+        hours(missing),
+        old_until,
+        board.posting_until
+    );
+    let edit = gongkai_store::Edit::put(ContentKind::RelocationBoard, f.id.clone(), &board);
+    super::posting::publish_or_submit(&st, &user, scope, vec![edit], title, summary).await
 }

@@ -77,6 +77,7 @@ pub fn routes() -> Router<AppState> {
         .route("/fleet", get(fleet::index))
         .route("/fleet/enroll", post(fleet::enroll))
         .route("/fleet/posting", get(fleet::posting))
+        .route("/fleet/posting/extend", post(fleet::extend))
         .route("/fleet/kiosks/{id}", get(fleet::kiosk))
         .route("/fleet/kiosks/{id}/config", post(fleet::set_config))
         .route(
