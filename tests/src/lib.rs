@@ -62,6 +62,16 @@ impl TestServer {
     /// Creates the demo county as it stands at `clock`'s now and serves it with that
     /// clock: the whole server on a fixed date (year end, 春节, 2028-02-29).
     pub fn demo_at(root: &Path, clock: gongkai_server::Clock) -> anyhow::Result<TestServer> {
+        TestServer::demo_with(root, clock, |s| s)
+    }
+
+    /// [`TestServer::demo_at`] with other settings: `adjust` gets the state `serve`
+    /// would start with (e.g. the county's single-person takeover path).
+    pub fn demo_with(
+        root: &Path,
+        clock: gongkai_server::Clock,
+        adjust: impl FnOnce(AppState) -> AppState,
+    ) -> anyhow::Result<TestServer> {
         let data = demo_data_at(root, clock.now())?;
         let store = SqliteStore::open(&data.db_path())?;
         let state = AppState {
@@ -73,7 +83,7 @@ impl TestServer {
                 Signer::new(data.load_key()?, 3600),
             )
         };
-        TestServer::serve(data, "127.0.0.1:0".parse()?, state)
+        TestServer::serve(data, "127.0.0.1:0".parse()?, adjust(state))
     }
 
     /// Serves the demo county from PostgreSQL: built in SQLite, moved in with

@@ -1268,14 +1268,37 @@ fn an_emergency_notice_takes_every_kiosk_in_scope_until_it_expires() -> Result<(
     assert_eq!(post(&cadre, VILLAGE, "red", "冒名", "2").status, 404);
 
     let county = ConsoleClient::logged_in(&url, "county");
-    assert_eq!(
-        post(&county, "419901", "orange", "关于防御强降雨的紧急通知", "2").status,
-        303
-    );
     let kiosk = Kiosk::open(
         kiosk_config(&url, &server.public_key_b64()?)?,
         &tmp.path().join("kiosk"),
     )?;
+    // Every screen of the county: a second county account must confirm it.
+    let asked = post(&county, "419901", "orange", "关于防御强降雨的紧急通知", "2");
+    assert_eq!(asked.status, 303, "{asked:?}");
+    let review = asked.location.unwrap();
+    assert!(review.starts_with("/review/"), "{review}");
+    kiosk.sync_once(Utc::now())?;
+    assert!(
+        kiosk.home(Utc::now())?.emergency.is_none(),
+        "published by one person"
+    );
+    assert!(
+        !county.get(&review).body.contains("name=\"decision\""),
+        "self-confirmation offered"
+    );
+    assert_ne!(county.post(&review, &[("decision", "approve")]).status, 303);
+    let second = ConsoleClient::logged_in(&url, "county2");
+    let page = second.get(&review).body;
+    assert!(page.contains("确认并立即发布（占满全县公开屏）"), "{page}");
+    assert_eq!(second.post(&review, &[("decision", "approve")]).status, 303);
+    let store = server.store()?;
+    let last = store.changelog(0, 100_000)?.pop().unwrap();
+    assert_eq!(last.kind, "emergency");
+    assert!(
+        last.actor.contains("李主任") && last.actor.contains("陈科长"),
+        "both names in the change log: {}",
+        last.actor
+    );
     kiosk.sync_once(Utc::now())?;
     let e = kiosk
         .home(Utc::now())?
@@ -1630,5 +1653,80 @@ fn a_posting_is_published_only_as_previewed_by_whoever_previewed_it_within_the_h
     let a = county.confirm(county.post("/guides", &guide));
     assert_eq!(a.status, 303, "{a:?}");
     assert_eq!(count(&server), before + 1);
+    Ok(())
+}
+
+/// A county-wide emergency left unconfirmed past its window is void, and the county's
+/// single-person path (when it is enabled) publishes at once with the fact on record.
+#[test]
+fn a_county_takeover_needs_a_second_account_in_time_unless_the_county_allows_one() -> Result<()> {
+    let emergency = [
+        ("scope", "419901"),
+        ("level", "red"),
+        ("title", "关于寒潮天气停课的紧急通知"),
+        ("body", "明日全县中小学停课一天。\n请家长做好看护。"),
+        ("hours", "6"),
+    ];
+    let count = |server: &TestServer| {
+        let conn = rusqlite::Connection::open(server.data.db_path()).unwrap();
+        conn.query_row(
+            "SELECT count(*) FROM items WHERE kind = 'emergency' AND body IS NOT NULL",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap()
+    };
+
+    // Two people, too late.
+    let tmp = tempfile::tempdir()?;
+    let clock = gongkai_server::Clock::fixed(Utc::now());
+    let server = TestServer::demo_at(tmp.path(), clock.clone())?;
+    let url = server.url();
+    let county = ConsoleClient::logged_in(&url, "county");
+    let asked = county.confirm(county.post("/emergency", &emergency));
+    let review = asked.location.unwrap();
+    let second = ConsoleClient::logged_in(&url, "county2");
+    assert!(second.get(&review).body.contains("前确认"));
+    clock.advance(chrono::Duration::minutes(31));
+    let late = second.post(&review, &[("decision", "approve")]);
+    assert_eq!(late.status, 422, "{late:?}");
+    assert!(late.body.contains("已超过确认时限"), "{}", late.body);
+    assert_eq!(count(&server), 0);
+    // A township's emergency is its own (only its screens): one person, at once.
+    let township = ConsoleClient::logged_in(&url, "shiqiao");
+    let a = township.confirm(township.post(
+        "/emergency",
+        &[
+            ("scope", "419901102"),
+            ("level", "orange"),
+            ("title", "石桥镇停电通知"),
+            ("body", "今晚 8 点至 10 点停电检修。"),
+            ("hours", "3"),
+        ],
+    ));
+    assert_eq!(a.location.as_deref(), Some("/history"), "{a:?}");
+    assert_eq!(count(&server), 1);
+    drop(server);
+
+    // The county enabled the single-person path: published at once, marked as such.
+    let tmp = tempfile::tempdir()?;
+    let server =
+        TestServer::demo_with(tmp.path(), gongkai_server::Clock::fixed(Utc::now()), |s| {
+            gongkai_server::state::AppState {
+                takeover: gongkai_server::state::Takeover {
+                    single_person: true,
+                    ..s.takeover
+                },
+                ..s
+            }
+        })?;
+    let county = ConsoleClient::logged_in(&server.url(), "county");
+    let preview = county.post("/emergency", &emergency);
+    assert!(preview.body.contains("确认立即发布"), "{}", preview.body);
+    let a = county.confirm(preview);
+    assert_eq!(a.location.as_deref(), Some("/history"), "{a:?}");
+    assert_eq!(count(&server), 1);
+    let last = server.store()?.changelog(0, 100_000)?.pop().unwrap();
+    assert!(last.actor.contains("单人发布"), "{}", last.actor);
     Ok(())
 }

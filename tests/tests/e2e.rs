@@ -665,7 +665,6 @@ fn an_emergency_notice_takes_over_the_screen_within_a_poll() -> Result<()> {
             t.contains("52 项")
         })?;
     let county = ConsoleClient::logged_in(&server.url(), "county");
-    let published = std::time::Instant::now();
     let a = county.confirm(county.post(
         "/emergency",
         &[
@@ -680,6 +679,11 @@ fn an_emergency_notice_takes_over_the_screen_within_a_poll() -> Result<()> {
         ],
     ));
     assert_eq!(a.status, 303, "{a:?}");
+    // Every screen of the county: a second county account confirms it.
+    let review = a.location.expect("a confirmation for the second account");
+    let second = ConsoleClient::logged_in(&server.url(), "county2");
+    let published = std::time::Instant::now();
+    assert_eq!(second.post(&review, &[("decision", "approve")]).status, 303);
     // The kiosk polls every 5 s (its config): the notice must be up within that and a
     // screen refresh.
     w.app

@@ -25,6 +25,26 @@ pub struct AppState {
     pub fleet: FleetSettings,
     /// The one clock every handler and sweep reads.
     pub clock: crate::clock::Clock,
+    /// Who must agree before an emergency takes every screen of the county.
+    pub takeover: Takeover,
+}
+
+/// A county-wide emergency takes every screen: a second county account must confirm it
+/// within `confirm_secs`, unless the county enabled the single-person path (each use is
+/// then marked as such in the change log, and enabling it is logged at start).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Takeover {
+    pub confirm_secs: i64,
+    pub single_person: bool,
+}
+
+impl Default for Takeover {
+    fn default() -> Takeover {
+        Takeover {
+            confirm_secs: 30 * 60,
+            single_person: false,
+        }
+    }
 }
 
 impl AppState {
@@ -42,6 +62,7 @@ impl AppState {
             rate: RateLimits::default(),
             fleet: FleetSettings::default(),
             clock: crate::clock::Clock::system(),
+            takeover: Takeover::default(),
         }
     }
 }

@@ -199,7 +199,13 @@ pub async fn detail(
         }
         _ => None,
     };
-    let (approve_label, waiting_hint) = if withdraws {
+    let takeover = row.source == super::staging::EMERGENCY_SOURCE;
+    let (approve_label, waiting_hint) = if takeover {
+        (
+            "确认并立即发布（占满全县公开屏）",
+            "等待另一位县级账号确认；超过时限未确认则作废。",
+        )
+    } else if withdraws {
         (
             "通过并撤回",
             "等待审核。审核通过后，此项从公开屏上撤下，撤回原因记入公开记录。",
@@ -250,6 +256,12 @@ pub async fn detail(
                 section.preview { (preview(&edits)) }
             }
             @if may_decide {
+                @if takeover {
+                    p.error role="alert" {
+                        "全县紧急通知：确认后立即占满全县每一台公开屏，直到截止时间。请核对内容和级别。须在 "
+                        (beijing_minute(row.created_at + st.takeover.confirm_secs)) " 前确认。"
+                    }
+                }
                 form.card method="post" action=(format!("/review/{}", row.id)) {
                     (csrf_field(&session))
                     label { "审核意见（退回时必填，提交人会看到）" textarea name="reason" rows="3" {} }
@@ -287,14 +299,29 @@ pub async fn decide(
         _ => return Err(ConsoleError::bad("请选择通过或退回").for_user(&user)),
     };
     let u = user.clone();
+    let (now, window) = (st.clock.unix(), st.takeover.confirm_secs);
     super::posting::blocking(&st.store, move |s| {
         // Scope is checked against the stored draft inside the same call, so a reviewer
         // of another township gets "not found", the same as a draft that does not exist.
-        let visible = s
-            .draft(id)?
+        let draft = s.draft(id)?;
+        let visible = draft
+            .as_ref()
             .is_some_and(|(d, _)| ScopeId::parse(&d.scope).is_ok_and(|sc| u.may_review(&sc)));
         if !visible {
             return Err(gongkai_store::StoreError::UnknownScope(String::new()));
+        }
+        // A county-wide emergency left unconfirmed past its window is void: an old
+        // alarm must not take the screens by a late click.
+        if let Some((d, _)) = &draft {
+            if approve
+                && d.source == super::staging::EMERGENCY_SOURCE
+                && now > d.created_at + window
+            {
+                return Err(gongkai_store::StoreError::Refused(format!(
+                    "已超过确认时限（{} 分钟），这条全县紧急通知没有发布。如仍需要，请重新发起。",
+                    window / 60
+                )));
+            }
         }
         s.review_draft(id, &u, approve, &f.reason)
     })

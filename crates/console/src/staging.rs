@@ -25,6 +25,11 @@ use serde::{Deserialize, Serialize};
 
 type HmacSha256 = hmac::Hmac<sha2_11::Sha256>;
 
+/// A county-wide emergency waiting for its second account is a draft from this source.
+pub const EMERGENCY_SOURCE: &str = "emergency";
+/// The start of its summary (the review pages word it by this).
+pub const EMERGENCY_SUMMARY: &str = "紧急通知";
+
 /// How long a preview can be confirmed.
 const TTL_SECS: i64 = 3_600;
 
@@ -118,13 +123,17 @@ pub async fn preview(
             .name
     };
     let reviewed = !emergency && !user.publishes_directly();
+    let two_person = emergency
+        && scope.level() == gongkai_model::ScopeLevel::County
+        && !st.takeover.single_person;
     Ok(page(
         &format!("预览：{title}"),
         Some(user),
         html! {
             p.waiting role="status" data-testid="reach" {
                 @if reviewed { "提交后先由乡镇审核员审核，通过后" }
-                @if emergency { "紧急通知不经审核，确认后立即" }
+                @if two_person { "全县紧急通知须另一位县级账号在 " (st.takeover.confirm_secs / 60) " 分钟内确认，确认后立即" }
+                @else if emergency { "紧急通知不经审核，确认后立即" }
                 (super::item::reach_line(&scope_name, &reach))
             }
             @if let Some((kind, body)) = &first {
@@ -136,7 +145,7 @@ pub async fn preview(
                 (csrf_field(session))
                 input type="hidden" name="staged" value=(token);
                 button type="submit" {
-                    @if emergency { "确认立即发布" } @else if reviewed { "确认提交审核" } @else { "确认发布" }
+                    @if two_person { "提交另一位县级账号确认" } @else if emergency { "确认立即发布" } @else if reviewed { "确认提交审核" } @else { "确认发布" }
                 }
             }
             a.button.secondary href=(back.href) data-back=(back.action) { "返回修改" }
@@ -185,6 +194,38 @@ pub async fn confirm(
             })
         })
         .collect();
+    if staged.emergency && scope.level() == gongkai_model::ScopeLevel::County {
+        if !st.takeover.single_person {
+            // Every screen of the county: a second county account confirms it (review
+            // queue, within the window); both names go into the change log.
+            let minutes = st.takeover.confirm_secs / 60;
+            let draft = gongkai_store::NewDraft {
+                scope: scope.clone(),
+                title: staged.title.clone(),
+                summary: format!(
+                    "{EMERGENCY_SUMMARY} · 全县所有公开屏 · 须另一位县级账号在 {minutes} 分钟内确认"
+                ),
+                source: EMERGENCY_SOURCE.into(),
+                author_id: user.id,
+                edits,
+                client_id: None,
+            };
+            let id = super::posting::blocking(&st.store, move |s| s.submit_draft(&draft))
+                .await
+                .map_err(|e| e.for_user(&user))?;
+            tracing::warn!(user = %user.username, draft = id, "county-wide emergency awaits a second account");
+            return Ok(Redirect::to(&format!("/review/{id}")).into_response());
+        }
+        let by = Provenance::user(&format!(
+            "{}（单人发布：县里已启用单人通道）",
+            user.display_name
+        ));
+        super::posting::blocking(&st.store, move |s| s.publish_as(&scope, &edits, &by))
+            .await
+            .map_err(|e| e.for_user(&user))?;
+        tracing::warn!(user = %user.username, title = %staged.title, "county-wide emergency published by one person");
+        return Ok(Redirect::to("/history").into_response());
+    }
     if staged.emergency {
         let by = Provenance::user(&user.display_name);
         super::posting::blocking(&st.store, move |s| s.publish_as(&scope, &edits, &by))

@@ -255,6 +255,13 @@ struct ServeOpts {
     /// URL that receives fleet alerts as JSON POSTs (raised and cleared).
     #[arg(long)]
     alert_webhook: Option<String>,
+    /// Minutes a second county account has to confirm an emergency for the whole county.
+    #[arg(long, default_value_t = 30)]
+    takeover_confirm_min: i64,
+    /// Let one county account take every screen of the county alone (each such notice is
+    /// marked in the change log). Off unless the county decides otherwise.
+    #[arg(long)]
+    takeover_single_person: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -537,9 +544,18 @@ fn serve(
             behind_after_secs: opts.behind_after_min.max(1) * 60,
             webhook: opts.alert_webhook,
         },
+        takeover: gongkai_server::state::Takeover {
+            confirm_secs: opts.takeover_confirm_min.max(1) * 60,
+            single_person: opts.takeover_single_person,
+        },
         clock,
         ..AppState::new(store, blobs, Signer::new(key, opts.checkpoint_ttl))
     };
+    if state.takeover.single_person {
+        // The county's decision, on the record: one person may take every screen.
+        tracing::warn!("single-person county-wide emergencies enabled (--takeover-single-person)");
+        println!("注意：已启用单人发布全县紧急通知（--takeover-single-person），每次发布都会在公开记录中注明。");
+    }
     let rt = tokio::runtime::Runtime::new()?;
     rt.block_on(async move {
         tokio::spawn(gongkai_server::fleet::alert_loop(

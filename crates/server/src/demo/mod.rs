@@ -74,6 +74,14 @@ pub const ACCOUNTS: &[(&str, &str, Role, &str, &str)] = &[
         "419901",
         "云溪县人民政府办公室",
     ),
+    // The second county account: a county-wide emergency needs two people.
+    (
+        "county2",
+        "县政务公开办 陈科长",
+        Role::CountyAdmin,
+        "419901",
+        "云溪县人民政府办公室",
+    ),
     (
         "shiqiao",
         "石桥镇党政办 王审核",
