@@ -25,6 +25,10 @@ use tokio::sync::oneshot;
 pub struct TestServer {
     pub data: DataDir,
     pub addr: SocketAddr,
+    /// The store the server serves (SQLite or PostgreSQL), for setting up test worlds.
+    store: Arc<dyn gongkai_server::Store>,
+    /// The server's clock (enrollment tokens are issued on it).
+    clock: gongkai_server::Clock,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -144,6 +148,8 @@ impl TestServer {
     }
 
     fn serve(data: DataDir, addr: SocketAddr, state: AppState) -> anyhow::Result<TestServer> {
+        let store = state.store.clone();
+        let clock = state.clock.clone();
         let std_listener = std::net::TcpListener::bind(addr).context("binding test server")?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -170,6 +176,8 @@ impl TestServer {
         Ok(TestServer {
             data,
             addr,
+            store,
+            clock,
             stop: Some(tx),
             thread: Some(thread),
         })
@@ -201,6 +209,32 @@ impl TestServer {
     pub fn public_key_b64(&self) -> anyhow::Result<String> {
         Ok(self.data.load_key()?.public().to_base64())
     }
+
+    /// The configuration text of a new kiosk of `village` with an enrollment token issued
+    /// now and an id of its own: it enrolls itself on its first round (or before its first
+    /// upload), so its filings, signed with its key, are accepted.
+    pub fn enrolled_config_text(
+        &self,
+        village: &str,
+        data_dir: Option<&Path>,
+    ) -> anyhow::Result<String> {
+        enrolled_config_text(
+            self.store.as_ref(),
+            &self.url(),
+            &self.public_key_b64()?,
+            data_dir,
+            village,
+            self.clock.unix(),
+        )
+    }
+
+    /// An enrolled-to-be kiosk of 石桥村 (see [`TestServer::enrolled_config_text`]).
+    pub fn kiosk_config(&self) -> anyhow::Result<KioskConfig> {
+        Ok(KioskConfig::parse(
+            &self.enrolled_config_text("419901102201", None)?,
+            "test",
+        )?)
+    }
 }
 
 impl Drop for TestServer {
@@ -229,6 +263,36 @@ pub fn demo_data_at(root: &Path, now: chrono::DateTime<chrono::Utc>) -> anyhow::
 /// A kiosk configuration for the demo village, pointing at `server_url` and trusting `key`.
 pub fn kiosk_config_text(server_url: &str, key_b64: &str, data_dir: Option<&Path>) -> String {
     village_config_text(server_url, key_b64, data_dir, "419901102201")
+}
+
+/// A configuration for a new kiosk of `village` with its own id and an enrollment token
+/// issued in `store` at `now`: it enrolls itself before it first sends anything, so its
+/// filings (signed with its key) are accepted.
+pub fn enrolled_config_text(
+    store: &dyn gongkai_server::Store,
+    server_url: &str,
+    key_b64: &str,
+    data_dir: Option<&Path>,
+    village: &str,
+    now: i64,
+) -> anyhow::Result<String> {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let kiosk_id = format!("{village}-t{n}");
+    let token = gongkai_server::fleet::issue_enrollment(
+        store,
+        &kiosk_id,
+        &gongkai_model::ScopeId::parse(village)?,
+        0,
+        now,
+        gongkai_server::fleet::ENROLLMENT_DAYS,
+    )?;
+    let text = village_config_text(server_url, key_b64, data_dir, village);
+    Ok(text.replacen(
+        &format!("kiosk_id = \"{village}-test\"\n"),
+        &format!("kiosk_id = \"{kiosk_id}\"\nenrollment_token = \"{token}\"\n"),
+        1,
+    ))
 }
 
 /// A kiosk configuration for any demo village by its code.

@@ -48,10 +48,7 @@ fn killed_at_random_while_syncing_the_cache_is_always_at_a_signed_checkpoint() -
     let tmp = tempfile::tempdir()?;
     let server = TestServer::demo(tmp.path())?;
     let config = tmp.path().join("kiosk.toml");
-    std::fs::write(
-        &config,
-        gongkai_tests::kiosk_config_text(&server.url(), &server.public_key_b64()?, None),
-    )?;
+    std::fs::write(&config, server.enrolled_config_text("419901102201", None)?)?;
     let kiosk_dir = tmp.path().join("kiosk");
     let store = server.store()?;
     let township = ScopeId::parse("419901102")?;
@@ -144,7 +141,7 @@ fn a_full_disk_stops_updates_cleanly_and_keeps_what_is_shown_and_filed() -> Resu
     use gongkai_kiosk::views::ComplaintDraft;
     let tmp = tempfile::tempdir()?;
     let server = TestServer::demo(tmp.path())?;
-    let text = gongkai_tests::kiosk_config_text(&server.url(), &server.public_key_b64()?, None);
+    let text = server.enrolled_config_text("419901102201", None)?;
     let kiosk_dir = tmp.path().join("kiosk");
     let before = {
         let kiosk = Kiosk::open(KioskConfig::parse(&text, "t")?, &kiosk_dir)?;
@@ -230,10 +227,7 @@ fn a_week_offline_keeps_serving_then_resets_and_catches_up() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let data = gongkai_tests::demo_data(tmp.path())?;
     let server = TestServer::start_with_ttl(data, "127.0.0.1:0".parse()?, 2)?;
-    let config = KioskConfig::parse(
-        &gongkai_tests::kiosk_config_text(&server.url(), &server.public_key_b64()?, None),
-        "t",
-    )?;
+    let config = KioskConfig::parse(&server.enrolled_config_text("419901102201", None)?, "t")?;
     let kiosk = Kiosk::open(config, &tmp.path().join("kiosk"))?;
     kiosk.sync_once(Utc::now())?;
     let disclosures = kiosk

@@ -10,7 +10,7 @@ use gongkai_kiosk::Kiosk;
 use gongkai_model::complaint::ComplaintKind;
 use gongkai_server::{Clock, Store};
 use gongkai_tests::console::ConsoleClient;
-use gongkai_tests::{kiosk_config, TestServer};
+use gongkai_tests::TestServer;
 use serde_json::Value;
 
 const PROVISIONAL_2027: &str = "暂按周一至周五计算，待录入 2027 年节假日安排后更新";
@@ -32,7 +32,7 @@ fn world(date: &str) -> World {
     let tmp = tempfile::tempdir().unwrap();
     let clock = Clock::fixed_on(d(date));
     let server = TestServer::demo_at(tmp.path(), clock.clone()).unwrap();
-    let config = kiosk_config(&server.url(), &server.public_key_b64().unwrap()).unwrap();
+    let config = server.kiosk_config().unwrap();
     let kiosk = Kiosk::open(config, &tmp.path().join("kiosk")).unwrap();
     World {
         _tmp: tmp,

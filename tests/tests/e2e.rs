@@ -105,10 +105,7 @@ fn launch(village: &str) -> Result<(tempfile::TempDir, TestServer, KioskWindow)>
     let tmp = tempfile::tempdir()?;
     let server = TestServer::demo(tmp.path())?;
     let config = tmp.path().join("kiosk.toml");
-    std::fs::write(
-        &config,
-        gongkai_tests::village_config_text(&server.url(), &server.public_key_b64()?, None, village),
-    )?;
+    std::fs::write(&config, server.enrolled_config_text(village, None)?)?;
     let window = KioskWindow::launch(&config, &tmp.path().join("kiosk-data"))?;
     // Wait for the first sync to land before walking the screens.
     window

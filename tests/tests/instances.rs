@@ -20,7 +20,7 @@ use gongkai_tests::console::ConsoleClient;
 use gongkai_tests::pg::TestPostgres;
 use gongkai_tests::simkiosk::SimKiosk;
 use gongkai_tests::webdriver::free_port;
-use gongkai_tests::{demo_data, village_config_text};
+use gongkai_tests::{demo_data, enrolled_config_text};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -183,7 +183,9 @@ fn behind_haproxy(
     let kiosks: Vec<Kiosk> = villages
         .iter()
         .map(|v| {
-            let cfg = KioskConfig::parse(&village_config_text(&url, &key, None, v), "lb")?;
+            let text =
+                enrolled_config_text(store, &url, &key, None, v, chrono::Utc::now().timestamp())?;
+            let cfg = KioskConfig::parse(&text, "lb")?;
             Ok(Kiosk::open(cfg, &tmp.join(format!("kiosk-{v}")))?)
         })
         .collect::<Result<_>>()?;

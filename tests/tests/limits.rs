@@ -33,13 +33,27 @@ fn lookups_uploads_and_login_guessing_are_limited() {
     let body: serde_json::Value = r.json().unwrap();
     assert_eq!(body["message"], "请求过于频繁，请稍后再试");
 
-    // A flood of uploads claiming one kiosk id.
+    // A flood of uploads from one enrolled kiosk (signed with its own key: unsigned ones
+    // are refused before they count).
+    let dir = tmp.path().join("kiosk");
+    let config = gongkai_kiosk::KioskConfig::parse(
+        &server.enrolled_config_text("419901102201", None).unwrap(),
+        "t",
+    )
+    .unwrap();
+    let kiosk_id = config.kiosk_id.clone();
+    let kiosk = gongkai_kiosk::Kiosk::open(config, &dir).unwrap();
+    kiosk.fleet_round(chrono::Utc::now()).unwrap();
+    let key = gongkai_protocol::SigningKey::from_base64(
+        &std::fs::read_to_string(dir.join("kiosk.key")).unwrap(),
+    )
+    .unwrap();
     let mut last = 0;
     for i in 0..301u64 {
         let upload = ComplaintUpload {
             client_uuid: format!("flood-{i}"),
             code: TrackingCode::from_bits(i + 1),
-            kiosk_id: "419901102201-01".into(),
+            kiosk_id: kiosk_id.clone(),
             kind: ComplaintKind::Suggestion,
             scope: ScopeId::parse("419901102201").unwrap(),
             subject: "测试".into(),
@@ -47,9 +61,18 @@ fn lookups_uploads_and_login_guessing_are_limited() {
             sealed_contact: None,
             filed_at: 1_790_000_000,
         };
+        let body = serde_json::to_vec(&upload).unwrap();
+        let sig = key.sign(&gongkai_protocol::fleet::request_signing_bytes(
+            &kiosk_id,
+            "/v1/complaints",
+            &body,
+        ));
         last = http
             .post(format!("{url}v1/complaints"))
-            .json(&upload)
+            .header(gongkai_protocol::fleet::KIOSK_HEADER, &kiosk_id)
+            .header(gongkai_protocol::fleet::SIGNATURE_HEADER, sig)
+            .header("content-type", "application/json")
+            .body(body)
             .send()
             .unwrap()
             .status()

@@ -11,7 +11,7 @@ use gongkai_kiosk::views::ComplaintDraft;
 use gongkai_kiosk::Kiosk;
 use gongkai_model::complaint::ComplaintKind;
 use gongkai_tests::console::{subsidy_workbook, valid_id, ConsoleClient};
-use gongkai_tests::{kiosk_config, TestServer};
+use gongkai_tests::TestServer;
 use std::sync::{Arc, Mutex};
 
 /// A log sink the test can read back.
@@ -70,10 +70,7 @@ fn logs_hold_no_personal_data_or_secrets() -> Result<()> {
     clerk.get(&a.location.unwrap());
 
     // A filing with a name and phone, uploaded by a kiosk engine.
-    let kiosk = Kiosk::open(
-        kiosk_config(&url, &server.public_key_b64()?)?,
-        &tmp.path().join("kiosk"),
-    )?;
+    let kiosk = Kiosk::open(server.kiosk_config()?, &tmp.path().join("kiosk"))?;
     let phone = "13937055501";
     kiosk.submit_complaint(
         &ComplaintDraft {

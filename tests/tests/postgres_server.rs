@@ -18,7 +18,7 @@ use gongkai_server::Store;
 use gongkai_store::sql::PgConn;
 use gongkai_tests::console::{subsidy_workbook, valid_id, ConsoleClient};
 use gongkai_tests::pg::TestPostgres;
-use gongkai_tests::{kiosk_config, TestServer};
+use gongkai_tests::TestServer;
 
 const VILLAGE: &str = "419901102201";
 
@@ -37,10 +37,7 @@ fn a_county_served_from_postgres_works_for_offices_cadres_residents_and_kiosks()
     let village = ScopeId::parse(VILLAGE)?;
 
     // A kiosk syncs the whole village, attachments served from the database.
-    let kiosk = Kiosk::open(
-        kiosk_config(&url, &server.public_key_b64()?)?,
-        &tmp.path().join("kiosk"),
-    )?;
+    let kiosk = Kiosk::open(server.kiosk_config()?, &tmp.path().join("kiosk"))?;
     let report = kiosk.sync_once(Utc::now())?;
     assert!(report.blobs_fetched > 0, "photos and PDF pages came along");
     for scope in kiosk.followed_scopes() {
@@ -216,10 +213,7 @@ fn an_instance_rides_out_a_database_restart() -> Result<()> {
         s.listening()
     };
     assert_eq!(health()?, 200);
-    let kiosk = Kiosk::open(
-        kiosk_config(&url, &server.public_key_b64()?)?,
-        &tmp.path().join("kiosk"),
-    )?;
+    let kiosk = Kiosk::open(server.kiosk_config()?, &tmp.path().join("kiosk"))?;
     kiosk.sync_once(Utc::now())?;
     let shown = kiosk.list(ContentKind::Notice, None, 0, 100, Utc::now())?;
     assert!(wait_listening(&store));

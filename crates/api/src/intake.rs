@@ -2,7 +2,7 @@
 //! set its deadline on the working-day calendar, and record it exactly once.
 
 use crate::error::ApiError;
-use crate::error::{ApiJson, ApiPath};
+use crate::error::ApiPath;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -87,8 +87,28 @@ pub fn route(store: &dyn Store, kind: ComplaintKind, scope: &ScopeId) -> String 
 pub async fn upload(
     State(st): State<AppState>,
     ip: crate::error::ClientIp,
-    ApiJson(u): ApiJson<ComplaintUpload>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    // Signed by the enrolled kiosk it names, over these exact bytes: a filing cannot be
+    // made in another kiosk's name, nor changed on the way.
+    let kiosk =
+        crate::fleet::signed_by_kiosk(&st, &headers, gongkai_protocol::paths::COMPLAINTS, &body)
+            .await?;
+    let u: ComplaintUpload = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            format!("请求内容不是有效的诉求：{e}"),
+        )
+    })?;
+    if u.kiosk_id != kiosk.kiosk_id {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "wrong_kiosk",
+            "诉求里的公开屏编号与签名者不符",
+        ));
+    }
     crate::error::rate_limit(
         &st,
         vec![

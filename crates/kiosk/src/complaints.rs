@@ -58,9 +58,10 @@ impl Kiosk {
             .find(|s| draft.scope.is_empty() || s.as_str() == draft.scope)
             .ok_or_else(|| KioskError::Invalid("请选择涉及的村、乡镇或县".into()))?;
         let kiosk_id = self.config().kiosk_id.clone();
-        let code = self
-            .outbox
-            .submit(now.timestamp(), |client_uuid, code| ComplaintUpload {
+        let fleet = &self.fleet;
+        let code = self.outbox.submit(
+            now.timestamp(),
+            |client_uuid, code| ComplaintUpload {
                 client_uuid,
                 code,
                 kiosk_id: kiosk_id.clone(),
@@ -70,7 +71,11 @@ impl Kiosk {
                 text: text.to_string(),
                 sealed_contact: sealed_contact.clone(),
                 filed_at: now.timestamp(),
-            })?;
+            },
+            // Signed with this kiosk's key now, offline or not: the server takes a filing
+            // only from the enrolled kiosk it names.
+            |payload| fleet.sign_body(paths::COMPLAINTS, payload),
+        )?;
         Ok(ComplaintReceipt {
             code: code.display(),
             kind_label: draft.kind.label().to_string(),
@@ -82,16 +87,49 @@ impl Kiosk {
     /// Sends every filing that is due; returns how many the server acknowledged.
     pub(crate) fn upload_outbox(&self, now: DateTime<Utc>) -> Result<usize, KioskError> {
         let mut sent = 0;
-        for upload in self.outbox.due(now.timestamp())? {
+        let due = self.outbox.due(now.timestamp())?;
+        if due.is_empty() {
+            return Ok(0);
+        }
+        // The server takes filings only from enrolled kiosks: enroll first if this one
+        // has a token and has not yet (its first fleet round may not have come).
+        if !self.fleet.is_enrolled()? {
+            if let Some(token) = &self.config().enrollment_token {
+                if let Err(e) = self
+                    .fleet
+                    .enroll(&self.http, &self.config().server_url, token)
+                {
+                    tracing::warn!(error = %e, "enrollment before uploading filings failed");
+                }
+            }
+        }
+        for item in due {
+            let upload = &item.upload;
             let url = self
                 .config()
                 .server_url
                 .join(paths::relative(paths::COMPLAINTS))
                 .map_err(|e| KioskError::Corrupt(e.to_string()))?;
+            let signature = match &item.signature {
+                Some(s) => s.clone(),
+                None => {
+                    let s = self
+                        .fleet
+                        .sign_body(paths::COMPLAINTS, item.payload.as_bytes());
+                    self.outbox.set_signature(&upload.client_uuid, &s)?;
+                    s
+                }
+            };
             let result = self
                 .http
                 .post(url)
-                .json(&upload)
+                .header(
+                    gongkai_protocol::fleet::KIOSK_HEADER,
+                    &self.config().kiosk_id,
+                )
+                .header(gongkai_protocol::fleet::SIGNATURE_HEADER, signature)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(item.payload.clone())
                 .send()
                 .and_then(|r| r.error_for_status())
                 .and_then(|r| r.json::<UploadReceipt>());

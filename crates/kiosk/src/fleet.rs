@@ -369,6 +369,12 @@ impl Fleet {
         Ok(enrolled)
     }
 
+    /// This kiosk's signature of `body` for `path` (the value of the signature header).
+    pub fn sign_body(&self, path: &str, body: &[u8]) -> String {
+        self.key
+            .sign(&request_signing_bytes(&self.kiosk_id, path, body))
+    }
+
     /// The two headers that sign `body` for `path` as this kiosk.
     pub fn sign_request(&self, path: &str, body: &[u8]) -> [(&'static str, String); 2] {
         [

@@ -38,7 +38,19 @@ CREATE TABLE cadre_posts (
     refused       TEXT
 );
 "#,
+    // Each filing signed by this kiosk's key when the resident submits it (over the exact
+    // payload sent), so one made offline is signed at once. Rows from before are signed
+    // when they are next sent.
+    "ALTER TABLE outbox ADD COLUMN signature TEXT;",
 ];
+
+/// A filing due for upload: the payload exactly as stored (and signed) and its signature.
+#[derive(Debug, Clone)]
+pub struct Due {
+    pub upload: ComplaintUpload,
+    pub payload: String,
+    pub signature: Option<String>,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum OutboxError {
@@ -98,6 +110,7 @@ impl Outbox {
         &self,
         now: i64,
         make: impl Fn(String, TrackingCode) -> ComplaintUpload,
+        sign: impl Fn(&[u8]) -> String,
     ) -> Result<TrackingCode, OutboxError> {
         let conn = self.lock();
         loop {
@@ -118,27 +131,45 @@ impl Outbox {
             let upload = make(new_uuid(), code.clone());
             let payload =
                 serde_json::to_string(&upload).map_err(|e| OutboxError::Corrupt(e.to_string()))?;
+            let signature = sign(payload.as_bytes());
             conn.execute(
-                "INSERT INTO outbox(client_uuid, code, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![upload.client_uuid, code.as_str(), payload, now],
+                "INSERT INTO outbox(client_uuid, code, payload, created_at, signature)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![upload.client_uuid, code.as_str(), payload, now, signature],
             )?;
             return Ok(code);
         }
     }
 
     /// Filings not yet acknowledged whose next attempt is due, oldest first.
-    pub fn due(&self, now: i64) -> Result<Vec<ComplaintUpload>, OutboxError> {
+    pub fn due(&self, now: i64) -> Result<Vec<Due>, OutboxError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(
-            "SELECT payload FROM outbox WHERE uploaded_at IS NULL AND next_attempt_at <= ?1
-             ORDER BY created_at",
+            "SELECT payload, signature FROM outbox
+             WHERE uploaded_at IS NULL AND next_attempt_at <= ?1 ORDER BY created_at",
         )?;
-        let rows = stmt.query_map([now], |r| r.get::<_, String>(0))?;
-        rows.map(|p| {
-            let p = p?;
-            serde_json::from_str(&p).map_err(|e| OutboxError::Corrupt(e.to_string()))
+        let rows = stmt.query_map([now], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+        })?;
+        rows.map(|row| {
+            let (payload, signature) = row?;
+            Ok(Due {
+                upload: serde_json::from_str(&payload)
+                    .map_err(|e| OutboxError::Corrupt(e.to_string()))?,
+                payload,
+                signature,
+            })
         })
         .collect()
+    }
+
+    /// Signs a filing saved before filings were signed, once, before it is sent.
+    pub fn set_signature(&self, client_uuid: &str, signature: &str) -> Result<(), OutboxError> {
+        self.lock().execute(
+            "UPDATE outbox SET signature = ?2 WHERE client_uuid = ?1 AND signature IS NULL",
+            params![client_uuid, signature],
+        )?;
+        Ok(())
     }
 
     /// The server has it: mark it sent and erase even the sealed contact details.
