@@ -247,6 +247,7 @@ impl SimKiosk {
                 .cloned()
                 .collect(),
             changelog_alarm: None,
+            codes_left: None,
         };
         let body = serde_json::to_vec(&hb)?;
         let path = gongkai_protocol::paths::KIOSK_HEARTBEAT;

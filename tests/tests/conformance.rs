@@ -673,6 +673,38 @@ fn records_script(s: &dyn Store) -> Result<Vec<String>> {
         "pending after",
         format!("{:?}", s.pending_enrollments("4199", 1_790_000_400)?),
     );
+    // Codes that cannot collide: a namespace once, then always the same; a code reserved
+    // or used once is never reserved again.
+    say(
+        "code namespace",
+        format!("{:?}", s.code_namespace("kiosk-a", 4242)?),
+    );
+    say(
+        "code namespace again",
+        format!("{:?}", s.code_namespace("kiosk-a", 77)?),
+    );
+    say(
+        "codes reserved",
+        format!(
+            "{:?}",
+            s.reserve_codes(
+                "kiosk-a",
+                &["AAAAAAAA0".into(), "BBBBBBBB0".into()],
+                1_790_000_500
+            )?
+        ),
+    );
+    say(
+        "codes reserved twice",
+        format!(
+            "{:?}",
+            s.reserve_codes(
+                "kiosk-b",
+                &["AAAAAAAA0".into(), "CCCCCCCC0".into()],
+                1_790_000_500
+            )?
+        ),
+    );
     let entry = |seq: u64, event| DisplayEntry {
         seq,
         at: 1_790_000_000 + seq as i64 * 300,

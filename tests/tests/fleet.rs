@@ -170,6 +170,7 @@ fn heartbeats_signed_by_another_key_replayed_or_unsigned_are_refused() -> Result
         config_version: 0,
         display_log: Vec::new(),
         changelog_alarm: None,
+        codes_left: None,
     };
     // Another key.
     let stranger = SigningKey::generate();

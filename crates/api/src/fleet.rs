@@ -458,9 +458,9 @@ pub async fn enroll(
     let hash = gongkai_protocol::sha256_hex(req.token.trim().as_bytes());
     let now = st.clock.unix();
     let r = req.clone();
+    let store = st.store.clone();
     let scope = blocking(move || {
-        st.store
-            .enroll_kiosk(&hash, &r.kiosk_id, &r.public_key, &r.app_version, now)
+        store.enroll_kiosk(&hash, &r.kiosk_id, &r.public_key, &r.app_version, now)
     })
     .await?
     .ok_or_else(|| {
@@ -471,9 +471,11 @@ pub async fn enroll(
         )
     })?;
     tracing::info!(kiosk = %req.kiosk_id, %scope, "kiosk enrolled");
+    let code_ns = assign_code_namespace(&st, &req.kiosk_id).await?;
     Ok(Json(Enrolled {
         kiosk_id: req.kiosk_id,
         scope,
+        code_ns: Some(code_ns),
     }))
 }
 
@@ -589,12 +591,82 @@ pub async fn heartbeat(
         .remote_config
         .filter(|c| c.version > hb.config_version)
         .map(|c| c.sign(st.signer.key()));
+    let codes = match hb.codes_left {
+        Some(left) if left < CODE_POOL_LOW => {
+            reserve_codes(&st, &record.kiosk_id, CODE_POOL_FILL - left, now).await?
+        }
+        _ => Vec::new(),
+    };
     Ok(Json(HeartbeatAck {
         display_log_acked: record.display_seq,
         config,
         screenshot_requested: record.screenshot_wanted.is_some(),
         server_time: now,
+        codes,
     }))
+}
+
+/// A kiosk below this many reserved codes gets topped up to [`CODE_POOL_FILL`] with its
+/// heartbeat: weeks of filings offline before it makes codes of its own.
+pub const CODE_POOL_LOW: u32 = 100;
+pub const CODE_POOL_FILL: u32 = 200;
+
+/// Reserves `n` fresh random codes for the kiosk: typeable, held by no other kiosk and
+/// used by no filing (the store checks both in one transaction).
+async fn reserve_codes(
+    st: &AppState,
+    kiosk_id: &str,
+    n: u32,
+    now: i64,
+) -> Result<Vec<String>, ApiError> {
+    let store = st.store.clone();
+    let id = kiosk_id.to_string();
+    blocking(move || {
+        use rand::RngCore;
+        let mut out: Vec<String> = Vec::new();
+        // A draw can only lose a candidate to a collision; a few rounds always suffice.
+        for _ in 0..8 {
+            if out.len() >= n as usize {
+                break;
+            }
+            let candidates: Vec<String> = std::iter::repeat_with(|| {
+                gongkai_model::complaint::TrackingCode::pooled(rand::rngs::OsRng.next_u64())
+            })
+            .filter(gongkai_model::complaint::TrackingCode::is_typeable)
+            .take(n as usize - out.len())
+            .map(|c| c.as_str().to_string())
+            .collect();
+            out.extend(store.reserve_codes(&id, &candidates, now)?);
+        }
+        Ok(out)
+    })
+    .await
+}
+
+/// The kiosk's code namespace: the one it has, or a random free one. Namespaces of codes
+/// filed before namespaces existed are avoided, so no old code can come back.
+async fn assign_code_namespace(st: &AppState, kiosk_id: &str) -> Result<u32, ApiError> {
+    let store = st.store.clone();
+    let id = kiosk_id.to_string();
+    blocking(move || {
+        use rand::Rng;
+        let used: std::collections::HashSet<u32> = store
+            .complaints(None)?
+            .iter()
+            .filter_map(|r| r.code.namespace())
+            .collect();
+        loop {
+            let candidate =
+                rand::rngs::OsRng.gen_range(0..=gongkai_model::complaint::NAMESPACE_MASK);
+            if used.contains(&candidate) {
+                continue;
+            }
+            if let Some(ns) = store.code_namespace(&id, candidate)? {
+                return Ok(ns);
+            }
+        }
+    })
+    .await
 }
 
 /// A kiosk says the public change log no longer extends what it verified (or that it

@@ -75,6 +75,7 @@ impl Kiosk {
             // Signed with this kiosk's key now, offline or not: the server takes a filing
             // only from the enrolled kiosk it names.
             |payload| fleet.sign_body(paths::COMPLAINTS, payload),
+            fleet.code_ns(),
         )?;
         Ok(ComplaintReceipt {
             code: code.display(),

@@ -174,6 +174,14 @@ impl Fleet {
         Ok(())
     }
 
+    /// This kiosk's namespace for the codes it makes alone (given at enrollment).
+    pub fn code_ns(&self) -> Option<u32> {
+        self.get("code_ns")
+            .ok()
+            .flatten()
+            .and_then(|v| v.parse().ok())
+    }
+
     /// The change log as last verified: `(len, head, issued_at)`.
     pub fn log_anchor(&self) -> Result<Option<(u64, String, i64)>, FleetError> {
         let Some(v) = self.get("log_anchor")? else {
@@ -364,6 +372,9 @@ impl Fleet {
             .send()
             .map_err(|e| FleetError::Network(e.to_string()))?;
         let enrolled: Enrolled = answer(resp)?;
+        if let Some(ns) = enrolled.code_ns {
+            self.set("code_ns", &ns.to_string())?;
+        }
         self.set("enrolled_key", &req.public_key)?;
         tracing::info!(scope = %enrolled.scope, "kiosk enrolled");
         Ok(enrolled)

@@ -322,10 +322,12 @@ impl Kiosk {
                 config_version,
                 display_log,
                 changelog_alarm: self.fleet.log_alarm().ok().flatten(),
+                codes_left: self.outbox.codes_left().ok(),
             },
         )?;
         report.heartbeat_sent = true;
         report.entries_acked = ack.display_log_acked;
+        self.outbox.add_codes(&ack.codes)?;
         let after = self.fleet.remote_config().map_or(0, |c| c.version);
         if after != before {
             report.config_applied = Some(after);

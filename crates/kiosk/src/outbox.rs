@@ -42,6 +42,12 @@ CREATE TABLE cadre_posts (
     // payload sent), so one made offline is signed at once. Rows from before are signed
     // when they are next sent.
     "ALTER TABLE outbox ADD COLUMN signature TEXT;",
+    // Codes the server reserved for this kiosk, handed out first; and this kiosk's own
+    // counter for the codes it makes in its namespace when they run out.
+    r#"
+CREATE TABLE code_pool (code TEXT PRIMARY KEY);
+CREATE TABLE outbox_state (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+"#,
 ];
 
 /// A filing due for upload: the payload exactly as stored (and signed) and its signature.
@@ -106,15 +112,51 @@ impl Outbox {
 
     /// Saves a filing durably and returns its code. `make` builds the upload from the
     /// fresh UUID and code. Only after the commit returns may the code be shown.
+    ///
+    /// The code is one the server reserved for this kiosk when there is one left; else
+    /// the next of this kiosk's own namespace (`namespace`, given at enrollment); only a
+    /// kiosk never enrolled draws a random one. Reserved and namespaced codes cannot
+    /// collide with any other kiosk's, so a code shown always reaches the server.
     pub fn submit(
         &self,
         now: i64,
         make: impl Fn(String, TrackingCode) -> ComplaintUpload,
         sign: impl Fn(&[u8]) -> String,
+        namespace: Option<u32>,
     ) -> Result<TrackingCode, OutboxError> {
         let conn = self.lock();
         loop {
-            let code = TrackingCode::from_bits(rand::rngs::OsRng.next_u64() & 0xFF_FFFF_FFFF);
+            let pooled: Option<String> = conn
+                .query_row(
+                    "DELETE FROM code_pool WHERE code = (SELECT code FROM code_pool LIMIT 1)
+                     RETURNING code",
+                    [],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let code = match (pooled.and_then(|c| TrackingCode::parse(&c).ok()), namespace) {
+                (Some(code), _) => code,
+                (None, Some(ns)) => {
+                    let n: u32 = conn
+                        .query_row(
+                            "SELECT v FROM outbox_state WHERE k = 'ns_counter'",
+                            [],
+                            |r| r.get::<_, String>(0),
+                        )
+                        .optional()?
+                        .and_then(|v| v.parse().ok())
+                        .unwrap_or(0);
+                    conn.execute(
+                        "INSERT INTO outbox_state(k, v) VALUES ('ns_counter', ?1)
+                         ON CONFLICT(k) DO UPDATE SET v = excluded.v",
+                        [(n + 1).to_string()],
+                    )?;
+                    TrackingCode::namespaced(ns, n)
+                }
+                (None, None) => {
+                    TrackingCode::from_bits(rand::rngs::OsRng.next_u64() & 0xFF_FFFF_FFFF)
+                }
+            };
             if !code.is_typeable() {
                 continue; // a check symbol the screen keyboard cannot type: draw again
             }
@@ -161,6 +203,25 @@ impl Outbox {
             })
         })
         .collect()
+    }
+
+    /// Keeps codes the server reserved for this kiosk.
+    pub fn add_codes(&self, codes: &[String]) -> Result<(), OutboxError> {
+        let conn = self.lock();
+        for c in codes {
+            if TrackingCode::parse(c).is_ok() {
+                conn.execute("INSERT OR IGNORE INTO code_pool(code) VALUES (?1)", [c])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reserved codes left to hand out.
+    pub fn codes_left(&self) -> Result<u32, OutboxError> {
+        Ok(self
+            .lock()
+            .query_row("SELECT count(*) FROM code_pool", [], |r| r.get::<_, i64>(0))?
+            .max(0) as u32)
     }
 
     /// Signs a filing saved before filings were signed, once, before it is sent.

@@ -201,6 +201,8 @@ const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 /// The check symbols add five to the alphabet (mod 37), so any single wrong character
 /// and any swap of two neighbours is caught.
 const CHECK: &[u8; 37] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ*~$=U";
+/// Kiosk namespaces in fallback codes: 19 bits (524,288 kiosks).
+pub const NAMESPACE_MASK: u32 = 0x7_FFFF;
 
 /// A tracking code as shown to a resident: eight characters and a check character,
 /// written "K7Q3-9XW2-M". Made on the kiosk without the network from 40 random bits.
@@ -264,6 +266,37 @@ impl TrackingCode {
         let mut s: String = body.iter().map(|v| ALPHABET[*v as usize] as char).collect();
         s.push(check_symbol(&body));
         TrackingCode(s)
+    }
+
+    /// A code the server reserved for one kiosk: 39 random bits, the top bit clear.
+    pub fn pooled(random: u64) -> TrackingCode {
+        TrackingCode::from_bits(random & 0x7F_FFFF_FFFF)
+    }
+
+    /// A code a kiosk makes alone when its reserved codes run out (long offline): the top
+    /// bit set, the kiosk's namespace (19 bits, unique per kiosk, given at enrollment) and
+    /// its own counter (20 bits). Distinct from every pooled code and from every other
+    /// kiosk's, by construction.
+    pub fn namespaced(namespace: u32, counter: u32) -> TrackingCode {
+        TrackingCode::from_bits(
+            (1 << 39)
+                | (u64::from(namespace & NAMESPACE_MASK) << 20)
+                | u64::from(counter & 0xF_FFFF),
+        )
+    }
+
+    /// The namespace of a namespaced code (None for a pooled or random one).
+    pub fn namespace(&self) -> Option<u32> {
+        let bits = self.bits();
+        (bits >> 39 == 1).then_some(((bits >> 20) as u32) & NAMESPACE_MASK)
+    }
+
+    fn bits(&self) -> u64 {
+        self.0
+            .chars()
+            .take(8)
+            .filter_map(value_of)
+            .fold(0u64, |acc, v| (acc << 5) | u64::from(v))
     }
 
     /// Whether every character is one a resident can type on the kiosk keyboard and read
@@ -415,6 +448,24 @@ mod tests {
             }
         }
         assert_eq!(TrackingCode::parse("ABC"), Err(CodeError::Length));
+    }
+
+    #[test]
+    fn pooled_and_namespaced_codes_never_meet() {
+        for (ns, n) in [(0, 0), (1, 0), (0, 1), (0x7_FFFF, 0xF_FFFF), (12_345, 678)] {
+            let c = TrackingCode::namespaced(ns, n);
+            assert_eq!(c.namespace(), Some(ns), "{}", c.display());
+            assert_eq!(TrackingCode::parse(&c.display()), Ok(c.clone()));
+        }
+        // The same counter in two namespaces: two codes.
+        assert_ne!(
+            TrackingCode::namespaced(7, 1),
+            TrackingCode::namespaced(8, 1)
+        );
+        // A pooled code is never namespaced, whatever the random bits.
+        for r in [0, u64::MAX, 0xFF_FFFF_FFFF, 1 << 39] {
+            assert_eq!(TrackingCode::pooled(r).namespace(), None);
+        }
     }
 
     #[test]

@@ -41,6 +41,10 @@ pub struct Enrolled {
     pub kiosk_id: String,
     /// The scope the console enrolled the kiosk for.
     pub scope: String,
+    /// The kiosk's own namespace for the codes it makes when its reserved ones run out
+    /// (`TrackingCode::namespaced`). Absent from older servers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_ns: Option<u32>,
 }
 
 /// Where one followed scope stands on the kiosk.
@@ -77,6 +81,10 @@ pub struct Heartbeat {
     /// (why, in Chinese). Absent from kiosks that do not check.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changelog_alarm: Option<String>,
+    /// Reserved codes the kiosk has left; the server tops them up. Absent from kiosks
+    /// that do not use reserved codes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codes_left: Option<u32>,
 }
 
 /// The answer to a heartbeat.
@@ -89,6 +97,10 @@ pub struct HeartbeatAck {
     /// The console asked for a screenshot (`POST /v1/kiosks/screenshot`, PNG body).
     pub screenshot_requested: bool,
     pub server_time: i64,
+    /// Tracking codes reserved for this kiosk (unique on the server, never used by a
+    /// filing): it hands them out before making its own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<String>,
 }
 
 /// The hours the screen is lit, in Beijing time; outside them it is dark until touched.

@@ -85,6 +85,90 @@ CREATE TABLE webhook_outbox (
 CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at) WHERE delivered_at IS NULL AND given_up = 0;
 "#;
 
+/// Codes that cannot collide: each kiosk's namespace for the codes it makes alone, and
+/// the codes reserved for each kiosk to hand out.
+pub const MIGRATION_CODES: &str = r#"
+ALTER TABLE kiosks ADD COLUMN code_ns INTEGER;
+CREATE UNIQUE INDEX kiosks_by_code_ns ON kiosks(code_ns);
+CREATE TABLE code_pool (
+    code        TEXT PRIMARY KEY,
+    kiosk_id    TEXT NOT NULL,
+    reserved_at INTEGER NOT NULL
+);
+"#;
+
+/// The kiosk's code namespace, given `candidate` if it has none and nobody has it.
+/// None: the candidate is taken (try another).
+pub fn code_namespace(
+    db: &mut dyn Sql,
+    kiosk_id: &str,
+    candidate: u32,
+) -> Result<Option<u32>, StoreError> {
+    in_tx(db, |tx| {
+        if let Some(r) = tx.row(
+            "SELECT code_ns FROM kiosks WHERE kiosk_id = ?1 AND code_ns IS NOT NULL",
+            args![kiosk_id],
+        )? {
+            return Ok(Some(r.int(0)? as u32));
+        }
+        if tx
+            .row(
+                "SELECT 1 FROM kiosks WHERE code_ns = ?1",
+                args![i64::from(candidate)],
+            )?
+            .is_some()
+        {
+            return Ok(None);
+        }
+        tx.exec(
+            "UPDATE kiosks SET code_ns = ?2 WHERE kiosk_id = ?1 AND code_ns IS NULL",
+            args![kiosk_id, i64::from(candidate)],
+        )?;
+        Ok(tx
+            .row(
+                "SELECT code_ns FROM kiosks WHERE kiosk_id = ?1",
+                args![kiosk_id],
+            )?
+            .and_then(|r| r.opt_int(0).ok().flatten())
+            .map(|v| v as u32))
+    })
+}
+
+/// Reserves those of `candidates` that are neither reserved nor used by a filing, for
+/// `kiosk_id`; answers the ones reserved.
+pub fn reserve_codes(
+    db: &mut dyn Sql,
+    kiosk_id: &str,
+    candidates: &[String],
+    now: i64,
+) -> Result<Vec<String>, StoreError> {
+    in_tx(db, |tx| {
+        let mut out = Vec::new();
+        for code in candidates {
+            let taken = tx
+                .row(
+                    "SELECT 1 FROM complaints WHERE code = ?1",
+                    args![code.as_str()],
+                )?
+                .is_some();
+            if taken {
+                continue;
+            }
+            if tx
+                .row(
+                    "INSERT INTO code_pool(code, kiosk_id, reserved_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (code) DO NOTHING RETURNING code",
+                    args![code.as_str(), kiosk_id, now],
+                )?
+                .is_some()
+            {
+                out.push(code.clone());
+            }
+        }
+        Ok(out)
+    })
+}
+
 /// How long a queued event is retried before it is given up (it stays in the console).
 pub const WEBHOOK_GIVE_UP_SECS: i64 = 3 * 86_400;
 

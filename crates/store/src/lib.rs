@@ -361,6 +361,16 @@ pub trait Store: Send + Sync + 'static {
         scope_prefix: &str,
         now: i64,
     ) -> Result<Vec<(String, String, i64, i64)>, StoreError>;
+    /// The kiosk's namespace for codes it makes alone; `candidate` becomes it if it has
+    /// none and no other kiosk has it (None: taken, try another).
+    fn code_namespace(&self, kiosk_id: &str, candidate: u32) -> Result<Option<u32>, StoreError>;
+    /// Reserves for the kiosk those `candidates` no kiosk holds and no filing uses.
+    fn reserve_codes(
+        &self,
+        kiosk_id: &str,
+        candidates: &[String],
+        now: i64,
+    ) -> Result<Vec<String>, StoreError>;
     fn kiosk(&self, kiosk_id: &str) -> Result<Option<KioskRecord>, StoreError>;
     fn kiosks(&self, scope_prefix: &str) -> Result<Vec<KioskRecord>, StoreError>;
     /// Saves a verified heartbeat and its display-log entries; false if it was stale.

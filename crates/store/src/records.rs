@@ -423,6 +423,23 @@ macro_rules! shared_record_methods {
             })
         }
 
+        fn code_namespace(
+            &self,
+            kiosk_id: &str,
+            candidate: u32,
+        ) -> Result<Option<u32>, $crate::StoreError> {
+            self.write(|c| $crate::fleet::code_namespace(c, kiosk_id, candidate))
+        }
+
+        fn reserve_codes(
+            &self,
+            kiosk_id: &str,
+            candidates: &[String],
+            now: i64,
+        ) -> Result<Vec<String>, $crate::StoreError> {
+            self.write(|c| $crate::fleet::reserve_codes(c, kiosk_id, candidates, now))
+        }
+
         fn pending_enrollments(
             &self,
             scope_prefix: &str,

@@ -53,6 +53,7 @@ CREATE TABLE private_ids (
     super::fleet::MIGRATION_WEBHOOK,
     super::console::MIGRATION_FAILURES_BY_AT,
     super::complaints::MIGRATION_PROVISIONAL,
+    super::fleet::MIGRATION_CODES,
 ];
 
 pub struct SqliteStore {

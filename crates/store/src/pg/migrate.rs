@@ -46,6 +46,7 @@ pub(super) const TABLES: &[&str] = &[
     "kiosk_sessions",
     "enroll_tokens",
     "kiosks",
+    "code_pool",
     "display_log",
     "fleet_alerts",
     "releases",

@@ -268,6 +268,16 @@ CREATE INDEX webhook_outbox_due ON webhook_outbox(next_at) WHERE delivered_at IS
 "#,
     // 6: the year without entered holidays a deadline was counted across.
     "ALTER TABLE complaints ADD COLUMN due_provisional BIGINT;",
+    // 7: codes that cannot collide (see the SQLite twin, fleet::MIGRATION_CODES).
+    r#"
+ALTER TABLE kiosks ADD COLUMN code_ns BIGINT;
+CREATE UNIQUE INDEX kiosks_by_code_ns ON kiosks(code_ns);
+CREATE TABLE code_pool (
+    code        TEXT PRIMARY KEY,
+    kiosk_id    TEXT NOT NULL,
+    reserved_at BIGINT NOT NULL
+);
+"#,
 ];
 
 /// Brings the schema up to date. Instances starting together against an empty database
