@@ -173,10 +173,7 @@ pub async fn create(
         title,
         summary,
         false,
-        super::staging::Back {
-            href: "/disclosures/new",
-            action: "/disclosures",
-        },
+        super::staging::Back("/disclosures"),
     )
     .await
 }

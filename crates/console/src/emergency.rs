@@ -117,10 +117,7 @@ pub async fn create(
         title,
         "紧急通知".into(),
         true,
-        super::staging::Back {
-            href: "/emergency/new",
-            action: "/emergency",
-        },
+        super::staging::Back("/emergency"),
     )
     .await
 }

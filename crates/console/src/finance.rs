@@ -251,10 +251,7 @@ pub async fn create(
         title,
         summary,
         false,
-        super::staging::Back {
-            href: "/finance/new",
-            action: "/finance",
-        },
+        super::staging::Back("/finance"),
     )
     .await
 }

@@ -121,10 +121,7 @@ pub async fn create(
         title,
         "办事指南".into(),
         false,
-        super::staging::Back {
-            href: "/guides/new",
-            action: "/guides",
-        },
+        super::staging::Back("/guides"),
     )
     .await
 }

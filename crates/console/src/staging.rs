@@ -74,13 +74,9 @@ fn open(st: &AppState, token: &str) -> Option<Staged> {
     serde_json::from_slice(&json).ok()
 }
 
-/// Where an emergency or posting came from, for the preview's "返回修改".
-pub struct Back<'a> {
-    /// The form's page.
-    pub href: &'a str,
-    /// The form's action: names what the page keeps of it for "返回修改".
-    pub action: &'a str,
-}
+/// The form a posting came from, by its action (`/guides`): its page is the action with
+/// `/new`, and "返回修改" fills it back from what the page kept under the action.
+pub struct Back(pub &'static str);
 
 /// Answers a posting form with its preview and a confirmation button.
 #[allow(clippy::too_many_arguments)]
@@ -92,7 +88,7 @@ pub async fn preview(
     title: String,
     summary: String,
     emergency: bool,
-    back: Back<'_>,
+    back: Back,
 ) -> Result<Response> {
     let user = &session.user;
     if edits.iter().any(|e| e.private_id.is_some()) {
@@ -148,7 +144,7 @@ pub async fn preview(
                     @if two_person { "提交另一位县级账号确认" } @else if emergency { "确认立即发布" } @else if reviewed { "确认提交审核" } @else { "确认发布" }
                 }
             }
-            a.button.secondary href=(back.href) data-back=(back.action) { "返回修改" }
+            a.button.secondary href=(format!("{}/new", back.0)) data-back=(back.0) { "返回修改" }
             p.hint { "预览 1 小时内有效；返回修改不会发布任何内容。" }
         },
     ))
