@@ -68,7 +68,7 @@ GONGKAI_KIOSK_CONFIG="$DATA/kiosks/$VILLAGE.toml" GONGKAI_KIOSK_DATA="$DATA/kios
 pids+=($!)
 
 echo
-echo "Console:        http://127.0.0.1:$PORT/  (log in as county, shiqiao, liuwan, shiqiaocun or yangzhuang; password yunxi-demo-2026)"
+echo "Console:        http://127.0.0.1:$PORT/  (log in as county or county2 — a whole-county emergency needs both —, shiqiao, liuwan, shiqiaocun or yangzhuang; password yunxi-demo-2026)"
 echo "Kiosk config:   $DATA/kiosks/$VILLAGE.toml"
 if [ "$headless" = 1 ]; then
   # Give the kiosk time to start, sync and paint before the picture is taken.
