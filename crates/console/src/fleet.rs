@@ -614,7 +614,7 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
         "公示核验",
         Some(&user),
         html! {
-            p.hint { "根据每台公开屏签名的展示记录，列出三榜和村务财务在各台屏上实际显示的时段，以及公示期内的空缺。三榜的公示期按榜上写明的日期；财务公开每期按首次发布起至少 " (FINANCE_POSTING_DAYS) " 天。屏幕关闭、应用停止或记录中断超过 11 分钟的时间都算空缺。" }
+            p.hint { "根据每台公开屏签名的展示记录，列出三榜和村务财务在各台屏上实际显示的时段，以及公示期内的空缺。三榜的公示期按榜上写明的日期；财务公开每期按首次发布起至少 " (FINANCE_POSTING_DAYS) " 天。屏幕关闭、应用停止或记录中断超过 11 分钟的时间都算空缺；一台屏上合计不到 " (POSTING_GAP_ALERT_SECS / 60) " 分钟的空缺（重启、首次同步）照样列出，但不算公示期不足。" }
             @if rows.is_empty() && unscreened.is_empty() { p.empty { "没有正在或已经公示的三榜和财务公开。" } }
             @if !unscreened.is_empty() {
                 details.unscreened {
@@ -661,9 +661,10 @@ pub async fn posting(session: Session, State(st): State<AppState>) -> Result<Res
                                         td rowspan=(span) { (beijing_minute(p.period.from)) " 至 " (beijing_minute(p.period.until)) @if period.until < p.period.until { br; small { "（核验到现在）" } } }
                                     }
                                     td { a href=(format!("/fleet/kiosks/{id}")) { (id) } }
-                                    td { @if c.broken.is_some() { span.badge.warn { "记录核验不通过" } } @else if c.complete() { span.badge.approved data-testid="posting-complete" { "全程在屏" } } @else { span.badge.warn data-testid="posting-gaps" { "有空缺" } } }
+                                    @let missing: i64 = c.gaps.iter().map(Interval::secs).sum();
+                                    td { @if c.broken.is_some() { span.badge.warn { "记录核验不通过" } } @else if missing < POSTING_GAP_ALERT_SECS { span.badge.approved data-testid="posting-complete" { "全程在屏" } } @else { span.badge.warn data-testid="posting-gaps" { "有空缺" } } }
                                     td { (duration(c.on_screen.iter().map(Interval::secs).sum())) }
-                                    td { @if c.gaps.is_empty() { "无" } @else { (intervals(&c.gaps)) } }
+                                    td { @if c.gaps.is_empty() { "无" } @else { (intervals(&c.gaps)) @if missing < POSTING_GAP_ALERT_SECS && c.broken.is_none() { br; small.hint { "合计不到 " (POSTING_GAP_ALERT_SECS / 60) " 分钟，不算缺少" } } } }
                                 }
                             }
                         }
