@@ -730,6 +730,8 @@ fn records_script(s: &dyn Store) -> Result<Vec<String>> {
             report: "{\"rss\":1}",
             after_seq,
             entries,
+            rss_bytes: 300_000_000 + counter * 1_000_000,
+            uptime_secs: counter * 60,
         })?)
     };
     say("beat", beat(5, 0, &first)?.to_string());
@@ -740,6 +742,7 @@ fn records_script(s: &dyn Store) -> Result<Vec<String>> {
         beat(7, 2, &[entry(3, DisplayEvent::ScreenOff)])?.to_string(),
     );
     say("keys", format!("{:?}", s.display_keys("kiosk-a")?));
+    say("memory", format!("{:?}", s.memory_samples("kiosk-a", 0)?));
     say(
         "log",
         format!("{:?}", s.display_log("kiosk-a", "key-a", 2, 10)?),

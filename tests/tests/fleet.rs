@@ -517,3 +517,67 @@ fn a_cadre_code_for_an_enrolled_kiosk_works_only_when_that_kiosk_signs() -> Resu
     assert!(!view.display_name.is_empty());
     Ok(())
 }
+
+/// A kiosk's memory is kept per heartbeat: the kiosk page shows its run since the last
+/// restart (growth per hour after warm-up, a line against the budget), and memory past
+/// the budget raises an alert that a restart clears.
+#[test]
+fn memory_past_its_budget_between_restarts_raises_an_alert() -> Result<()> {
+    let (tmp, server, _kiosk) = reporting("")?;
+    let id = "419901201202-01";
+    let key = SigningKey::from_base64(&std::fs::read_to_string(tmp.path().join("k1/kiosk.key"))?)?;
+    let mib = 1024 * 1024;
+    let base = server.store()?.kiosk(id)?.unwrap().last_counter + 1;
+    let beat = |n: u64, uptime: u64, rss_mib: u64| {
+        let hb = Heartbeat {
+            kiosk_id: id.into(),
+            counter: base + n,
+            sent_at: Utc::now().timestamp(),
+            app_version: "0.1.0".into(),
+            uptime_secs: uptime,
+            rss_bytes: rss_mib * mib,
+            disk_free_bytes: 1 << 34,
+            display_on: true,
+            last_sync_at: None,
+            scopes: Vec::new(),
+            config_version: 0,
+            display_log: Vec::new(),
+            changelog_alarm: None,
+            codes_left: None,
+        };
+        let r = signed_post(&server, id, &key, &hb);
+        assert_eq!(r.status(), 200);
+    };
+    // Growing by 60 MiB an hour (reported uptimes; the server stamps its own time).
+    for n in 0..6 {
+        beat(n, 600 + n * 3600, 420 + n * 60);
+    }
+    let store = server.store()?;
+    assert!(store.memory_samples(id, 0)?.len() >= 6);
+    let settings = FleetSettings::default();
+    let now = Utc::now().timestamp();
+    let events = gongkai_server::fleet::sweep(&store, now, &settings)?;
+    let memory: Vec<_> = events.iter().filter(|e| e.kind == "memory").collect();
+    assert_eq!(memory.len(), 1, "{events:?}");
+    assert!(
+        memory[0].detail.contains("超过预算 600 MiB"),
+        "{}",
+        memory[0].detail
+    );
+    let county = ConsoleClient::logged_in(&server.url(), "county");
+    let page = county.get(&format!("/fleet/kiosks/{id}")).body;
+    assert!(page.contains("超出预算"), "{page}");
+    assert!(page.contains("svg class=\"sparkline\""), "{page}");
+    assert!(page.contains("预热后每小时 +60.0 MiB"), "{page}");
+    assert!(county.get("/fleet").body.contains("内存超出预算"));
+    // Restarted: low again, the alert clears.
+    beat(6, 60, 310);
+    let events = gongkai_server::fleet::sweep(&store, now + 60, &settings)?;
+    assert!(
+        events
+            .iter()
+            .any(|e| e.kind == "memory" && e.event == "cleared"),
+        "{events:?}"
+    );
+    Ok(())
+}

@@ -246,6 +246,27 @@ pub fn sweep(
                 }
             }
         }
+        // Memory past its budget between restarts (the last heartbeat's figure).
+        if let Some(report) = &k.report {
+            let mib = |b: u64| b / (1024 * 1024);
+            if report.rss_bytes > settings.memory_budget_bytes {
+                let detail = format!(
+                    "内存占用 {} MiB，超过预算 {} MiB（自上次启动 {} 小时）",
+                    mib(report.rss_bytes),
+                    mib(settings.memory_budget_bytes),
+                    report.uptime_secs / 3600
+                );
+                if store.raise_alert(id, "memory", &detail, now)? {
+                    note("raised", "memory", detail);
+                }
+            } else if store.clear_alert(id, "memory", now)? {
+                note(
+                    "cleared",
+                    "memory",
+                    format!("内存占用回到 {} MiB", mib(report.rss_bytes)),
+                );
+            }
+        }
         match behind {
             Some(since) => {
                 let detail = format!(
@@ -562,6 +583,7 @@ pub async fn heartbeat(
         hb.app_version.clone(),
     );
     let after = record.display_seq;
+    let (rss_bytes, uptime_secs) = (hb.rss_bytes, hb.uptime_secs);
     let saved = blocking(move || {
         store.save_heartbeat(&HeartbeatWrite {
             kiosk_id: &id,
@@ -572,6 +594,8 @@ pub async fn heartbeat(
             report: &report,
             after_seq: after,
             entries: &entries,
+            rss_bytes,
+            uptime_secs,
         })
     })
     .await?;
@@ -1085,6 +1109,65 @@ pub fn posting_gap_alerts(store: &dyn Store, now: i64) -> Result<Vec<AlertEvent>
     Ok(events)
 }
 
+/// A kiosk's memory since its last restart, from heartbeat samples.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemoryTrend {
+    /// When the current run started (the first sample after the uptime fell).
+    pub since: i64,
+    pub first_bytes: u64,
+    pub last_bytes: u64,
+    pub peak_bytes: u64,
+    /// Growth after warm-up by a least-squares line, MiB per hour; None with fewer than
+    /// three samples past warm-up.
+    pub mib_per_hour: Option<f64>,
+}
+
+/// Samples in the first ten minutes of a run are warm-up (caches filling), not growth.
+pub const MEMORY_WARM_UP_SECS: u64 = 600;
+
+/// The trend of the current run in `samples` (oldest first): a restart is where the
+/// reported uptime goes down.
+pub fn memory_trend(samples: &[gongkai_store::fleet::MemorySample]) -> Option<MemoryTrend> {
+    let start = samples
+        .windows(2)
+        .rposition(|w| w[1].uptime_secs < w[0].uptime_secs)
+        .map_or(0, |i| i + 1);
+    let run = &samples[start..];
+    let (first, last) = (run.first()?, run.last()?);
+    let warm: Vec<(f64, f64)> = run
+        .iter()
+        .filter(|s| s.uptime_secs >= MEMORY_WARM_UP_SECS)
+        // Against the kiosk's own uptime: its monotonic clock, whatever the delays.
+        .map(|s| {
+            (
+                s.uptime_secs as f64 / 3600.0,
+                s.rss_bytes as f64 / (1024.0 * 1024.0),
+            )
+        })
+        .collect();
+    let mib_per_hour = (warm.len() >= 3).then(|| {
+        let n = warm.len() as f64;
+        let (mx, my) = (
+            warm.iter().map(|p| p.0).sum::<f64>() / n,
+            warm.iter().map(|p| p.1).sum::<f64>() / n,
+        );
+        let sxx: f64 = warm.iter().map(|p| (p.0 - mx).powi(2)).sum();
+        let sxy: f64 = warm.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+        if sxx > 0.0 {
+            sxy / sxx
+        } else {
+            0.0
+        }
+    });
+    Some(MemoryTrend {
+        since: first.at,
+        first_bytes: first.rss_bytes,
+        last_bytes: last.rss_bytes,
+        peak_bytes: run.iter().map(|s| s.rss_bytes).max().unwrap_or(0),
+        mib_per_hour,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1143,5 +1226,42 @@ mod tests {
             classify(None, &[], &scopes, &heads, changed_at, now, &s),
             Freshness::NeverSeen
         );
+    }
+
+    #[test]
+    fn memory_trend_is_the_current_run_after_warm_up() {
+        use gongkai_store::fleet::MemorySample;
+        let mib = 1024 * 1024;
+        let sample = |at: i64, uptime: u64, rss_mib: u64| MemorySample {
+            at,
+            rss_bytes: rss_mib * mib,
+            uptime_secs: uptime,
+        };
+        // A first run that grew, a restart, then a flat run with a warm-up climb.
+        let mut samples = vec![sample(0, 3600, 500), sample(600, 4200, 580)];
+        let t0 = 10_000;
+        samples.push(sample(t0, 60, 300)); // restarted
+        samples.push(sample(t0 + 300, 360, 420)); // warming up
+        for h in 0..6 {
+            samples.push(sample(
+                t0 + 600 + h * 3600,
+                600 + h as u64 * 3600,
+                450 + h as u64 * 2,
+            ));
+        }
+        let Some(t) = memory_trend(&samples) else {
+            panic!("no trend")
+        };
+        assert_eq!(t.since, t0);
+        assert_eq!(t.first_bytes, 300 * mib);
+        assert_eq!(t.peak_bytes, 460 * mib);
+        let slope = t.mib_per_hour.unwrap_or(f64::NAN);
+        assert!((slope - 2.0).abs() < 1e-6, "{slope}");
+        // Too few samples past warm-up: no slope claimed.
+        assert_eq!(
+            memory_trend(&samples[2..4]).map(|t| t.mib_per_hour),
+            Some(None)
+        );
+        assert_eq!(memory_trend(&[]), None);
     }
 }

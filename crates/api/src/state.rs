@@ -103,6 +103,9 @@ pub struct FleetSettings {
     pub behind_after_secs: i64,
     /// Where alerts are POSTed as JSON, if anywhere.
     pub webhook: Option<String>,
+    /// A kiosk whose app and webview together use more than this raises an alert
+    /// (default 600 MiB: room on a 2 GB board).
+    pub memory_budget_bytes: u64,
 }
 
 impl Default for FleetSettings {
@@ -111,6 +114,7 @@ impl Default for FleetSettings {
             offline_after_secs: 600,
             behind_after_secs: 1800,
             webhook: None,
+            memory_budget_bytes: 600 * 1024 * 1024,
         }
     }
 }

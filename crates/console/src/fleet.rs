@@ -176,7 +176,7 @@ pub async fn index(
                     thead { tr { th { "公开屏" } th { "类别" } th { "情况" } th { "发生" } th { "恢复" } } }
                     tbody { @for a in &alerts { tr {
                         td { a href=(format!("/fleet/kiosks/{}", a.kiosk_id)) { (a.kiosk_id) } }
-                        td { (match a.kind.as_str() { "offline" => "离线", "behind" => "内容落后", "display_log" => "展示记录断链", "changelog" => "公开记录被改写", "posting_gap" => "公示期不足", _ => "其他" }) }
+                        td { (match a.kind.as_str() { "offline" => "离线", "behind" => "内容落后", "display_log" => "展示记录断链", "changelog" => "公开记录被改写", "posting_gap" => "公示期不足", "memory" => "内存超出预算", _ => "其他" }) }
                         td { (a.detail) }
                         td { (beijing_minute(a.raised_at)) }
                         td { @match a.cleared_at { Some(t) => (beijing_minute(t)), None => span.badge.warn { "未恢复" } } }
@@ -326,16 +326,19 @@ pub async fn kiosk(
     let k = kiosk_for(&st, &session, &id).await?;
     let now = st.clock.unix();
     let lookup = id.clone();
-    let (logs, heads) = super::posting::blocking(&st.store, move |s| {
+    let (logs, heads, memory) = super::posting::blocking(&st.store, move |s| {
         let logs = verified_logs(s, &lookup)?;
+        let memory = s.memory_samples(&lookup, now - gongkai_store::fleet::MEMORY_KEEP_SECS)?;
         let heads: HashMap<String, (String, String)> = s
             .heads()?
             .into_iter()
             .map(|h| (h.scope.to_string(), (h.name, h.state_hash.to_hex())))
             .collect();
-        Ok((logs, heads))
+        Ok((logs, heads, memory))
     })
     .await?;
+    let trend = gongkai_api::fleet::memory_trend(&memory);
+    let budget = st.fleet.memory_budget_bytes;
     let config = k.record.remote_config.clone();
     let hours = config
         .as_ref()
@@ -360,7 +363,18 @@ pub async fn kiosk(
                     @if let Some(r) = &k.report {
                         tr { th { "软件版本" } td { (r.app_version) } }
                         tr { th { "连续运行" } td { (duration(r.uptime_secs as i64)) } }
-                        tr { th { "内存占用" } td { (mib(r.rss_bytes)) } }
+                        tr { th { "内存占用" } td {
+                            (mib(r.rss_bytes)) " （预算 " (mib(budget)) "）"
+                            @if r.rss_bytes > budget { " " span.badge.warn { "超出预算" } }
+                            @if let Some(t) = &trend {
+                                br;
+                                small.hint {
+                                    "自 " (beijing_minute(t.since)) " 启动以来：由 " (mib(t.first_bytes)) " 到 " (mib(t.last_bytes)) "，最高 " (mib(t.peak_bytes))
+                                    @if let Some(slope) = t.mib_per_hour { "，预热后每小时 " (format!("{slope:+.1}")) " MiB" }
+                                }
+                                (sparkline(&memory, budget))
+                            }
+                        } }
                         tr { th { "磁盘剩余" } td { (mib(r.disk_free_bytes)) } }
                         tr { th { "屏幕" } td { @if r.display_on { "亮" } @else { "息屏（夜间）" } } }
                         tr { th { "最后同步" } td { (r.last_sync_at.map(beijing_minute).unwrap_or_else(|| "—".into())) } }
@@ -727,4 +741,42 @@ pub async fn extend(
     );
     let edit = gongkai_store::Edit::put(ContentKind::RelocationBoard, f.id.clone(), &board);
     super::posting::publish_or_submit(&st, &user, scope, vec![edit], title, summary).await
+}
+
+/// The memory samples of the current run as a small line (static SVG, no script), with
+/// the budget as a dashed line.
+fn sparkline(samples: &[gongkai_store::fleet::MemorySample], budget: u64) -> Markup {
+    let start = samples
+        .windows(2)
+        .rposition(|w| w[1].uptime_secs < w[0].uptime_secs)
+        .map_or(0, |i| i + 1);
+    let run = &samples[start..];
+    if run.len() < 2 {
+        return html! {};
+    }
+    let (w, h) = (320.0, 60.0);
+    // Along the kiosk's uptime (its own clock since the restart).
+    let (t0, t1) = (
+        run[0].uptime_secs as f64,
+        run[run.len() - 1].uptime_secs as f64,
+    );
+    let top = run
+        .iter()
+        .map(|s| s.rss_bytes)
+        .max()
+        .unwrap_or(1)
+        .max(budget) as f64
+        * 1.1;
+    let x = |up: u64| (up as f64 - t0) / (t1 - t0).max(1.0) * w;
+    let y = |b: u64| h - b as f64 / top * h;
+    let points: Vec<String> = run
+        .iter()
+        .map(|s| format!("{:.1},{:.1}", x(s.uptime_secs), y(s.rss_bytes)))
+        .collect();
+    html! {
+        svg.sparkline viewBox=(format!("0 0 {w} {h}")) width="320" height="60" role="img" aria-label="自启动以来的内存占用" {
+            line x1="0" x2=(w) y1=(format!("{:.1}", y(budget))) y2=(format!("{:.1}", y(budget))) stroke="#c62828" stroke-dasharray="4 3" {}
+            polyline points=(points.join(" ")) fill="none" stroke="#1565c0" stroke-width="2" {}
+        }
+    }
 }

@@ -255,6 +255,9 @@ struct ServeOpts {
     /// URL that receives fleet alerts as JSON POSTs (raised and cleared).
     #[arg(long)]
     alert_webhook: Option<String>,
+    /// A kiosk using more memory than this (app and webview, MiB) raises an alert.
+    #[arg(long, default_value_t = 600)]
+    memory_budget_mib: u64,
     /// Minutes a second county account has to confirm an emergency for the whole county.
     #[arg(long, default_value_t = 30)]
     takeover_confirm_min: i64,
@@ -543,6 +546,7 @@ fn serve(
             offline_after_secs: opts.offline_after_min.max(1) * 60,
             behind_after_secs: opts.behind_after_min.max(1) * 60,
             webhook: opts.alert_webhook,
+            memory_budget_bytes: opts.memory_budget_mib.max(1) * 1024 * 1024,
         },
         takeover: gongkai_server::state::Takeover {
             confirm_secs: opts.takeover_confirm_min.max(1) * 60,

@@ -169,6 +169,17 @@ pub fn reserve_codes(
     })
 }
 
+/// A kiosk's memory over time, one sample per heartbeat (its trend between restarts).
+pub const MIGRATION_MEMORY: &str = r#"
+CREATE TABLE kiosk_memory (
+    kiosk_id    TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    rss_bytes   INTEGER NOT NULL,
+    uptime_secs INTEGER NOT NULL
+);
+CREATE INDEX kiosk_memory_by_kiosk ON kiosk_memory(kiosk_id, at);
+"#;
+
 /// How long a queued event is retried before it is given up (it stays in the console).
 pub const WEBHOOK_GIVE_UP_SECS: i64 = 3 * 86_400;
 
@@ -326,6 +337,42 @@ pub struct HeartbeatWrite<'a> {
     /// instances taking heartbeats of one kiosk cannot interleave its log).
     pub after_seq: u64,
     pub entries: &'a [DisplayEntry],
+    /// The kiosk's memory and uptime as reported, kept as a sample for its trend.
+    pub rss_bytes: u64,
+    pub uptime_secs: u64,
+}
+
+/// A kiosk's memory as one heartbeat reported it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemorySample {
+    pub at: i64,
+    pub rss_bytes: u64,
+    pub uptime_secs: u64,
+}
+
+/// How long memory samples are kept: a week between restarts, and a day more.
+pub const MEMORY_KEEP_SECS: i64 = 8 * 86_400;
+
+/// A kiosk's memory samples since `since`, oldest first.
+pub fn memory_samples(
+    db: &mut dyn Sql,
+    kiosk_id: &str,
+    since: i64,
+) -> Result<Vec<MemorySample>, StoreError> {
+    db.rows(
+        "SELECT at, rss_bytes, uptime_secs FROM kiosk_memory
+         WHERE kiosk_id = ?1 AND at >= ?2 ORDER BY at",
+        args![kiosk_id, since],
+    )?
+    .iter()
+    .map(|r| {
+        Ok(MemorySample {
+            at: r.int(0)?,
+            rss_bytes: r.uint(1)?,
+            uptime_secs: r.uint(2)?,
+        })
+    })
+    .collect()
 }
 
 /// Saves a heartbeat the caller has verified. Returns false (nothing written) when the
@@ -357,6 +404,14 @@ pub fn save_heartbeat(db: &mut dyn Sql, w: &HeartbeatWrite<'_>) -> Result<bool, 
         if changed == 0 {
             return Ok(false);
         }
+        tx.exec(
+            "INSERT INTO kiosk_memory(kiosk_id, at, rss_bytes, uptime_secs) VALUES (?1, ?2, ?3, ?4)",
+            args![w.kiosk_id, w.now, w.rss_bytes, w.uptime_secs],
+        )?;
+        tx.exec(
+            "DELETE FROM kiosk_memory WHERE kiosk_id = ?1 AND at < ?2",
+            args![w.kiosk_id, w.now - MEMORY_KEEP_SECS],
+        )?;
         for e in w.entries {
             tx.exec(
                 "INSERT INTO display_log(kiosk_id, key, seq, at, event, items, prev_hash, hash, signature)

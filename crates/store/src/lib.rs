@@ -361,6 +361,12 @@ pub trait Store: Send + Sync + 'static {
         scope_prefix: &str,
         now: i64,
     ) -> Result<Vec<(String, String, i64, i64)>, StoreError>;
+    /// A kiosk's memory samples (one per heartbeat) since `since`, oldest first.
+    fn memory_samples(
+        &self,
+        kiosk_id: &str,
+        since: i64,
+    ) -> Result<Vec<fleet::MemorySample>, StoreError>;
     /// The kiosk's namespace for codes it makes alone; `candidate` becomes it if it has
     /// none and no other kiosk has it (None: taken, try another).
     fn code_namespace(&self, kiosk_id: &str, candidate: u32) -> Result<Option<u32>, StoreError>;

@@ -423,6 +423,14 @@ macro_rules! shared_record_methods {
             })
         }
 
+        fn memory_samples(
+            &self,
+            kiosk_id: &str,
+            since: i64,
+        ) -> Result<Vec<$crate::fleet::MemorySample>, $crate::StoreError> {
+            self.read(|c| $crate::fleet::memory_samples(c, kiosk_id, since))
+        }
+
         fn code_namespace(
             &self,
             kiosk_id: &str,

@@ -54,6 +54,7 @@ CREATE TABLE private_ids (
     super::console::MIGRATION_FAILURES_BY_AT,
     super::complaints::MIGRATION_PROVISIONAL,
     super::fleet::MIGRATION_CODES,
+    super::fleet::MIGRATION_MEMORY,
 ];
 
 pub struct SqliteStore {

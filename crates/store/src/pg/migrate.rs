@@ -47,6 +47,7 @@ pub(super) const TABLES: &[&str] = &[
     "enroll_tokens",
     "kiosks",
     "code_pool",
+    "kiosk_memory",
     "display_log",
     "fleet_alerts",
     "releases",

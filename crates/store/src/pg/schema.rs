@@ -278,6 +278,16 @@ CREATE TABLE code_pool (
     reserved_at BIGINT NOT NULL
 );
 "#,
+    // 8: a kiosk's memory over time (see fleet::MIGRATION_MEMORY).
+    r#"
+CREATE TABLE kiosk_memory (
+    kiosk_id    TEXT NOT NULL,
+    at          BIGINT NOT NULL,
+    rss_bytes   BIGINT NOT NULL,
+    uptime_secs BIGINT NOT NULL
+);
+CREATE INDEX kiosk_memory_by_kiosk ON kiosk_memory(kiosk_id, at);
+"#,
 ];
 
 /// Brings the schema up to date. Instances starting together against an empty database
