@@ -11,6 +11,7 @@ const COMMANDS: &[&str] = &[
     "relocation",
     "subsidy_list",
     "subsidy_rows",
+    "my_subsidies",
     "attachment_url",
     "read_aloud",
     "submit_complaint",

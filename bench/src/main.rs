@@ -4,6 +4,8 @@
 //!
 //! Usage: `cargo run --release -p gongkai-bench -- [--rows N] [--only search,submit,poll]
 //! [--quick] [--write]` (`--only` takes search, submit, poll, province, sync, kiosk). `--quick` is the CI smoke mode: tiny sizes, nothing written.
+//! `--only kiosk-long [--minutes 120]` is the long memory soak of the kiosk app; it is
+//! never part of a default run.
 #![forbid(unsafe_code)]
 
 mod kiosk;
@@ -61,17 +63,19 @@ fn main() -> Result<()> {
         .and_then(|v| v.parse().ok())
         .unwrap_or(if quick { 20_000 } else { 1_000_000 });
     let only = value("--only").unwrap_or_else(|| "search,submit,poll,province,sync,kiosk".into());
+    let only: Vec<&str> = only.split(',').map(str::trim).collect();
+    let only = |name: &str| only.contains(&name);
     let mut sections = Vec::new();
-    if only.contains("submit") {
+    if only("submit") {
         sections.push(("submit", submit::run(if quick { 50 } else { 500 })?));
     }
-    if only.contains("poll") {
+    if only("poll") {
         sections.push(("poll", poll::run(if quick { 1 } else { 5 })?));
     }
-    if only.contains("province") {
+    if only("province") {
         sections.push(("province", province::run(if quick { 1 } else { 5 })?));
     }
-    if only.contains("sync") {
+    if only("sync") {
         let (rows, docs) = if quick {
             (5_000, 500)
         } else {
@@ -79,11 +83,22 @@ fn main() -> Result<()> {
         };
         sections.push(("sync", sync::run(rows, docs)?));
     }
-    if only.contains("search") {
+    if only("search") {
         sections.push(("search", search::run(rows)?));
     }
-    if only.contains("kiosk") {
-        sections.push(("kiosk", kiosk::run(quick)?));
+    if only("kiosk") {
+        let mode = if quick {
+            kiosk::Mode::Quick
+        } else {
+            kiosk::Mode::Full
+        };
+        sections.push(("kiosk", kiosk::run(mode)?));
+    }
+    if only("kiosk-long") {
+        let minutes = value("--minutes")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(if quick { 1 } else { 120 });
+        sections.push(("kiosk-long", kiosk::run(kiosk::Mode::Long { minutes })?));
     }
     for (name, section) in sections {
         println!("{section}");

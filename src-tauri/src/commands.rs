@@ -5,7 +5,7 @@ use crate::EngineState;
 use gongkai_kiosk::views::{
     CadreDraftView, CadreNoticeDraft, CadreView, CategoryCount, ComplaintDraft, ComplaintLookup,
     ComplaintReceipt, DisclosureView, FinanceView, GuideView, HomeView, IpcError, ItemPage,
-    NoticeView, RelocationView, SubsidyListView, SubsidyRowsPage, UsbPhoto,
+    MySubsidies, NoticeView, RelocationView, SubsidyListView, SubsidyRowsPage, UsbPhoto,
 };
 use gongkai_kiosk::{Kiosk, KioskError};
 use gongkai_model::ContentKind;
@@ -151,11 +151,25 @@ pub fn subsidy_rows(
         .map_err(from_engine)
 }
 
-/// An image attachment as a data: URL (the CSP allows images from data: and the app only).
+/// 查我的补贴: every list and board this kiosk shows with a row for this name (or its
+/// initials) and ID tail.
+#[tauri::command(async)]
+pub fn my_subsidies(
+    state: State<'_, EngineState>,
+    name: String,
+    id_tail: String,
+) -> Result<MySubsidies, IpcError> {
+    engine(&state)?
+        .my_subsidies(&name, &id_tail, chrono::Utc::now())
+        .map_err(from_engine)
+}
+
+/// Where the webview loads an image attachment from: the app's own `gkblob:` scheme
+/// (`serve_attachment`), once the attachment is on this kiosk.
 #[tauri::command(async)]
 pub fn attachment_url(state: State<'_, EngineState>, sha256: String) -> Result<String, IpcError> {
     engine(&state)?
-        .attachment_data_url(&sha256)
+        .attachment_address(&sha256)
         .map_err(|e| match e {
             KioskError::NotFound => ipc("not_found", "附件尚未下载完成"),
             other => from_engine(other),

@@ -77,6 +77,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::relocation,
         commands::subsidy_list,
         commands::subsidy_rows,
+        commands::my_subsidies,
         commands::attachment_url,
         commands::read_aloud,
         commands::submit_complaint,
@@ -96,7 +97,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
 /// Opens the kiosk window covering the whole primary monitor. It is built here rather than
 /// in tauri.conf.json because kiosks often run without a window manager (cage, or Xvfb in
 /// tests) where a fullscreen request alone is ignored, and the screen may be portrait.
-fn open_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
+fn open_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<tauri::WebviewWindow<R>> {
     let (width, height) = match app.primary_monitor() {
         Ok(Some(m)) => {
             let size = m.size().to_logical::<f64>(m.scale_factor());
@@ -114,8 +115,54 @@ fn open_window<R: Runtime>(app: &tauri::App<R>) -> tauri::Result<()> {
         // Lockdown: the window only ever shows the app. A link or script pointing
         // anywhere else (a pasted URL in a notice, a redirect) goes nowhere.
         .on_navigation(is_app_url)
-        .build()?;
-    Ok(())
+        .build()
+}
+
+/// Tells WebKit the window is a document viewer: its memory and page caches stay small
+/// (the default model, for a web browser, keeps decoded images and whole pages around
+/// for going back, and a kiosk that shows the same few screens all day only grows).
+#[cfg(target_os = "linux")]
+fn small_caches<R: Runtime>(window: &tauri::WebviewWindow<R>) {
+    let done = window.with_webview(|webview| {
+        use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+        if let Some(context) = webview.inner().context() {
+            context.set_cache_model(CacheModel::DocumentViewer);
+        }
+    });
+    if let Err(e) = done {
+        tracing::warn!(error = %e, "cannot set the webview's cache model");
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn small_caches<R: Runtime>(_window: &tauri::WebviewWindow<R>) {}
+
+/// Serves image attachments under `gkblob:` to the app's own webview (see
+/// `Kiosk::attachment_address`): the bytes straight from the kiosk's blob store.
+fn serve_attachment<R: Runtime>(
+    ctx: tauri::UriSchemeContext<'_, R>,
+    request: tauri::http::Request<Vec<u8>>,
+) -> tauri::http::Response<Vec<u8>> {
+    use tauri::http::{header, Response, StatusCode};
+    let sha = request.uri().path().trim_start_matches('/');
+    let engine = ctx
+        .app_handle()
+        .try_state::<EngineState>()
+        .and_then(|s| s.0.as_ref().ok().cloned());
+    let (status, mime, body) = match engine.map(|k| k.attachment_image(sha)) {
+        Some(Ok((mime, bytes))) => (StatusCode::OK, mime, bytes),
+        Some(Err(gongkai_kiosk::KioskError::NotFound)) => {
+            (StatusCode::NOT_FOUND, "text/plain", Vec::new())
+        }
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "text/plain", Vec::new()),
+    };
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, mime)
+        // The blob store is on this disk: nothing gained by WebKit keeping a second copy.
+        .header(header::CACHE_CONTROL, "no-store")
+        .body(body)
+        .unwrap_or_else(|_| Response::new(Vec::new()))
 }
 
 /// The app's own pages: the embedded frontend (`tauri://localhost` on Linux,
@@ -131,8 +178,10 @@ pub fn run() {
         )
         .init();
     let result = with_commands(tauri::Builder::default())
+        .register_uri_scheme_protocol(gongkai_kiosk::ATTACHMENT_SCHEME, serve_attachment)
         .setup(|app| {
-            open_window(app)?;
+            let window = open_window(app)?;
+            small_caches(&window);
             let engine = open_engine(app.path().app_data_dir().ok());
             match &engine {
                 Ok(k) => spawn_sync(k.clone()),

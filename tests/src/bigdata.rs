@@ -28,6 +28,29 @@ pub fn subsidy_cache(
     dir: &std::path::Path,
     n: usize,
 ) -> Result<(Cache, Vec<(String, SubsidyRow)>)> {
+    subsidy_lists_cache(dir, n, 1)
+}
+
+const PROGRAMMES: &[&str] = &[
+    "粮食直补",
+    "农机购置补贴",
+    "农村低保",
+    "特困供养",
+    "残疾人两项补贴",
+    "退耕还林补助",
+    "生态公益林补偿",
+    "高龄津贴",
+];
+
+/// Like [`subsidy_cache`], with the rows spread over `lists` lists (each with its list
+/// item, as a county publishes them). With more than one list, every 20th row is the
+/// person of the row before on another list, so one person is on several lists as in a
+/// real village.
+pub fn subsidy_lists_cache(
+    dir: &std::path::Path,
+    n: usize,
+    lists: usize,
+) -> Result<(Cache, Vec<(String, SubsidyRow)>)> {
     let scope = ScopeId::parse("419901102")?;
     let cache = Cache::open(&dir.join("cache.sqlite"))?;
     cache.begin_staging(
@@ -39,40 +62,67 @@ pub fn subsidy_cache(
             reset: true,
         },
     )?;
+    let list_id = |k: usize| {
+        if lists <= 1 {
+            "grain-big".to_string()
+        } else {
+            format!("list-{k:02}")
+        }
+    };
+    let mut pages = Pages {
+        seq: 0,
+        hash: StateHash::EMPTY,
+        page: Vec::with_capacity(10_000),
+    };
+    if lists > 1 {
+        for k in 0..lists {
+            let list = gongkai_model::SubsidyList {
+                programme: PROGRAMMES[k % PROGRAMMES.len()].into(),
+                year: 2026,
+                area_name: "石桥镇".into(),
+                issuer: "石桥镇人民政府".into(),
+                row_count: (n / lists) as u32,
+                total: Fen(0),
+            };
+            pages.put(
+                ContentKind::SubsidyList,
+                &list_id(k),
+                serde_json::to_string(&list)?,
+            );
+        }
+    }
     let mut rng = StdRng::seed_from_u64(7);
     let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
-    let mut rows = Vec::with_capacity(n);
-    let mut hash = StateHash::EMPTY;
-    let mut page = Vec::with_capacity(10_000);
+    let mut rows: Vec<(String, SubsidyRow)> = Vec::with_capacity(n);
     for i in 0..n {
-        let name = if i % 50_000 < SPECIAL.len() {
-            SPECIAL[i % 50_000].to_string()
-        } else {
-            gongkai_server::demo::people::name(&mut rng)
+        let (name, id_masked) = match rows.last() {
+            Some((_, before)) if lists > 1 && i % 20 == 0 => {
+                (before.name.clone(), before.id_masked.clone())
+            }
+            _ => (
+                if i % 50_000 < SPECIAL.len() {
+                    SPECIAL[i % 50_000].to_string()
+                } else {
+                    gongkai_server::demo::people::name(&mut rng)
+                },
+                idcard::mask(&gongkai_server::demo::people::id_number(&mut rng, today)),
+            ),
         };
         let row = SubsidyRow {
-            list_id: "grain-big".into(),
+            list_id: list_id(i % lists.max(1)),
             village_name: "石桥村".into(),
             name,
-            id_masked: idcard::mask(&gongkai_server::demo::people::id_number(&mut rng, today)),
+            id_masked,
             household_size: rng.gen_range(1..7),
             area_centimu: Some(rng.gen_range(100..2000)),
             amount: Fen(rng.gen_range(1000..30000)),
         };
-        let id = format!("grain-big-{i:07}");
-        let body = serde_json::to_string(&row)?;
-        hash.add(&item_hash(ContentKind::SubsidyRow, &id, &body));
-        page.push(Change {
-            seq: i as u64 + 1,
-            kind: ContentKind::SubsidyRow,
-            id: id.clone(),
-            op: ChangeOp::Put,
-            body: Some(body),
-        });
+        let id = format!("{}-{i:07}", row.list_id);
+        pages.put(ContentKind::SubsidyRow, &id, serde_json::to_string(&row)?);
         rows.push((id, row));
-        if page.len() == 10_000 || i + 1 == n {
-            cache.stage_page(&scope, &page, i as u64 + 1)?;
-            page.clear();
+        if pages.page.len() >= 10_000 || i + 1 == n {
+            cache.stage_page(&scope, &pages.page, pages.seq)?;
+            pages.page.clear();
         }
     }
     let key = SigningKey::generate();
@@ -80,9 +130,9 @@ pub fn subsidy_cache(
         Checkpoint {
             scope,
             epoch: 1,
-            seq: n as u64,
-            state_hash: hash,
-            item_count: n as u64,
+            seq: pages.seq,
+            state_hash: pages.hash,
+            item_count: pages.seq,
             issued_at: 0,
             expires_at: i64::MAX,
         },
@@ -90,4 +140,25 @@ pub fn subsidy_cache(
     );
     cache.merge_staged(&cp, None)?;
     Ok((cache, rows))
+}
+
+/// Change pages being written, with the running sequence number and state hash.
+struct Pages {
+    seq: u64,
+    hash: StateHash,
+    page: Vec<Change>,
+}
+
+impl Pages {
+    fn put(&mut self, kind: ContentKind, id: &str, body: String) {
+        self.seq += 1;
+        self.hash.add(&item_hash(kind, id, &body));
+        self.page.push(Change {
+            seq: self.seq,
+            kind,
+            id: id.to_string(),
+            op: ChangeOp::Put,
+            body: Some(body),
+        });
+    }
 }

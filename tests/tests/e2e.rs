@@ -82,11 +82,11 @@ fn resident_opens_the_catalog_and_reads_an_item_then_sees_offline() -> Result<()
     app.click(&window.find_text("[data-testid=entry]", "政务公开工作要点")?)?;
     app.click(&app.wait_for("[data-testid=open-document]", WAIT)?)?;
     app.wait_for_text("[data-testid=image-viewer]", WAIT, |t| t.contains("页 1/2"))?;
-    app.wait_for("[data-testid=image-viewer] img", WAIT)?;
-    std::thread::sleep(Duration::from_millis(500));
+    image_shown(app)?;
     x.screenshot(&shots.join("e2e-pdf-page1.png"))?;
     app.click(&app.wait_for("[data-testid=next-image]", WAIT)?)?;
     app.wait_for_text("[data-testid=image-viewer]", WAIT, |t| t.contains("页 2/2"))?;
+    image_shown(app)?;
     app.click(&app.wait_for("[data-testid=close-viewer]", WAIT)?)?;
 
     // Back home, then the server goes away: the badge says so and the content stays.
@@ -98,6 +98,25 @@ fn resident_opens_the_catalog_and_reads_an_item_then_sees_offline() -> Result<()
     })?;
     x.screenshot(&shots.join("e2e-offline.png"))?;
     Ok(())
+}
+
+/// Waits until the image viewer's picture has loaded and decoded (not only that an
+/// `<img>` exists: a blocked or failed load leaves an empty frame).
+fn image_shown(app: &gongkai_tests::webdriver::Session) -> Result<()> {
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let v = app.execute(
+            "const i = document.querySelector('[data-testid=image-viewer] img');
+             return i ? [i.complete, i.naturalWidth, i.currentSrc] : null",
+        )?;
+        if v[0].as_bool() == Some(true) && v[1].as_u64().unwrap_or(0) > 0 {
+            return Ok(());
+        }
+        if std::time::Instant::now() > deadline {
+            anyhow::bail!("the viewer's image did not load: {v}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Launches the app for a demo village against a fresh demo server.
@@ -138,6 +157,7 @@ fn finance_guides_notices_and_finding_ones_own_subsidy_row() -> Result<()> {
     w.tap("[data-testid=voucher-button]")?;
     w.app
         .wait_for_text("[data-testid=image-viewer]", WAIT, |t| t.contains("凭证"))?;
+    image_shown(&w.app)?;
     w.tap("[data-testid=zoom-in]")?;
     std::thread::sleep(Duration::from_millis(500));
     w.shot("e2e-finance-voucher")?;
@@ -816,5 +836,79 @@ fn the_app_enrolls_reports_goes_dark_at_night_and_sends_a_screenshot() -> Result
     };
     assert!(png.starts_with(b"\x89PNG"));
     std::fs::write(artifacts_dir().join("e2e-remote-screenshot.png"), &png)?;
+    Ok(())
+}
+
+/// 查我的补贴 from the home screen, in both orientations: initials and ID tail typed on the
+/// screen keyboard find the household on the village's 低保 list and the township's 粮食直补
+/// list at once, and nothing about anyone else.
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn my_subsidies_across_every_list_in_both_orientations() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let village = gongkai_model::ScopeId::parse("419901102201")?;
+    let read = gongkai_server::Store::changes(&server.store()?, &village, 0, 1000)?;
+    let person: gongkai_model::SubsidyRow = read
+        .changes
+        .iter()
+        .filter(|c| c.kind == gongkai_model::ContentKind::SubsidyRow)
+        .find_map(|c| serde_json::from_str(c.body.as_deref()?).ok())
+        .expect("a 低保 row");
+    let initials = gongkai_model::names::initials(&person.name);
+    let tail = gongkai_model::idcard::tail(&person.id_masked);
+    for (orientation, (width, height)) in [("landscape", (1920, 1080)), ("portrait", (1080, 1920))]
+    {
+        let config = tmp.path().join(format!("kiosk-{orientation}.toml"));
+        std::fs::write(&config, server.enrolled_config_text("419901102201", None)?)?;
+        let display = gongkai_tests::webdriver::Xvfb::start_sized(width, height)?;
+        let w = KioskWindow::launch_on(
+            display,
+            &config,
+            &tmp.path().join(format!("kiosk-data-{orientation}")),
+        )?;
+        w.app
+            .wait_for_text("[data-testid=tile-disclosure]", WAIT, |t| {
+                t.contains("52 项")
+            })?;
+        w.tap("[data-testid=open-mine]")?;
+        for ch in initials.chars() {
+            w.tap(&format!("[data-testid=key-{ch}]"))?;
+        }
+        w.tap("[data-testid=mine-tail]")?;
+        for ch in tail.to_lowercase().chars() {
+            w.tap(&format!("[data-testid=key-{ch}]"))?;
+        }
+        w.shot(&format!("e2e-mine-form-{orientation}"))?;
+        w.tap("[data-testid=mine-search]")?;
+        let result = w
+            .app
+            .wait_for_text("[data-testid=mine-result]", WAIT, |t| t.contains("找到"))?;
+        assert!(
+            result.contains("粮食直补")
+                && result.contains("低保")
+                && result.contains(&person.id_masked),
+            "{result}"
+        );
+        let hits = w.app.find_all("[data-testid=mine-hit]")?;
+        assert!(hits.len() >= 2, "{result}");
+        for h in hits {
+            assert!(w.app.text(&h)?.contains(&person.name), "someone else shown");
+        }
+        w.shot(&format!("e2e-mine-result-{orientation}"))?;
+        // Another tail: not found, and said how much was searched.
+        w.tap("[data-testid=mine-again]")?;
+        for ch in initials.chars() {
+            w.tap(&format!("[data-testid=key-{ch}]"))?;
+        }
+        w.tap("[data-testid=mine-tail]")?;
+        let other = if tail == "0000" { "0001" } else { "0000" };
+        for ch in other.chars() {
+            w.tap(&format!("[data-testid=key-{ch}]"))?;
+        }
+        w.tap("[data-testid=mine-search]")?;
+        w.app
+            .wait_for_text("[data-testid=mine-none]", WAIT, |t| t.contains("没有找到"))?;
+    }
     Ok(())
 }

@@ -140,3 +140,57 @@ fn search_matches_a_brute_force_scan_on_a_million_rows() -> Result<()> {
     );
     Ok(())
 }
+
+/// 查我的补贴 over 20 lists, against a brute-force scan: a person (whole name or its
+/// initials, plus the ID tail) is found on every list they are on, and nobody else is.
+#[test]
+fn one_search_across_every_list_finds_a_person_everywhere_and_nobody_else() -> Result<()> {
+    use gongkai_model::names::{classify, NameQuery};
+    let tmp = tempfile::tempdir()?;
+    let n = (row_count() / 10).max(2_000);
+    let (cache, rows) = gongkai_tests::bigdata::subsidy_lists_cache(tmp.path(), n, 20)?;
+    let scopes = [gongkai_model::ScopeId::parse("419901102")?];
+    let now = "2026-12-03T00:00:00+00:00";
+    let tail_of = |r: &SubsidyRow| gongkai_model::idcard::tail(&r.id_masked);
+    // Row 20 repeats the person of row 19 on another list.
+    let mut several = false;
+    for probe in [19usize, 20, 777, n / 2, n - 1] {
+        let person = &rows[probe].1;
+        let tail = tail_of(person);
+        let initials = names::initials(&person.name);
+        for asked in [person.name.clone(), initials.clone()] {
+            let (hits, searched) = cache.find_person(&scopes, now, &classify(&asked), &tail)?;
+            assert_eq!(searched, 20);
+            let found: BTreeSet<(String, String)> = hits
+                .iter()
+                .map(|h| (h.found.row.list_id.clone(), h.found.id.clone()))
+                .collect();
+            let expected: BTreeSet<(String, String)> = rows
+                .iter()
+                .filter(|(_, r)| tail_of(r) == tail)
+                .filter(|(_, r)| match classify(&asked) {
+                    NameQuery::Name(n) => r.name == n,
+                    NameQuery::Initials(i) => names::initials_variants(&r.name).contains(&i),
+                    _ => false,
+                })
+                .map(|(id, r)| (r.list_id.clone(), id.clone()))
+                .collect();
+            assert_eq!(found, expected, "{asked} {tail}");
+            assert!(found.iter().any(|(_, id)| *id == rows[probe].0));
+            if probe == 20 {
+                let lists: BTreeSet<&String> = found.iter().map(|(l, _)| l).collect();
+                several = lists.len() >= 2;
+            }
+        }
+    }
+    assert!(several, "the person on two lists was found on both");
+    // Part of a name, or a shorter tail: nothing, whoever has that surname.
+    let person = &rows[777].1;
+    let surname: String = person.name.chars().take(1).collect();
+    let (hits, _) = cache.find_person(&scopes, now, &classify(&surname), &tail_of(person))?;
+    assert!(hits.iter().all(|h| h.found.row.name == surname), "{hits:?}");
+    let short: String = tail_of(person).chars().skip(1).collect();
+    let (hits, _) = cache.find_person(&scopes, now, &classify(&person.name), &short)?;
+    assert!(hits.is_empty());
+    Ok(())
+}

@@ -592,3 +592,99 @@ fn a_notice_past_its_expiry_disappears_with_the_network_down() -> Result<()> {
     ));
     Ok(())
 }
+
+/// 查我的补贴 on a synced demo kiosk: a 石桥村 household on the village's 低保 list and on
+/// the township's 粮食直补 list is found on both by name or initials plus ID tail; a wrong
+/// tail finds nothing; half a name or three digits is refused with a message.
+#[test]
+fn my_subsidies_finds_a_household_on_every_list_it_is_on() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let kiosk = Kiosk::open(
+        kiosk_config(&server.url(), &server.public_key_b64()?)?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let store = server.store()?;
+    let village = ScopeId::parse("419901102201")?;
+    let read = store.changes(&village, 0, 1000)?;
+    let dibao: Vec<gongkai_model::SubsidyRow> = read
+        .changes
+        .iter()
+        .filter(|c| c.kind == ContentKind::SubsidyRow)
+        .filter_map(|c| serde_json::from_str(c.body.as_deref()?).ok())
+        .collect();
+    let person = dibao.first().expect("a 低保 row");
+    let tail = gongkai_model::idcard::tail(&person.id_masked);
+    for asked in [
+        person.name.clone(),
+        gongkai_model::names::initials(&person.name),
+    ] {
+        let found = kiosk.my_subsidies(&asked, &tail, Utc::now())?;
+        let programmes: Vec<&str> = found.lists.iter().map(|h| h.title.as_str()).collect();
+        assert!(
+            programmes.iter().any(|t| t.contains("粮食直补"))
+                && programmes.iter().any(|t| t.contains("低保")),
+            "{asked}: {programmes:?}"
+        );
+        assert!(found.lists.iter().all(|h| h.row.name == person.name));
+        assert!(found.lists_searched >= 2);
+        assert!(found.lists.iter().all(|h| !h.issuer.is_empty()));
+    }
+    let wrong = if tail == "0000" { "0001" } else { "0000" };
+    let none = kiosk.my_subsidies(&person.name, wrong, Utc::now())?;
+    assert!(none.lists.is_empty() && none.boards.is_empty());
+    let half: String = person.name.chars().take(1).collect();
+    for (name, tail) in [
+        (half.as_str(), tail.as_str()),
+        (person.name.as_str(), &tail[1..]),
+    ] {
+        let err = kiosk.my_subsidies(name, tail, Utc::now()).unwrap_err();
+        assert!(err.to_string().contains("请输入"), "{err}");
+    }
+    Ok(())
+}
+
+/// 查我的补贴 reaches the 三榜 boards too: a head of household of the relocation village
+/// is found on each board that lists them.
+#[test]
+fn my_subsidies_finds_a_household_on_the_three_boards() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let store = server.store()?;
+    let village = gongkai_server::demo::RELOCATION_VILLAGE;
+    let text =
+        gongkai_tests::village_config_text(&server.url(), &server.public_key_b64()?, None, village);
+    let kiosk = Kiosk::open(
+        gongkai_kiosk::KioskConfig::parse(&text, "test")?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let read = store.changes(&ScopeId::parse(village)?, 0, 1000)?;
+    let boards: Vec<gongkai_model::RelocationBoard> = read
+        .changes
+        .iter()
+        .filter(|c| c.kind == ContentKind::RelocationBoard)
+        .filter_map(|c| serde_json::from_str(c.body.as_deref()?).ok())
+        .collect();
+    let head = &boards[0].rows[0];
+    let shown = kiosk.list(ContentKind::RelocationBoard, None, 0, 100, Utc::now())?;
+    let found = kiosk.my_subsidies(
+        &gongkai_model::names::initials(&head.head_name),
+        &gongkai_model::idcard::tail(&head.id_masked),
+        Utc::now(),
+    )?;
+    assert_eq!(found.boards_searched, shown.total);
+    assert!(!found.boards.is_empty());
+    assert!(
+        found
+            .boards
+            .iter()
+            .all(|b| b.row.head_name == head.head_name
+                && gongkai_model::idcard::tail(&b.row.id_masked)
+                    == gongkai_model::idcard::tail(&head.id_masked)),
+        "{:?}",
+        found.boards
+    );
+    Ok(())
+}

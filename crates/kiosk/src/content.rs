@@ -1,10 +1,11 @@
 //! The detail reads behind each content kind's screens, all from the local cache.
 
 use crate::views::{
-    CategoryAmount, FinanceView, GuideView, NoticeView, PeriodRef, QueryKind, RelocationView,
-    RoundRef, SubsidyListView, SubsidyRowView, SubsidyRowsPage, VersionView,
+    CategoryAmount, FinanceView, GuideView, MyBoardHit, MySubsidies, MySubsidyHit, NoticeView,
+    PeriodRef, QueryKind, RelocationView, RoundRef, SubsidyListView, SubsidyRowView,
+    SubsidyRowsPage, VersionView,
 };
-use crate::{beijing, Kiosk, KioskError};
+use crate::{beijing, now_key, Kiosk, KioskError};
 use chrono::{DateTime, Utc};
 use gongkai_model::history::{diff_lines, history_id, text_lines, ItemHistory};
 use gongkai_model::names::{self, NameQuery};
@@ -248,7 +249,95 @@ impl Kiosk {
     }
 }
 
-/// The image type of an attachment by its first bytes, for the screen's `data:` URL;
+impl Kiosk {
+    /// 查我的补贴: every subsidy list and 三榜 board shown on this kiosk that has a row
+    /// for the person whose whole name (or its pinyin initials) is `name` and whose ID
+    /// number ends in `id_tail` (4 characters). Both must match a row for it to be shown:
+    /// nothing comes back about anyone else, and a part of a name or a shorter tail is
+    /// refused rather than searched.
+    pub fn my_subsidies(
+        &self,
+        name: &str,
+        id_tail: &str,
+        now: DateTime<Utc>,
+    ) -> Result<MySubsidies, KioskError> {
+        let asked = names::classify(name);
+        if !matches!(&asked, NameQuery::Name(n) if n.chars().count() >= 2)
+            && !matches!(&asked, NameQuery::Initials(i) if i.len() >= 2)
+        {
+            return Err(KioskError::Invalid(
+                "请输入完整姓名，或姓名每个字的拼音首字母（至少2个）".into(),
+            ));
+        }
+        let tail = gongkai_model::idcard::tail(id_tail);
+        if id_tail.trim().chars().count() != 4
+            || !tail
+                .chars()
+                .enumerate()
+                .all(|(i, c)| c.is_ascii_digit() || (i == 3 && c == 'X'))
+        {
+            return Err(KioskError::Invalid("请输入身份证号的最后4位".into()));
+        }
+        let scopes = self.followed_scopes();
+        let key = now_key(now);
+        let (hits, lists_searched) = self.cache().find_person(&scopes, &key, &asked, &tail)?;
+        let lists = hits
+            .into_iter()
+            .map(|h| MySubsidyHit {
+                list_id: h.found.row.list_id.clone(),
+                scope_name: self.scope_name(&h.list_scope),
+                issuer: self
+                    .item::<gongkai_model::SubsidyList>(
+                        ContentKind::SubsidyList,
+                        &h.list_scope,
+                        &h.found.row.list_id,
+                    )
+                    .map(|(_, l)| l.issuer)
+                    .unwrap_or_default(),
+                title: h.list_title,
+                expires_at: h.list_expires_at,
+                row: h.found.row,
+            })
+            .collect();
+        // Boards are few and each holds its rows in its body: read them all.
+        let (entries, _) =
+            self.cache()
+                .list(ContentKind::RelocationBoard, &scopes, None, &key, 0, 1000)?;
+        let mut boards = Vec::new();
+        for e in &entries {
+            let Ok((scope, board)) = self.item::<gongkai_model::RelocationBoard>(
+                ContentKind::RelocationBoard,
+                &e.scope,
+                &e.id,
+            ) else {
+                continue;
+            };
+            for row in &board.rows {
+                if gongkai_model::idcard::tail(&row.id_masked) == tail
+                    && crate::cache::same_person(&asked, &row.head_name)
+                {
+                    boards.push(MyBoardHit {
+                        scope: scope.to_string(),
+                        id: e.id.clone(),
+                        scope_name: self.scope_name(scope.as_str()),
+                        title: board.title.clone(),
+                        posting_from: board.posting_from.to_string(),
+                        posting_until: board.posting_until.to_string(),
+                        row: row.clone(),
+                    });
+                }
+            }
+        }
+        Ok(MySubsidies {
+            lists,
+            boards,
+            lists_searched: lists_searched as u32,
+            boards_searched: entries.len() as u32,
+        })
+    }
+}
+
+/// The image type of an attachment by its first bytes, for the screen;
 /// `None` for anything that is not an image the kiosk shows.
 pub fn image_mime(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG") {
@@ -262,20 +351,41 @@ pub fn image_mime(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// The scheme under which the app serves attachments to its own webview.
+pub const ATTACHMENT_SCHEME: &str = "gkblob";
+
+/// Where the webview finds attachment `sha256`: WebKitGTK reaches a custom scheme as
+/// `gkblob://localhost/…`, WebView2 as `http://gkblob.localhost/…`.
+pub fn attachment_url(sha256: &str) -> String {
+    if cfg!(windows) {
+        format!("http://{ATTACHMENT_SCHEME}.localhost/{sha256}")
+    } else {
+        format!("{ATTACHMENT_SCHEME}://localhost/{sha256}")
+    }
+}
+
 impl Kiosk {
-    /// An image attachment as a `data:` URL (the CSP allows images from `data:` and the
-    /// app only): the webview never fetches anything.
-    pub fn attachment_data_url(&self, sha256: &str) -> Result<String, KioskError> {
-        use base64::Engine;
+    /// The address of an image attachment that is on this kiosk. The bytes are served by
+    /// the app under [`ATTACHMENT_SCHEME`] (the CSP allows images from there and the app
+    /// only), so the webview never fetches anything from outside, and a photo never
+    /// passes through script as a base64 string: WebKit loads, decodes and drops it like
+    /// any image (a `data:` URL copy of each voucher and PDF page lived in the page's
+    /// heap and in WebKit's memory cache under a key as long as the image).
+    pub fn attachment_address(&self, sha256: &str) -> Result<String, KioskError> {
+        if !self.blobs().has(sha256) {
+            return Err(KioskError::NotFound);
+        }
+        Ok(attachment_url(sha256))
+    }
+
+    /// An image attachment's type and bytes, for the app's scheme handler.
+    pub fn attachment_image(&self, sha256: &str) -> Result<(&'static str, Vec<u8>), KioskError> {
         let bytes = self
             .blobs()
             .read(sha256)
             .map_err(|_| KioskError::NotFound)?;
         let mime = image_mime(&bytes).ok_or_else(|| KioskError::Invalid("附件不是图片".into()))?;
-        Ok(format!(
-            "data:{mime};base64,{}",
-            base64::engine::general_purpose::STANDARD.encode(bytes)
-        ))
+        Ok((mime, bytes))
     }
 }
 

@@ -22,6 +22,7 @@ pub mod views;
 
 pub use cache::{Cache, CacheError};
 pub use config::{ConfigError, KioskConfig};
+pub use content::{attachment_url, ATTACHMENT_SCHEME};
 pub use sync::{ScopeOutcome, SyncClient, SyncError};
 
 use chrono::{DateTime, FixedOffset, SecondsFormat, TimeZone, Utc};

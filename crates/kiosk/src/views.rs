@@ -148,6 +148,7 @@ pub fn export_bindings(dir: &std::path::Path) -> Result<(), ts_rs::ExportError> 
     NoticeView::export_all(&cfg)?;
     RelocationView::export_all(&cfg)?;
     SubsidyListView::export_all(&cfg)?;
+    MySubsidies::export_all(&cfg)?;
     SubsidyRowsPage::export_all(&cfg)?;
     ComplaintDraft::export_all(&cfg)?;
     ComplaintReceipt::export_all(&cfg)?;
@@ -292,6 +293,42 @@ pub struct SubsidyRowsPage {
     pub total_is_lower_bound: bool,
     pub offset: u32,
     pub query_kind: QueryKind,
+}
+
+/// 查我的补贴: a subsidy list the resident is on, with their row.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MySubsidyHit {
+    pub list_id: String,
+    /// Who published the list.
+    pub scope_name: String,
+    pub title: String,
+    /// 发放单位.
+    pub issuer: String,
+    /// Until when it is posted, where the publisher set an end (ISO 8601).
+    pub expires_at: Option<String>,
+    pub row: gongkai_model::SubsidyRow,
+}
+
+/// 查我的补贴: a 三榜 board the resident's household is on, with its row.
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MyBoardHit {
+    pub scope: String,
+    pub id: String,
+    pub scope_name: String,
+    pub title: String,
+    pub posting_from: String,
+    pub posting_until: String,
+    pub row: gongkai_model::RelocationRow,
+}
+
+/// 查我的补贴: every list and board one person is on, and how many were searched (so
+/// "not found" says how much was looked through).
+#[derive(Debug, Clone, Serialize, TS)]
+pub struct MySubsidies {
+    pub lists: Vec<MySubsidyHit>,
+    pub boards: Vec<MyBoardHit>,
+    pub lists_searched: u32,
+    pub boards_searched: u32,
 }
 
 /// What the resident filled in on the complaint form.

@@ -17,6 +17,7 @@ import type { NoticeView } from "./bindings/NoticeView";
 import type { RelocationView } from "./bindings/RelocationView";
 import type { SubsidyListView } from "./bindings/SubsidyListView";
 import type { SubsidyRowsPage } from "./bindings/SubsidyRowsPage";
+import type { MySubsidies } from "./bindings/MySubsidies";
 import type { HomeView } from "./bindings/HomeView";
 import type { IpcError } from "./bindings/IpcError";
 import type { ItemPage } from "./bindings/ItemPage";
@@ -44,6 +45,7 @@ export const api = {
   subsidyList: (scope: string, id: string) => invoke<SubsidyListView>("subsidy_list", { scope, id }),
   subsidyRows: (listId: string, query: string, offset: number, limit: number) =>
     invoke<SubsidyRowsPage>("subsidy_rows", { listId, query, offset, limit }),
+  mySubsidies: (name: string, idTail: string) => invoke<MySubsidies>("my_subsidies", { name, idTail }),
   submitComplaint: (draft: ComplaintDraft) => invoke<ComplaintReceipt>("submit_complaint", { draft }),
   complaintStatus: (code: string) => invoke<ComplaintLookup>("complaint_status", { code }),
   pinyinCandidates: (input: string) => invoke<Candidate[]>("pinyin_candidates", { input }),

@@ -10,6 +10,7 @@ export type Screen =
   | { name: "detail"; kind: ContentKind; scope: string; id: string; back: Screen }
   | { name: "complaint"; kind?: ComplaintKind; subject?: string }
   | { name: "lookup" }
+  | { name: "mine" }
   | { name: "cadre" };
 
 /** The content kind a tile lists, or null for tiles that are actions. */

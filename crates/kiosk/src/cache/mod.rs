@@ -8,7 +8,7 @@
 
 mod subsidy;
 
-pub use subsidy::{Found, FoundRow, COUNT_CAP};
+pub use subsidy::{same_person, Found, FoundRow, PersonHit, COUNT_CAP};
 
 use gongkai_db::Durability;
 use gongkai_model::{content::summarize, ContentKind, ScopeId};
@@ -587,6 +587,19 @@ impl Cache {
         limit: u32,
     ) -> Result<Found, CacheError> {
         subsidy::search(&lock(&self.reader), list_id, query, offset, limit)
+    }
+
+    /// 查我的补贴: one person's rows on every subsidy list of `scopes` still shown at
+    /// `now_key` (see [`subsidy::find_person`]), and how many lists were searched.
+    pub fn find_person(
+        &self,
+        scopes: &[ScopeId],
+        now_key: &str,
+        asked: &gongkai_model::names::NameQuery,
+        id_tail: &str,
+    ) -> Result<(Vec<subsidy::PersonHit>, u64), CacheError> {
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        subsidy::find_person(&lock(&self.reader), &scopes, now_key, asked, id_tail)
     }
 
     /// Blobs referenced by visible items.

@@ -219,6 +219,95 @@ pub struct Found {
     pub total_is_lower_bound: bool,
 }
 
+/// One list a person was found on: the list's scope, title, publication date and the
+/// end of its posting (if set), and the person's row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonHit {
+    pub list_scope: String,
+    pub list_title: String,
+    pub list_date: String,
+    pub list_expires_at: Option<String>,
+    pub found: FoundRow,
+}
+
+/// Whether a row's name is the person asked for: the whole name, or the pinyin initials
+/// of the whole name (any reading of a 多音字). A part of a name never is: with only the
+/// ID tail it would show other people's rows.
+pub fn same_person(asked: &NameQuery, name: &str) -> bool {
+    match asked {
+        NameQuery::Name(n) => name == n,
+        NameQuery::Initials(i) => names::initials_variants(name).iter().any(|v| v == i),
+        NameQuery::IdTail(_) | NameQuery::Empty => false,
+    }
+}
+
+/// 查我的补贴: the rows of one person on every subsidy list in `scopes` that is still
+/// shown at `now_key`, found by the ID tail through each list's tail index and kept only
+/// where the name matches too ([`same_person`]). Also answers how many lists were searched.
+pub(super) fn find_person(
+    conn: &Connection,
+    scopes: &[String],
+    now_key: &str,
+    asked: &NameQuery,
+    id_tail: &str,
+) -> Result<(Vec<PersonHit>, u64), CacheError> {
+    let placeholders = vec!["?"; scopes.len()].join(",");
+    let lists = format!(
+        "FROM items i WHERE i.kind = 'subsidy_list' AND i.scope IN ({placeholders})
+         AND (i.expires_at IS NULL OR i.expires_at > ?)"
+    );
+    let mut args: Vec<Value> = scopes.iter().map(|s| Value::Text(s.clone())).collect();
+    args.push(now_key.to_string().into());
+    let searched: i64 = conn.query_row(
+        &format!("SELECT count(*) {lists}"),
+        rusqlite::params_from_iter(args.iter()),
+        |r| r.get(0),
+    )?;
+    let tail = idcard::tail(id_tail);
+    if tail.chars().count() != 4 || matches!(asked, NameQuery::IdTail(_) | NameQuery::Empty) {
+        return Ok((Vec::new(), searched as u64));
+    }
+    args.push(tail.into());
+    // CROSS JOIN keeps the lists outside: a handful of lists, each one index probe.
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT r.scope, r.id, r.list_id, r.name, r.id_masked, r.village_name,
+                r.household_size, r.area_centimu, r.amount,
+                i.scope, i.title, i.date, i.expires_at
+         FROM (SELECT i.id, i.scope, i.title, i.date, i.expires_at {lists}) i
+         CROSS JOIN subsidy_rows r ON r.list_id = i.id AND r.id_tail = ?
+         ORDER BY i.date DESC, r.rid"
+    ))?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+        Ok(PersonHit {
+            found: FoundRow {
+                scope: r.get(0)?,
+                id: r.get(1)?,
+                row: SubsidyRow {
+                    list_id: r.get(2)?,
+                    name: r.get(3)?,
+                    id_masked: r.get(4)?,
+                    village_name: r.get(5)?,
+                    household_size: r.get(6)?,
+                    area_centimu: r.get(7)?,
+                    amount: gongkai_model::Fen(r.get(8)?),
+                },
+            },
+            list_scope: r.get(9)?,
+            list_title: r.get(10)?,
+            list_date: r.get(11)?,
+            list_expires_at: r.get(12)?,
+        })
+    })?;
+    let mut hits = Vec::new();
+    for hit in rows {
+        let hit = hit?;
+        if same_person(asked, &hit.found.row.name) {
+            hits.push(hit);
+        }
+    }
+    Ok((hits, searched as u64))
+}
+
 /// Rows of one list matching `query`. Rows found by name or ID come in the order they
 /// arrived (rid); by initials, grouped by initials; the whole list in id order.
 pub(super) fn search(

@@ -166,9 +166,11 @@ pub fn content(
         let t_notices = notices(&publisher, TOWNSHIP_NOTICES, today);
         summary.notices += t_notices.len();
         let mut batches = vec![t_notices];
+        let mut grain = None;
         if *t_code == "419901102" {
             let edits = people::grain_subsidy_list(&mut rng, t_name, today)?;
             summary.subsidy_rows += edits.len() - 1;
+            grain = Some(edits.clone());
             batches.push(edits);
         }
         out.push(ScopeContent {
@@ -180,7 +182,10 @@ pub fn content(
         for (v_code, v_name) in *villages {
             let statements = finance::statements(&mut rng, v_name, today, blobs)?;
             summary.finance_statements += statements.len();
-            let dibao = people::dibao_list(&mut rng, v_name, t_name, today)?;
+            let mut dibao = people::dibao_list(&mut rng, v_name, t_name, today)?;
+            if let Some(grain) = &grain {
+                people::share_households(&mut dibao, grain, v_name, 3);
+            }
             summary.subsidy_rows += dibao.len() - 1;
             let v_notices = notices(&format!("{v_name}村民委员会"), VILLAGE_NOTICES, today);
             summary.notices += v_notices.len();

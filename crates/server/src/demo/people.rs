@@ -177,6 +177,36 @@ pub fn grain_subsidy_list(
     )
 }
 
+/// Puts up to `n` households of `village` from the township's `grain` list onto its
+/// `dibao` list (their names and ID numbers, in place of the first rows drawn), as in a
+/// real village where a poor farming household is on both: so 查我的补贴 finds one person
+/// on two lists. Draws nothing from the generator, so the rest of the demo stays the same.
+pub fn share_households(dibao: &mut PublishedList, grain: &PublishedList, village: &str, n: usize) {
+    let farmers = grain.iter().filter_map(|e| {
+        let row: SubsidyRow = serde_json::from_str(e.body.as_deref()?).ok()?;
+        (e.kind == ContentKind::SubsidyRow && row.village_name == village)
+            .then(|| (row, e.private_id.clone()))
+    });
+    let rows = dibao
+        .iter_mut()
+        .filter(|e| e.kind == ContentKind::SubsidyRow);
+    for (e, (farmer, full)) in rows.zip(farmers).take(n) {
+        let Some(mut row) = e
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<SubsidyRow>(b).ok())
+        else {
+            continue;
+        };
+        row.name = farmer.name;
+        row.id_masked = farmer.id_masked;
+        if let Ok(body) = serde_json::to_string(&row) {
+            e.body = Some(body);
+            e.private_id = full;
+        }
+    }
+}
+
 /// A village's 低保 (minimum living allowance) list for the year.
 pub fn dibao_list(
     rng: &mut StdRng,
