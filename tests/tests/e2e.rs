@@ -912,3 +912,133 @@ fn my_subsidies_across_every_list_in_both_orientations() -> Result<()> {
     }
     Ok(())
 }
+
+/// Every interactive element of a screen whose rectangle leaves the viewport or the
+/// visible part of a scrolling box it sits in (so it could not be reached without
+/// scrolling), as "name [left, top, right, bottom]". `main` and the screen's own
+/// scrolling article count as boxes: a key the page must be scrolled to is off screen.
+const OFF_SCREEN: &str = r#"
+const root = document.querySelector('main') || document.body;
+const bad = [];
+// A list that scrolls by design ([data-list]) must itself be on screen; its rows need not.
+for (const el of root.querySelectorAll('button, input, textarea, select, a[href], [role=button], [data-list]')) {
+  if (el.parentElement && el.parentElement.closest('[data-list]')) continue;
+  const r = el.getBoundingClientRect();
+  if (r.width === 0 && r.height === 0) continue;
+  let box = { l: 0, t: 0, r: innerWidth, b: innerHeight };
+  for (let p = el.parentElement; p; p = p.parentElement) {
+    const o = getComputedStyle(p);
+    if (/(auto|scroll|hidden)/.test(o.overflowX + ' ' + o.overflowY)) {
+      const q = p.getBoundingClientRect();
+      box = { l: Math.max(box.l, q.left), t: Math.max(box.t, q.top), r: Math.min(box.r, q.right), b: Math.min(box.b, q.bottom) };
+    }
+  }
+  if (r.left < box.l - 1 || r.top < box.t - 1 || r.right > box.r + 1 || r.bottom > box.b + 1) {
+    const name = el.dataset.testid || (el.textContent || el.placeholder || '').trim().slice(0, 12);
+    bad.push(name + ' ' + JSON.stringify([r.left, r.top, r.right, r.bottom].map(Math.round)));
+  }
+}
+return bad;
+"#;
+
+/// 关怀模式 screens that do not fit yet (issue 20): 关怀模式 scales the whole screen by a
+/// quarter, and these layouts need to reflow instead (a form in two steps, fewer tile
+/// rows). They are still measured and reported; any other screen off screen fails.
+const CARE_GAPS: &[&str] = &[
+    "home",
+    "complaint-phrases",
+    "complaint-pinyin",
+    "subsidy-search",
+    "cadre-unlock",
+];
+
+/// Keyboards and forms fit: in both orientations every key, candidate, field and the 提交
+/// button of each keyboard screen is on screen without scrolling; with 关怀模式 on too,
+/// except the screens in [`CARE_GAPS`] (reported in `fit-care-gaps.txt`).
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn every_keyboard_and_form_fits_the_screen() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let (mut problems, mut gaps) = (Vec::new(), Vec::new());
+    for (orientation, (width, height)) in [("landscape", (1920, 1080)), ("portrait", (1080, 1920))]
+    {
+        let config = tmp.path().join(format!("kiosk-{orientation}.toml"));
+        std::fs::write(&config, server.enrolled_config_text("419901102201", None)?)?;
+        let display = gongkai_tests::webdriver::Xvfb::start_sized(width, height)?;
+        let w = KioskWindow::launch_on(
+            display,
+            &config,
+            &tmp.path().join(format!("kiosk-data-{orientation}")),
+        )?;
+        w.app
+            .wait_for_text("[data-testid=tile-disclosure]", WAIT, |t| {
+                t.contains("52 项")
+            })?;
+        for care in [false, true] {
+            if care {
+                w.tap("[data-testid=care-toggle]")?;
+                w.app
+                    .wait_for_text("[data-testid=care-toggle]", WAIT, |t| t.contains("退出"))?;
+            }
+            let mode = format!("{orientation}{}", if care { "-care" } else { "" });
+            let mut check = |screen: &str| -> Result<()> {
+                let known_gap = care && CARE_GAPS.contains(&screen);
+                std::thread::sleep(Duration::from_millis(400));
+                let bad = w.app.execute(OFF_SCREEN)?;
+                let bad: Vec<String> = serde_json::from_value(bad)?;
+                // Every screen's picture, fitting or not, for a person to look at.
+                w.shot(&format!("e2e-fit-{screen}-{mode}"))?;
+                if !bad.is_empty() {
+                    let line = format!("{screen} ({mode}): {}", bad.join(", "));
+                    if known_gap {
+                        gaps.push(line);
+                    } else {
+                        problems.push(line);
+                    }
+                }
+                Ok(())
+            };
+            check("home")?;
+            // The complaint form with the common phrases, then with the pinyin keyboard
+            // and its candidate bar showing.
+            w.tap("[data-testid=tile-complaint]")?;
+            w.tap("[data-testid=kind-suggestion]")?;
+            check("complaint-phrases")?;
+            w.tap("[data-testid=mode-pinyin]")?;
+            for ch in "lu".chars() {
+                w.tap(&format!("[data-testid=py-{ch}]"))?;
+            }
+            w.wait_for("[data-testid=candidate]")?;
+            check("complaint-pinyin")?;
+            w.tap("[data-testid=home]")?;
+            // Looking a filing up by its code.
+            w.tap("[data-testid=tile-complaint]")?;
+            w.tap("[data-testid=open-lookup]")?;
+            check("lookup")?;
+            w.tap("[data-testid=home]")?;
+            // The subsidy list's search keyboard.
+            w.tap("[data-testid=tile-subsidy]")?;
+            w.app
+                .click(&w.find_text("[data-testid=entry]", "粮食直补")?)?;
+            w.wait_for("[data-testid=keyboard]")?;
+            check("subsidy-search")?;
+            w.tap("[data-testid=home]")?;
+            // 查我的补贴.
+            w.tap("[data-testid=open-mine]")?;
+            check("my-subsidies")?;
+            w.tap("[data-testid=home]")?;
+            // The cadre's code keypad.
+            w.tap("[data-testid=open-cadre]")?;
+            w.wait_for("[data-testid=cadre-code-input]")?;
+            check("cadre-unlock")?;
+            w.tap("[data-testid=back]")?;
+        }
+    }
+    std::fs::write(artifacts_dir().join("fit-care-gaps.txt"), gaps.join("\n"))?;
+    if !gaps.is_empty() {
+        eprintln!("关怀模式 screens that do not fit yet:\n{}", gaps.join("\n"));
+    }
+    assert!(problems.is_empty(), "off screen:\n{}", problems.join("\n"));
+    Ok(())
+}
