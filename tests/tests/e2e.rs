@@ -1037,3 +1037,158 @@ fn every_keyboard_and_form_fits_the_screen() -> Result<()> {
     assert!(problems.is_empty(), "off screen:\n{}", problems.join("\n"));
     Ok(())
 }
+
+/// axe-core's own script (from ui/node_modules, installed by scripts/setup.sh).
+fn axe_source() -> Result<String> {
+    let path = gongkai_tests::repo_root().join("ui/node_modules/axe-core/axe.min.js");
+    std::fs::read_to_string(&path)
+        .map_err(|e| anyhow::anyhow!("{}: {e} (run scripts/setup.sh)", path.display()))
+}
+
+/// Runs axe-core's contrast and name rules on the page, and measures what the 适老化 norm
+/// asks of 关怀模式: the smallest touch target, the body text size and the line height,
+/// as drawn (the 关怀模式 scale included).
+const A11Y: &str = r#"
+const done = arguments[arguments.length - 1];
+const stage = document.querySelector('.stage');
+const scale = stage ? stage.getBoundingClientRect().width / stage.offsetWidth : 1;
+const visible = (el) => { const r = el.getBoundingClientRect(); const s = getComputedStyle(el); return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'; };
+const name = (el) => el.dataset.testid || (el.textContent || '').trim().slice(0, 14);
+const small = [];
+for (const el of document.querySelectorAll('main button, main input, main textarea, main [role=button], header button')) {
+  if (!visible(el)) continue;
+  const r = el.getBoundingClientRect();
+  if (r.width < 59.5 || r.height < 59.5) small.push(name(el) + ' ' + Math.round(r.width) + '×' + Math.round(r.height));
+}
+// Body text: paragraphs, list items, table cells and buttons' own words in the screen.
+let minFont = 999, smallText = [], minLine = 99, tight = [];
+for (const el of document.querySelectorAll('main p, main li, main td, main th, main h1, main h2, main h3, main button, main label, main span')) {
+  if (!visible(el)) continue;
+  const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+  if (!own) continue;
+  const s = getComputedStyle(el);
+  const px = parseFloat(s.fontSize) * scale;
+  if (px < minFont) minFont = px;
+  if (px < 29.5) smallText.push(name(el) + ' ' + px.toFixed(0));
+  if (el.matches('p, li, td')) {
+    const lh = s.lineHeight === 'normal' ? 1.2 : parseFloat(s.lineHeight) / parseFloat(s.fontSize);
+    if (lh < minLine) minLine = lh;
+    if (lh < 1.3) tight.push(name(el) + ' ' + lh.toFixed(2));
+  }
+}
+axe.run(document, {
+  runOnly: { type: 'rule', values: ['color-contrast', 'button-name', 'image-alt', 'input-button-name', 'label', 'link-name', 'select-name', 'svg-img-alt', 'role-img-alt', 'aria-input-field-name', 'aria-toggle-field-name', 'frame-title', 'document-title'] },
+  resultTypes: ['violations'],
+}).then((r) => done({
+  violations: r.violations.map((v) => v.id + ': ' + v.nodes.slice(0, 3).map((n) => n.target.join(' ') + (n.any[0] && n.any[0].data && n.any[0].data.contrastRatio ? ' (' + n.any[0].data.contrastRatio + ' ' + n.any[0].data.fgColor + ' on ' + n.any[0].data.bgColor + ')' : '')).join('; ') + (v.nodes.length > 3 ? ' …(' + v.nodes.length + ')' : '')),
+  small, minFont: Math.round(minFont), smallText: smallText.slice(0, 8), smallTextCount: smallText.length, minLine: minLine === 99 ? null : Math.round(minLine * 100) / 100, tight: tight.slice(0, 5),
+}), (e) => done({ error: String(e) }));
+"#;
+
+/// axe-core inside the real kiosk webview on every screen, with 关怀模式 off and on: no
+/// contrast or name violation anywhere, running text at line height 1.3 or more; in
+/// 关怀模式 every touch target at least 60×60 px.
+/// Text sizes and line heights are measured per screen and written to
+/// `artifacts/accessibility.md` (the table in ACCESSIBILITY.md comes from it).
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn accessibility_on_every_screen_with_axe_core() -> Result<()> {
+    let axe = axe_source()?;
+    let (_tmp, _server, w) = launch("419901102201")?;
+    w.app.execute(&format!("{axe}\nwindow.axe = axe;"))?;
+    let mut report = String::from(
+        "| Screen | Mode | axe (contrast, names) | Touch targets < 60 px | Smallest text | Text < 30 px | Smallest line height |\n|---|---|---|---|---|---|---|\n",
+    );
+    let mut failures = Vec::new();
+    for care in [false, true] {
+        if care {
+            w.tap("[data-testid=care-toggle]")?;
+            w.app
+                .wait_for_text("[data-testid=care-toggle]", WAIT, |t| t.contains("退出"))?;
+        }
+        let mode = if care { "关怀模式" } else { "标准" };
+        let mut measure = |screen: &str| -> Result<()> {
+            std::thread::sleep(Duration::from_millis(400));
+            let v = w.app.execute_async(A11Y, serde_json::json!([]))?;
+            if let Some(e) = v.get("error") {
+                anyhow::bail!("axe on {screen}: {e}");
+            }
+            let list = |k: &str| -> Vec<String> {
+                serde_json::from_value(v[k].clone()).unwrap_or_default()
+            };
+            let (violations, small) = (list("violations"), list("small"));
+            report.push_str(&format!(
+                "| {screen} | {mode} | {} | {} | {} px | {} | {} |\n",
+                if violations.is_empty() { "none".to_string() } else { violations.join("<br>") },
+                if small.is_empty() { "none".to_string() } else { small.join(", ") },
+                v["minFont"],
+                v["smallTextCount"],
+                if v["minLine"].is_null() { "—".to_string() } else { v["minLine"].to_string() },
+            ));
+            for x in violations {
+                failures.push(format!("{screen} ({mode}): {x}"));
+            }
+            for x in list("tight") {
+                failures.push(format!("{screen} ({mode}): line height {x}"));
+            }
+            if care {
+                for x in small {
+                    failures.push(format!("{screen} ({mode}): touch target {x}"));
+                }
+            }
+            Ok(())
+        };
+        measure("首页")?;
+        w.tap("[data-testid=tile-disclosure]")?;
+        measure("公开目录")?;
+        w.tap("[data-testid=entry]")?;
+        w.wait_for("[data-testid=detail-title]")?;
+        measure("公开目录条目")?;
+        w.tap("[data-testid=home]")?;
+        w.tap("[data-testid=tile-finance]")?;
+        w.tap("[data-testid=entry]")?;
+        w.wait_for("[data-testid=balance-check]")?;
+        measure("村务财务")?;
+        w.tap("[data-testid=voucher-button]")?;
+        image_shown(&w.app)?;
+        measure("凭证照片")?;
+        w.tap("[data-testid=close-viewer]")?;
+        w.tap("[data-testid=home]")?;
+        w.tap("[data-testid=tile-subsidy]")?;
+        w.app
+            .click(&w.find_text("[data-testid=entry]", "粮食直补")?)?;
+        w.wait_for("[data-testid=keyboard]")?;
+        measure("补贴名单")?;
+        w.tap("[data-testid=home]")?;
+        w.tap("[data-testid=open-mine]")?;
+        measure("查我的补贴")?;
+        w.tap("[data-testid=home]")?;
+        w.tap("[data-testid=tile-guide]")?;
+        w.tap("[data-testid=entry]")?;
+        w.wait_for("[data-testid=detail-title]")?;
+        measure("办事指南")?;
+        w.tap("[data-testid=home]")?;
+        w.tap("[data-testid=tile-notice]")?;
+        w.tap("[data-testid=entry]")?;
+        w.wait_for("[data-testid=detail-title]")?;
+        measure("通知公告")?;
+        w.tap("[data-testid=home]")?;
+        w.tap("[data-testid=tile-complaint]")?;
+        measure("我要投诉")?;
+        w.tap("[data-testid=kind-suggestion]")?;
+        measure("投诉表单")?;
+        w.tap("[data-testid=mode-pinyin]")?;
+        measure("拼音键盘")?;
+        w.tap("[data-testid=home]")?;
+        w.tap("[data-testid=tile-complaint]")?;
+        w.tap("[data-testid=open-lookup]")?;
+        measure("查询办理进度")?;
+        w.tap("[data-testid=home]")?;
+        w.tap("[data-testid=open-cadre]")?;
+        measure("村干部入口")?;
+        w.tap("[data-testid=back]")?;
+    }
+    std::fs::write(artifacts_dir().join("accessibility.md"), &report)?;
+    assert!(failures.is_empty(), "{}\n\n{report}", failures.join("\n"));
+    Ok(())
+}
