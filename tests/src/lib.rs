@@ -354,3 +354,14 @@ pub fn artifacts_dir() -> PathBuf {
     let _ = std::fs::create_dir_all(&dir);
     dir
 }
+
+/// A typeable tracking code made from `seed` (the same seed, the same code): the first
+/// typeable code counting up from it.
+pub fn code_from(seed: u64) -> gongkai_model::complaint::TrackingCode {
+    let mut next = seed;
+    gongkai_model::complaint::TrackingCode::draw(|| {
+        let v = next;
+        next += 1;
+        v
+    })
+}

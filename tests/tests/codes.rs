@@ -82,7 +82,9 @@ fn two_kiosks_never_hand_out_the_same_code() -> Result<()> {
 
     // The server never reserves a code held by another kiosk or used by a filing.
     let held = a[5].clone();
-    let fresh = TrackingCode::pooled(0x12_3456_7899).as_str().to_string();
+    let fresh = gongkai_tests::code_from(0x12_3456_7899)
+        .as_str()
+        .to_string();
     let got = store.reserve_codes(
         &kiosks[1].0,
         &[held, code.as_str().to_string(), fresh.clone()],

@@ -469,7 +469,7 @@ fn forged_filings_are_refused_and_old_unsigned_ones_upload_once() -> Result<()> 
     let upload = |n: u64, kiosk: &str| {
         serde_json::to_vec(&gongkai_protocol::complaints::ComplaintUpload {
             client_uuid: format!("forged-{n}"),
-            code: gongkai_model::complaint::TrackingCode::from_bits(0x77_0000_0000 + n),
+            code: gongkai_tests::code_from(0x77_0000_0000 + n * 8),
             kiosk_id: kiosk.into(),
             kind: ComplaintKind::Complaint,
             scope: gongkai_model::ScopeId::parse("419901102201").unwrap(),

@@ -4,7 +4,7 @@
 //! verifies.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use gongkai_model::complaint::{ComplaintKind, TrackingCode};
+use gongkai_model::complaint::ComplaintKind;
 use gongkai_model::{ContentKind, Fen, ScopeId, SubsidyRow};
 use gongkai_protocol::complaints::ComplaintUpload;
 use gongkai_server::{Edit, SqliteStore, Store};
@@ -50,7 +50,7 @@ fn concurrent_writers_on_one_database_lose_nothing() {
                         })
                         .collect();
                     store.publish(scope, &edits).unwrap();
-                    let code = TrackingCode::from_bits((w * 1000 + b) as u64 + 7);
+                    let code = gongkai_tests::code_from(((w * 1000 + b) as u64 + 7) * 8);
                     let upload = ComplaintUpload {
                         client_uuid: format!("w{w}-b{b}"),
                         code,

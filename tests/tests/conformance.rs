@@ -335,7 +335,7 @@ fn a_county_moves_into_postgres_whole_and_is_served_the_same() -> Result<()> {
 /// transcripts can be compared line by line.
 fn records_script(s: &dyn Store) -> Result<Vec<String>> {
     use gongkai_model::calendar::Calendar;
-    use gongkai_model::complaint::{ComplaintKind, ComplaintStatus, TrackingCode};
+    use gongkai_model::complaint::{ComplaintKind, ComplaintStatus};
     use gongkai_protocol::complaints::ComplaintUpload;
     use gongkai_protocol::displaylog::{DisplayEntry, DisplayEvent, ShownItem};
     use gongkai_protocol::fleet::{DisplayHours, RemoteConfig};
@@ -398,7 +398,7 @@ fn records_script(s: &dyn Store) -> Result<Vec<String>> {
 
     // Filings: once only, transitions with deadlines, the answer published.
     let calendar = Calendar::official();
-    let code = TrackingCode::from_bits(123_456_789);
+    let code = gongkai_tests::code_from(123_456_789);
     let filing = NewComplaint {
         upload: ComplaintUpload {
             client_uuid: "uuid-1".into(),

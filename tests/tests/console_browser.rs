@@ -75,7 +75,7 @@ fn a_clerk_imports_a_list_in_the_browser_and_a_kiosk_gets_it() -> Result<()> {
 #[test]
 #[ignore = "needs chromium and console-e2e/node_modules: run scripts/test.sh"]
 fn a_township_clerk_previews_imports_pages_and_checks_in_the_browser() -> Result<()> {
-    use gongkai_model::complaint::{ComplaintKind, TrackingCode};
+    use gongkai_model::complaint::ComplaintKind;
     let tmp = tempfile::tempdir()?;
     let server = TestServer::demo(tmp.path())?;
 
@@ -96,7 +96,7 @@ fn a_township_clerk_previews_imports_pages_and_checks_in_the_browser() -> Result
     store.file_complaint(&gongkai_store::NewComplaint {
         upload: gongkai_protocol::complaints::ComplaintUpload {
             client_uuid: "old-kiosk-no-subject".into(),
-            code: TrackingCode::from_bits(0x2B_1100_0000),
+            code: gongkai_tests::code_from(0x2B_1100_0000),
             kiosk_id: "419901102201-01".into(),
             kind: ComplaintKind::Suggestion,
             scope: scope.clone(),

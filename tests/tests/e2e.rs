@@ -1119,11 +1119,23 @@ fn accessibility_on_every_screen_with_axe_core() -> Result<()> {
             let (violations, small) = (list("violations"), list("small"));
             report.push_str(&format!(
                 "| {screen} | {mode} | {} | {} | {} px | {} | {} |\n",
-                if violations.is_empty() { "none".to_string() } else { violations.join("<br>") },
-                if small.is_empty() { "none".to_string() } else { small.join(", ") },
+                if violations.is_empty() {
+                    "none".to_string()
+                } else {
+                    violations.join("<br>")
+                },
+                if small.is_empty() {
+                    "none".to_string()
+                } else {
+                    small.join(", ")
+                },
                 v["minFont"],
                 v["smallTextCount"],
-                if v["minLine"].is_null() { "—".to_string() } else { v["minLine"].to_string() },
+                if v["minLine"].is_null() {
+                    "—".to_string()
+                } else {
+                    v["minLine"].to_string()
+                },
             ));
             for x in violations {
                 failures.push(format!("{screen} ({mode}): {x}"));

@@ -3,7 +3,7 @@
 //! database, so they hold across server instances.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use gongkai_model::complaint::{ComplaintKind, TrackingCode};
+use gongkai_model::complaint::ComplaintKind;
 use gongkai_model::ScopeId;
 use gongkai_protocol::complaints::ComplaintUpload;
 use gongkai_tests::console::ConsoleClient;
@@ -17,7 +17,7 @@ fn lookups_uploads_and_login_guessing_are_limited() {
     let http = reqwest::blocking::Client::new();
 
     // Guessing codes: 120 lookups in ten minutes, then 429 with a Chinese message.
-    let code = TrackingCode::from_bits(0x12_3456_789A).display();
+    let code = gongkai_tests::code_from(0x12_3456_789A).display();
     for _ in 0..120 {
         let r = http
             .get(format!("{url}v1/complaints/{code}"))
@@ -52,7 +52,7 @@ fn lookups_uploads_and_login_guessing_are_limited() {
     for i in 0..301u64 {
         let upload = ComplaintUpload {
             client_uuid: format!("flood-{i}"),
-            code: TrackingCode::from_bits(i + 1),
+            code: gongkai_tests::code_from((i + 1) * 8),
             kiosk_id: kiosk_id.clone(),
             kind: ComplaintKind::Suggestion,
             scope: ScopeId::parse("419901102201").unwrap(),

@@ -654,9 +654,8 @@ async fn reserve_codes(
                 break;
             }
             let candidates: Vec<String> = std::iter::repeat_with(|| {
-                gongkai_model::complaint::TrackingCode::pooled(rand::rngs::OsRng.next_u64())
+                gongkai_model::complaint::TrackingCode::pooled(|| rand::rngs::OsRng.next_u64())
             })
-            .filter(gongkai_model::complaint::TrackingCode::is_typeable)
             .take(n as usize - out.len())
             .map(|c| c.as_str().to_string())
             .collect();

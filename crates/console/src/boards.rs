@@ -145,12 +145,7 @@ pub async fn register(
     if f.text.trim().is_empty() {
         return Err(ConsoleError::bad("请填写异议内容").for_user(&user));
     }
-    let code = loop {
-        let c = TrackingCode::from_bits(rand::random::<u64>() & 0xFF_FFFF_FFFF);
-        if c.is_typeable() {
-            break c;
-        }
-    };
+    let code = TrackingCode::draw(rand::random);
     let contact = (!f.name.trim().is_empty() || !f.phone.trim().is_empty()).then(|| Contact {
         name: f.name.trim().to_string(),
         phone: f.phone.trim().to_string(),

@@ -135,7 +135,9 @@ impl Outbox {
                 )
                 .optional()?;
             let code = match (pooled.and_then(|c| TrackingCode::parse(&c).ok()), namespace) {
-                (Some(code), _) => code,
+                // A code reserved by an older server may end in a symbol: not handed out.
+                (Some(code), _) if code.is_typeable() => code,
+                (Some(_), _) => continue,
                 (None, Some(ns)) => {
                     let n: u32 = conn
                         .query_row(
@@ -151,15 +153,13 @@ impl Outbox {
                          ON CONFLICT(k) DO UPDATE SET v = excluded.v",
                         [(n + 1).to_string()],
                     )?;
-                    TrackingCode::namespaced(ns, n)
+                    match TrackingCode::namespaced(ns, n) {
+                        Some(code) => code,
+                        None => continue, // not typeable: the next counter
+                    }
                 }
-                (None, None) => {
-                    TrackingCode::from_bits(rand::rngs::OsRng.next_u64() & 0xFF_FFFF_FFFF)
-                }
+                (None, None) => TrackingCode::draw(|| rand::rngs::OsRng.next_u64()),
             };
-            if !code.is_typeable() {
-                continue; // a check symbol the screen keyboard cannot type: draw again
-            }
             let taken: Option<i64> = conn
                 .query_row(
                     "SELECT 1 FROM outbox WHERE code = ?1",

@@ -257,8 +257,8 @@ fn check_symbol(body: &[u32]) -> char {
 }
 
 impl TrackingCode {
-    /// A code from 40 bits (e.g. random ones).
-    pub fn from_bits(bits: u64) -> TrackingCode {
+    /// The code of 40 bits, whatever its check character.
+    fn raw(bits: u64) -> TrackingCode {
         let body: Vec<u32> = (0..8)
             .rev()
             .map(|i| ((bits >> (i * 5)) & 31) as u32)
@@ -268,16 +268,35 @@ impl TrackingCode {
         TrackingCode(s)
     }
 
-    /// A code the server reserved for one kiosk: 39 random bits, the top bit clear.
-    pub fn pooled(random: u64) -> TrackingCode {
-        TrackingCode::from_bits(random & 0x7F_FFFF_FFFF)
+    /// The code of 40 bits, if it can be read aloud and typed: `None` where its check
+    /// character would be one of the five symbols (*~$=U) mod 37 needs beyond the alphabet
+    /// (about 5 values in 37). Every way of making a code goes through here, so no new code
+    /// ever carries a symbol; codes made before this rule still parse.
+    pub fn from_bits(bits: u64) -> Option<TrackingCode> {
+        Some(TrackingCode::raw(bits & 0xFF_FFFF_FFFF)).filter(TrackingCode::is_typeable)
+    }
+
+    /// A new code from random bits (40 of each draw), drawn again until it is typeable.
+    /// `random` must be a random source (or a counter): a constant would never end.
+    pub fn draw(mut random: impl FnMut() -> u64) -> TrackingCode {
+        loop {
+            if let Some(code) = TrackingCode::from_bits(random()) {
+                return code;
+            }
+        }
+    }
+
+    /// A code the server reserves for one kiosk: 39 random bits, the top bit clear.
+    pub fn pooled(mut random: impl FnMut() -> u64) -> TrackingCode {
+        TrackingCode::draw(|| random() & 0x7F_FFFF_FFFF)
     }
 
     /// A code a kiosk makes alone when its reserved codes run out (long offline): the top
     /// bit set, the kiosk's namespace (19 bits, unique per kiosk, given at enrollment) and
     /// its own counter (20 bits). Distinct from every pooled code and from every other
-    /// kiosk's, by construction.
-    pub fn namespaced(namespace: u32, counter: u32) -> TrackingCode {
+    /// kiosk's, by construction; `None` for the counters whose code is not typeable (the
+    /// kiosk moves on to the next counter).
+    pub fn namespaced(namespace: u32, counter: u32) -> Option<TrackingCode> {
         TrackingCode::from_bits(
             (1 << 39)
                 | (u64::from(namespace & NAMESPACE_MASK) << 20)
@@ -358,6 +377,7 @@ pub fn subject_or_excerpt(subject: &str, text: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::expect_used)]
 mod tests {
     use super::*;
 
@@ -393,7 +413,7 @@ mod tests {
     #[test]
     fn codes_round_trip_and_tolerate_how_people_type() {
         for bits in [0u64, 1, 0xFF_FFFF_FFFF, 0x12_3456_789A] {
-            let code = TrackingCode::from_bits(bits);
+            let code = TrackingCode::raw(bits);
             assert_eq!(code.as_str().len(), 9);
             assert_eq!(TrackingCode::parse(&code.display()), Ok(code.clone()));
             assert_eq!(
@@ -401,7 +421,7 @@ mod tests {
                 Ok(code.clone())
             );
         }
-        let code = TrackingCode::from_bits(0);
+        let code = TrackingCode::raw(0);
         assert_eq!(code.as_str(), "000000000");
         assert_eq!(TrackingCode::parse("OOOO-OOOO-0"), Ok(code));
     }
@@ -409,14 +429,13 @@ mod tests {
     #[test]
     fn typeable_codes_use_only_letters_and_digits() {
         let typeable = (0u64..2000)
-            .map(|i| TrackingCode::from_bits(i * 7919))
-            .filter(TrackingCode::is_typeable)
+            .filter_map(|i| TrackingCode::from_bits(i * 7919))
             .count();
         // About 32 in 37 are typeable; the rest are drawn again.
         assert!((1600..1950).contains(&typeable), "{typeable}");
         for i in 0u64..2000 {
-            let c = TrackingCode::from_bits(i * 7919);
-            if c.is_typeable() {
+            let c = TrackingCode::raw(i * 7919);
+            if TrackingCode::from_bits(i * 7919).is_some() {
                 assert!(c
                     .as_str()
                     .chars()
@@ -425,9 +444,40 @@ mod tests {
         }
     }
 
+    /// Whatever the source, a new code has only digits and unambiguous capital letters,
+    /// the check character included; codes made before the rule still parse.
+    #[test]
+    fn every_new_code_can_be_read_aloud() {
+        use rand::{RngCore, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(20);
+        for _ in 0..100_000 {
+            let c = TrackingCode::draw(|| rng.next_u64());
+            assert!(c.is_typeable(), "{}", c.display());
+            let p = TrackingCode::pooled(|| rng.next_u64());
+            assert!(p.is_typeable(), "{}", p.display());
+        }
+        let old = (0u64..100)
+            .map(TrackingCode::raw)
+            .find(|c| !c.is_typeable())
+            .expect("some old code ends in a symbol");
+        assert_eq!(TrackingCode::parse(&old.display()), Ok(old.clone()));
+        // Typed without dashes, O for 0 and I for 1.
+        let c = TrackingCode::draw(|| rng.next_u64());
+        let typed: String = c
+            .as_str()
+            .chars()
+            .map(|ch| match ch {
+                '0' => 'O',
+                '1' => 'I',
+                other => other.to_ascii_lowercase(),
+            })
+            .collect();
+        assert_eq!(TrackingCode::parse(&typed), Ok(c));
+    }
+
     #[test]
     fn any_single_typo_or_neighbour_swap_is_caught() {
-        let code = TrackingCode::from_bits(0x1A_2B3C_4D5E).as_str().to_string();
+        let code = TrackingCode::raw(0x1A_2B3C_4D5E).as_str().to_string();
         let chars: Vec<char> = code.chars().collect();
         for i in 0..8 {
             for &a in ALPHABET.iter() {
@@ -452,19 +502,35 @@ mod tests {
 
     #[test]
     fn pooled_and_namespaced_codes_never_meet() {
+        let mut made = 0;
         for (ns, n) in [(0, 0), (1, 0), (0, 1), (0x7_FFFF, 0xF_FFFF), (12_345, 678)] {
-            let c = TrackingCode::namespaced(ns, n);
-            assert_eq!(c.namespace(), Some(ns), "{}", c.display());
-            assert_eq!(TrackingCode::parse(&c.display()), Ok(c.clone()));
+            for n in n..n + 6 {
+                let Some(c) = TrackingCode::namespaced(ns, n) else {
+                    continue;
+                };
+                made += 1;
+                assert_eq!(c.namespace(), Some(ns), "{}", c.display());
+                assert_eq!(TrackingCode::parse(&c.display()), Ok(c.clone()));
+            }
         }
-        // The same counter in two namespaces: two codes.
-        assert_ne!(
-            TrackingCode::namespaced(7, 1),
-            TrackingCode::namespaced(8, 1)
-        );
+        assert!(made >= 20, "{made}");
+        // The same counter in two namespaces: two codes (or none).
+        for n in 0..40 {
+            if let (Some(a), Some(b)) = (
+                TrackingCode::namespaced(7, n),
+                TrackingCode::namespaced(8, n),
+            ) {
+                assert_ne!(a, b);
+            }
+        }
         // A pooled code is never namespaced, whatever the random bits.
         for r in [0, u64::MAX, 0xFF_FFFF_FFFF, 1 << 39] {
-            assert_eq!(TrackingCode::pooled(r).namespace(), None);
+            let mut next = r;
+            let code = TrackingCode::pooled(|| {
+                next = next.wrapping_add(1);
+                next
+            });
+            assert_eq!(code.namespace(), None);
         }
     }
 

@@ -563,9 +563,8 @@ pub fn console_samples(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<
             // Codes as a kiosk hands them out: only ones a resident can type and read
             // aloud (no *~$=U check symbol).
             code: (0..)
-                .map(|n: u64| TrackingCode::from_bits(0x3A_5C00_0000 + i as u64 * 7919 + n))
-                .find(TrackingCode::is_typeable)
-                .unwrap_or_else(|| TrackingCode::from_bits(0)),
+                .find_map(|n: u64| TrackingCode::from_bits(0x3A_5C00_0000 + i as u64 * 7919 + n))
+                .unwrap_or_else(|| TrackingCode::draw(rand::random)),
             kiosk_id: format!("{DEMO_VILLAGE}-01"),
             kind: *kind,
             scope: scope.clone(),
