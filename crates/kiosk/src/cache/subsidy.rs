@@ -219,6 +219,27 @@ pub struct Found {
     pub total_is_lower_bound: bool,
 }
 
+/// The columns [`found_row`] reads, first in a query's select list.
+const ROW_COLUMNS: &str = "r.scope, r.id, r.list_id, r.name, r.id_masked, r.village_name,
+                           r.household_size, r.area_centimu, r.amount";
+
+/// A found row from the first columns of a query ([`ROW_COLUMNS`]).
+fn found_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FoundRow> {
+    Ok(FoundRow {
+        scope: r.get(0)?,
+        id: r.get(1)?,
+        row: SubsidyRow {
+            list_id: r.get(2)?,
+            name: r.get(3)?,
+            id_masked: r.get(4)?,
+            village_name: r.get(5)?,
+            household_size: r.get(6)?,
+            area_centimu: r.get(7)?,
+            amount: gongkai_model::Fen(r.get(8)?),
+        },
+    })
+}
+
 /// One list a person was found on: the list's scope, title, publication date and the
 /// end of its posting (if set), and the person's row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -270,28 +291,14 @@ pub(super) fn find_person(
     args.push(tail.into());
     // CROSS JOIN keeps the lists outside: a handful of lists, each one index probe.
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT r.scope, r.id, r.list_id, r.name, r.id_masked, r.village_name,
-                r.household_size, r.area_centimu, r.amount,
-                i.scope, i.title, i.date, i.expires_at
+        "SELECT {ROW_COLUMNS}, i.scope, i.title, i.date, i.expires_at
          FROM (SELECT i.id, i.scope, i.title, i.date, i.expires_at {lists}) i
          CROSS JOIN subsidy_rows r ON r.list_id = i.id AND r.id_tail = ?
          ORDER BY i.date DESC, r.rid"
     ))?;
     let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
         Ok(PersonHit {
-            found: FoundRow {
-                scope: r.get(0)?,
-                id: r.get(1)?,
-                row: SubsidyRow {
-                    list_id: r.get(2)?,
-                    name: r.get(3)?,
-                    id_masked: r.get(4)?,
-                    village_name: r.get(5)?,
-                    household_size: r.get(6)?,
-                    area_centimu: r.get(7)?,
-                    amount: gongkai_model::Fen(r.get(8)?),
-                },
-            },
+            found: found_row(r)?,
             list_scope: r.get(9)?,
             list_title: r.get(10)?,
             list_date: r.get(11)?,
@@ -356,8 +363,7 @@ pub(super) fn search(
         }
     };
     let capped = matches!(names::classify(query), NameQuery::Initials(_));
-    let columns = "r.scope, r.id, r.list_id, r.name, r.id_masked, r.village_name,
-                   r.household_size, r.area_centimu, r.amount";
+    let columns = ROW_COLUMNS;
     let (total, sql): (i64, String) = if matches.is_empty() {
         args.push(list_id_value());
         let total = conn.query_row(
@@ -401,21 +407,7 @@ pub(super) fn search(
     args.push(i64::from(limit).into());
     args.push(i64::from(offset).into());
     let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-        Ok(FoundRow {
-            scope: r.get(0)?,
-            id: r.get(1)?,
-            row: SubsidyRow {
-                list_id: r.get(2)?,
-                name: r.get(3)?,
-                id_masked: r.get(4)?,
-                village_name: r.get(5)?,
-                household_size: r.get(6)?,
-                area_centimu: r.get(7)?,
-                amount: gongkai_model::Fen(r.get(8)?),
-            },
-        })
-    })?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), found_row)?;
     let total = total as u64;
     Ok(Found {
         rows: rows.collect::<Result<_, _>>()?,
