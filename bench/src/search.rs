@@ -16,6 +16,17 @@ struct Row {
     met: bool,
 }
 
+/// Our p50 and p95, and the baseline scan's p50, from the timings of one figure.
+fn figures(mut ours: Vec<Duration>, mut scan: Vec<Duration>) -> (Duration, Duration, Duration) {
+    ours.sort();
+    scan.sort();
+    (
+        percentile(&ours, 0.5),
+        percentile(&ours, 0.95),
+        percentile(&scan, 0.5),
+    )
+}
+
 /// Runs the search benchmark on `rows` rows; returns its BENCHMARKS.md section.
 pub fn run(rows: usize) -> Result<String> {
     let tmp = tempfile::tempdir()?;
@@ -73,13 +84,7 @@ pub fn run(rows: usize) -> Result<String> {
                 scan.push(t.elapsed());
             }
         }
-        ours.sort();
-        scan.sort();
-        let (p50, p95, base) = (
-            percentile(&ours, 0.5),
-            percentile(&ours, 0.95),
-            percentile(&scan, 0.5),
-        );
+        let (p50, p95, base) = figures(ours, scan);
         let ratio = base.as_secs_f64() / p95.as_secs_f64().max(1e-9);
         results.push(Row {
             what: format!("search: {label}"),
@@ -154,13 +159,7 @@ fn my_subsidies(rows: usize, samples: usize) -> Result<Row> {
             scan.push(t.elapsed());
         }
     }
-    ours.sort();
-    scan.sort();
-    let (p50, p95, base) = (
-        percentile(&ours, 0.5),
-        percentile(&ours, 0.95),
-        percentile(&scan, 0.5),
-    );
+    let (p50, p95, base) = figures(ours, scan);
     Ok(Row {
         what: "查我的补贴: every list, name + ID tail".into(),
         p50,

@@ -119,6 +119,33 @@ fn image_shown(app: &gongkai_tests::webdriver::Session) -> Result<()> {
     }
 }
 
+/// The two ways a kiosk screen stands.
+const ORIENTATIONS: [(&str, (u32, u32)); 2] =
+    [("landscape", (1920, 1080)), ("portrait", (1080, 1920))];
+
+/// A new enrolled kiosk of 石桥村 on `server`, on a screen of `size`, once its first sync
+/// has landed; its files under `root`, named by `orientation`.
+fn launch_sized(
+    root: &std::path::Path,
+    server: &TestServer,
+    orientation: &str,
+    (width, height): (u32, u32),
+) -> Result<KioskWindow> {
+    let config = root.join(format!("kiosk-{orientation}.toml"));
+    std::fs::write(&config, server.enrolled_config_text("419901102201", None)?)?;
+    let display = gongkai_tests::webdriver::Xvfb::start_sized(width, height)?;
+    let w = KioskWindow::launch_on(
+        display,
+        &config,
+        &root.join(format!("kiosk-data-{orientation}")),
+    )?;
+    w.app
+        .wait_for_text("[data-testid=tile-disclosure]", WAIT, |t| {
+            t.contains("52 项")
+        })?;
+    Ok(w)
+}
+
 /// Launches the app for a demo village against a fresh demo server.
 fn launch(village: &str) -> Result<(tempfile::TempDir, TestServer, KioskWindow)> {
     let tmp = tempfile::tempdir()?;
@@ -857,20 +884,8 @@ fn my_subsidies_across_every_list_in_both_orientations() -> Result<()> {
         .expect("a 低保 row");
     let initials = gongkai_model::names::initials(&person.name);
     let tail = gongkai_model::idcard::tail(&person.id_masked);
-    for (orientation, (width, height)) in [("landscape", (1920, 1080)), ("portrait", (1080, 1920))]
-    {
-        let config = tmp.path().join(format!("kiosk-{orientation}.toml"));
-        std::fs::write(&config, server.enrolled_config_text("419901102201", None)?)?;
-        let display = gongkai_tests::webdriver::Xvfb::start_sized(width, height)?;
-        let w = KioskWindow::launch_on(
-            display,
-            &config,
-            &tmp.path().join(format!("kiosk-data-{orientation}")),
-        )?;
-        w.app
-            .wait_for_text("[data-testid=tile-disclosure]", WAIT, |t| {
-                t.contains("52 项")
-            })?;
+    for (orientation, size) in ORIENTATIONS {
+        let w = launch_sized(tmp.path(), &server, orientation, size)?;
         w.tap("[data-testid=open-mine]")?;
         for ch in initials.chars() {
             w.tap(&format!("[data-testid=key-{ch}]"))?;
@@ -1039,20 +1054,8 @@ fn every_keyboard_and_form_fits_the_screen() -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let server = TestServer::demo(tmp.path())?;
     let mut problems = Vec::new();
-    for (orientation, (width, height)) in [("landscape", (1920, 1080)), ("portrait", (1080, 1920))]
-    {
-        let config = tmp.path().join(format!("kiosk-{orientation}.toml"));
-        std::fs::write(&config, server.enrolled_config_text("419901102201", None)?)?;
-        let display = gongkai_tests::webdriver::Xvfb::start_sized(width, height)?;
-        let w = KioskWindow::launch_on(
-            display,
-            &config,
-            &tmp.path().join(format!("kiosk-data-{orientation}")),
-        )?;
-        w.app
-            .wait_for_text("[data-testid=tile-disclosure]", WAIT, |t| {
-                t.contains("52 项")
-            })?;
+    for (orientation, size) in ORIENTATIONS {
+        let w = launch_sized(tmp.path(), &server, orientation, size)?;
         for care in [false, true] {
             if care {
                 w.tap("[data-testid=care-toggle]")?;

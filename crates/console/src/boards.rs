@@ -7,7 +7,7 @@
 use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::scopes_for;
-use super::shell::{page, ConsoleError, Result};
+use super::shell::{covered_scope, page, ConsoleError, Result};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -128,10 +128,7 @@ pub async fn register(
     session.check_csrf(&f.csrf)?;
     let user = session.user.clone();
     let not_found = || ConsoleError::not_found().for_user(&user);
-    let scope = ScopeId::parse(&f.scope)
-        .ok()
-        .filter(|s| user.covers(s))
-        .ok_or_else(not_found)?;
+    let scope = covered_scope(&user, &f.scope)?;
     let (sc, id) = (scope.clone(), f.board.clone());
     let board: RelocationBoard = super::posting::blocking(&st.store, move |s| {
         s.item_body(&sc, ContentKind::RelocationBoard, &id)

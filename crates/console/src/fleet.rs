@@ -6,7 +6,7 @@
 use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::scopes_for;
-use super::shell::{page, ConsoleError, Result};
+use super::shell::{covered_scope, page, ConsoleError, Result};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -706,10 +706,7 @@ pub async fn extend(
 ) -> Result<Response> {
     session.check_csrf(&f.csrf)?;
     let user = session.user.clone();
-    let scope = ScopeId::parse(&f.scope)
-        .ok()
-        .filter(|s| user.covers(s))
-        .ok_or_else(|| ConsoleError::not_found().for_user(&user))?;
+    let scope = covered_scope(&user, &f.scope)?;
     let now = st.clock.unix();
     let (sc, id) = (scope.clone(), f.id.clone());
     let found = super::posting::blocking(&st.store, move |s| {

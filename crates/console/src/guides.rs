@@ -4,12 +4,12 @@
 use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::scopes_for;
-use super::shell::{page, ConsoleError, Result};
+use super::shell::{covered_scope, page, ConsoleError, Result};
 use axum::extract::State;
 use axum::response::Response;
 use axum::Form;
 use gongkai_api::state::AppState;
-use gongkai_model::{ContentKind, Guide, ScopeId};
+use gongkai_model::{ContentKind, Guide};
 use gongkai_store::Edit;
 use maud::html;
 use serde::Deserialize;
@@ -77,10 +77,7 @@ pub async fn create(
 ) -> Result<Response> {
     session.check_csrf(&f.csrf)?;
     let user = session.user.clone();
-    let scope = ScopeId::parse(&f.scope)
-        .ok()
-        .filter(|s| user.covers(s))
-        .ok_or_else(|| ConsoleError::not_found().for_user(&user))?;
+    let scope = covered_scope(&user, &f.scope)?;
     let guide = Guide {
         title: f.title.trim().into(),
         department: f.department.trim().into(),

@@ -5,7 +5,7 @@
 use super::auth::csrf_field;
 use super::auth::Session;
 use super::posting::scopes_for;
-use super::shell::{page, paragraphs, ConsoleError, Result};
+use super::shell::{covered_scope, page, paragraphs, ConsoleError, Result};
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
@@ -192,10 +192,7 @@ async fn live_notice(
     scope: &str,
     id: &str,
 ) -> Result<(ScopeId, Notice)> {
-    let scope = ScopeId::parse(scope)
-        .ok()
-        .filter(|s| user.covers(s))
-        .ok_or_else(|| ConsoleError::not_found().for_user(user))?;
+    let scope = covered_scope(user, scope)?;
     let (sc, i) = (scope.clone(), id.to_string());
     let body = super::posting::blocking(&st.store, move |s| {
         s.item_body(&sc, ContentKind::Notice, &i)
@@ -336,10 +333,7 @@ pub async fn withdraw(
     session.check_csrf(&f.csrf)?;
     let user = session.user.clone();
     let not_found = || ConsoleError::not_found().for_user(&user);
-    let scope = ScopeId::parse(&scope)
-        .ok()
-        .filter(|s| user.covers(s))
-        .ok_or_else(not_found)?;
+    let scope = covered_scope(&user, &scope)?;
     let kind = ContentKind::from_key(&kind)
         .filter(|k| WITHDRAWABLE.contains(k))
         .ok_or_else(not_found)?;

@@ -163,6 +163,15 @@ impl IntoResponse for ConsoleError {
 
 pub type Result<T> = std::result::Result<T, ConsoleError>;
 
+/// The place a form names, if `user` covers it; otherwise "not found", the same answer as
+/// for a place that does not exist, so a form cannot probe what lies outside one's scope.
+pub fn covered_scope(user: &User, scope: &str) -> Result<ScopeId> {
+    ScopeId::parse(scope)
+        .ok()
+        .filter(|s| user.covers(s))
+        .ok_or_else(|| ConsoleError::not_found().for_user(user))
+}
+
 pub fn level_label(scope: &ScopeId) -> &'static str {
     match scope.level() {
         ScopeLevel::County => "县",
