@@ -19,6 +19,8 @@ APT_PACKAGES=(
   # Province scale: tests start throwaway PostgreSQL servers from Debian's binaries, and
   # several server instances behind haproxy.
   postgresql haproxy
+  # Benchmarks: an external load generator on its own core (util-linux's taskset pins it).
+  wrk util-linux
 )
 
 as_root() {

@@ -196,6 +196,8 @@ fn syncs_serves_offline_and_catches_up_after_restart() -> Result<()> {
 struct Rogue {
     addr: std::net::SocketAddr,
     overrides: Arc<Mutex<HashMap<String, String>>>,
+    /// Every path asked, in order.
+    asked: Arc<Mutex<Vec<String>>>,
     _rt: tokio::runtime::Runtime,
 }
 
@@ -204,12 +206,15 @@ impl Rogue {
         let rt = tokio::runtime::Runtime::new().unwrap();
         let overrides: Arc<Mutex<HashMap<String, String>>> = Default::default();
         let o = overrides.clone();
+        let asked: Arc<Mutex<Vec<String>>> = Default::default();
+        let log = asked.clone();
         let client = reqwest::Client::new();
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let addr = listener.local_addr().unwrap();
         let app = axum::Router::new().fallback(move |uri: axum::http::Uri| {
+            log.lock().unwrap().push(uri.path().to_string());
             let o = o.clone();
             let client = client.clone();
             let upstream = upstream.clone();
@@ -222,7 +227,13 @@ impl Rogue {
                     (path == uri.path() && query.contains(part)).then(|| body.clone())
                 });
                 if let Some(body) = found {
-                    return (StatusCode::OK, body);
+                    // An empty answer plays a server without that path.
+                    let status = if body.is_empty() {
+                        StatusCode::NOT_FOUND
+                    } else {
+                        StatusCode::OK
+                    };
+                    return (status, body);
                 }
                 let pq = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let url = format!("{}{}", upstream.trim_end_matches('/'), pq);
@@ -239,6 +250,7 @@ impl Rogue {
         Rogue {
             addr,
             overrides,
+            asked,
             _rt: rt,
         }
     }
@@ -258,6 +270,11 @@ impl Rogue {
             .insert(format!("{path}?{query_part}"), body);
     }
 
+    /// Answers 404 for `path`, as a server that does not have it.
+    fn missing(&self, path: &str) {
+        self.set(path, String::new());
+    }
+
     fn clear(&self) {
         self.overrides.lock().unwrap().clear();
     }
@@ -265,6 +282,165 @@ impl Rogue {
 
 fn http_get(url: &str) -> String {
     reqwest::blocking::get(url).unwrap().text().unwrap()
+}
+
+/// One combined poll answers every scope a kiosk follows, under one ETag: 304 while none
+/// changed, the new heads when any did; the kiosk engine polls with it, one request an
+/// interval.
+#[test]
+fn one_poll_answers_every_scope_under_one_etag() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let http = reqwest::blocking::Client::new();
+    let township = ScopeId::parse("419901102")?;
+    let url = format!(
+        "{}v1/heads?scopes={},{township},{}",
+        server.url(),
+        village(),
+        county()
+    );
+    let first = http.get(&url).send()?;
+    assert_eq!(first.status(), 200);
+    let tag = first.headers()["etag"].to_str()?.to_string();
+    let heads: gongkai_protocol::CombinedHeads = first.json()?;
+    let key = gongkai_protocol::PublicKey::from_base64(&server.public_key_b64()?)?;
+    for (cp, scope) in heads
+        .checkpoints
+        .iter()
+        .zip([village(), township.clone(), county()])
+    {
+        assert_eq!(cp.verify(&key)?.scope, scope);
+        let single: SignedCheckpoint = serde_json::from_str(&http_get(&format!(
+            "{}v1/scopes/{scope}/head",
+            server.url()
+        )))?;
+        assert_eq!(*cp, single, "the same checkpoint as the scope's own head");
+    }
+    let again = http.get(&url).header("if-none-match", &tag).send()?;
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str()?, tag);
+
+    // The township publishes: the same ETag now gets the new heads, only the township's moved.
+    server.store()?.publish(
+        &township,
+        &[Edit::put(
+            ContentKind::Notice,
+            "t-new",
+            &new_notice("镇通知"),
+        )],
+    )?;
+    let moved = http.get(&url).header("if-none-match", &tag).send()?;
+    assert_eq!(moved.status(), 200);
+    assert_ne!(moved.headers()["etag"].to_str()?, tag);
+    let after: gongkai_protocol::CombinedHeads = moved.json()?;
+    assert_eq!(after.checkpoints[0], heads.checkpoints[0]);
+    assert!(after.checkpoints[1].checkpoint.seq > heads.checkpoints[1].checkpoint.seq);
+    assert_eq!(after.checkpoints[2], heads.checkpoints[2]);
+
+    // Bad asks get clear errors.
+    let status = |u: String| http.get(u).send().unwrap().status().as_u16();
+    assert_eq!(
+        status(format!("{}v1/heads?scopes=419901999999", server.url())),
+        404
+    );
+    assert_eq!(status(format!("{}v1/heads?scopes=abc", server.url())), 400);
+    assert_eq!(status(format!("{}v1/heads", server.url())), 400);
+    let many = vec![county().to_string(); gongkai_protocol::MAX_POLLED_SCOPES + 1].join(",");
+    assert_eq!(
+        status(format!("{}v1/heads?scopes={many}", server.url())),
+        400
+    );
+
+    // The kiosk engine: one request an interval, for all three scopes.
+    let rogue = Rogue::start(server.url());
+    let kiosk = Kiosk::open(
+        kiosk_config(
+            &format!("http://{}/", rogue.addr),
+            &server.public_key_b64()?,
+        )?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    assert_cache_at_checkpoints(&kiosk);
+    rogue.asked.lock().unwrap().clear();
+    let report = kiosk.sync_once(Utc::now())?;
+    assert!(report
+        .outcomes
+        .iter()
+        .all(|(_, o)| *o == ScopeOutcome::NotModified));
+    let asked = rogue.asked.lock().unwrap().clone();
+    let polls: Vec<_> = asked.iter().filter(|p| p.contains("head")).collect();
+    assert_eq!(polls, ["/v1/heads"], "{asked:?}");
+    Ok(())
+}
+
+/// Change pages are compressed when the client accepts it (zstd first, gzip otherwise),
+/// and what arrives, decompressed, is the very page that was signed; blobs are sent as
+/// they are (a resumed download counts the file's own bytes).
+#[test]
+fn change_pages_are_compressed_and_still_verify() -> Result<()> {
+    use std::io::Read;
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let key = gongkai_protocol::PublicKey::from_base64(&server.public_key_b64()?)?;
+    // A client that does not decompress by itself, to see the bytes on the wire.
+    let raw = reqwest::blocking::Client::builder()
+        .no_gzip()
+        .no_zstd()
+        .build()?;
+    let page_url = format!(
+        "{}v1/scopes/{}/changes?epoch=1&since=0&limit=1000",
+        server.url(),
+        village()
+    );
+    let get = |accept: &str| {
+        let r = raw
+            .get(&page_url)
+            .header("accept-encoding", accept)
+            .send()
+            .unwrap();
+        let enc = r
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_string());
+        (enc, r.bytes().unwrap().to_vec())
+    };
+    let (enc, plain) = get("identity");
+    assert_eq!(enc, None);
+    let page: gongkai_protocol::ChangePage = serde_json::from_slice(&plain)?;
+    page.verify(&key, &village(), 1, 0)?;
+
+    let (enc, zst) = get("gzip, zstd");
+    assert_eq!(enc.as_deref(), Some("zstd"));
+    assert!(
+        zst.len() * 3 < plain.len(),
+        "{} of {}",
+        zst.len(),
+        plain.len()
+    );
+    assert_eq!(zstd::decode_all(&zst[..])?, plain);
+
+    let (enc, gz) = get("gzip");
+    assert_eq!(enc.as_deref(), Some("gzip"));
+    let mut unzipped = Vec::new();
+    flate2::read::GzDecoder::new(&gz[..]).read_to_end(&mut unzipped)?;
+    assert_eq!(unzipped, plain);
+
+    // Blobs are kept under a folder named by their first two hex digits.
+    let blob = std::fs::read_dir(server.data.blob_dir())?
+        .filter_map(|d| std::fs::read_dir(d.ok()?.path()).ok())
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .find(|n| gongkai_protocol::is_blob_name(n))
+        .expect("the demo has attachments");
+    let r = raw
+        .get(format!("{}v1/blobs/{blob}", server.url()))
+        .header("accept-encoding", "zstd, gzip")
+        .send()?;
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("content-encoding").is_none());
+    assert_eq!(gongkai_protocol::sha256_hex(&r.bytes()?), blob);
+    Ok(())
 }
 
 #[test]
@@ -310,6 +486,44 @@ fn refuses_bad_signatures_rollbacks_and_tampered_pages() -> Result<()> {
         );
     };
 
+    // 0. The combined poll, with the village's checkpoint altered (signature no longer
+    // matching) or signed by another key: refused like a single head.
+    let scopes = kiosk
+        .followed_scopes()
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    let combined: gongkai_protocol::CombinedHeads = serde_json::from_str(&http_get(&format!(
+        "{}v1/heads?scopes={scopes}",
+        server.url()
+    )))?;
+    assert_eq!(
+        combined.checkpoints[0],
+        serde_json::from_str::<SignedCheckpoint>(&head_b)?
+    );
+    let mut forged_all = combined.clone();
+    forged_all.checkpoints[0].checkpoint.item_count += 1;
+    rogue.set("/v1/heads", serde_json::to_string(&forged_all)?);
+    rogue.set(vchanges, page_b.clone());
+    let err = kiosk.sync_once(Utc::now()).unwrap_err();
+    assert!(err.to_string().contains("signature"), "{err}");
+    unchanged(&kiosk, "forged combined head");
+    let mut other_key = combined.clone();
+    other_key.checkpoints[0] = SignedCheckpoint::sign(
+        other_key.checkpoints[0].checkpoint.clone(),
+        &gongkai_protocol::SigningKey::generate(),
+    );
+    rogue.set("/v1/heads", serde_json::to_string(&other_key)?);
+    let err = kiosk.sync_once(Utc::now()).unwrap_err();
+    assert!(err.to_string().contains("signed by key"), "{err}");
+    unchanged(&kiosk, "combined head, wrong key");
+
+    // From here on the man in the middle plays a server without the combined poll: the
+    // kiosk falls back to one head per scope, and each attack there is refused too.
+    rogue.clear();
+    rogue.missing("/v1/heads");
+
     // 1. A head whose signature does not match its content.
     let mut forged: SignedCheckpoint = serde_json::from_str(&head_b)?;
     forged.checkpoint.item_count += 1;
@@ -339,6 +553,7 @@ fn refuses_bad_signatures_rollbacks_and_tampered_pages() -> Result<()> {
 
     // Now let the genuine update through: the kiosk moves to B.
     rogue.clear();
+    rogue.missing("/v1/heads");
     kiosk.sync_once(Utc::now())?;
     let state_b = kiosk.cache().scope_state(&village())?.unwrap();
     assert!(state_b.seq > state_a.seq);

@@ -91,6 +91,21 @@ pub fn etag(cp: &SignedCheckpoint) -> String {
     format!("\"{}-{}-{}\"", c.epoch, c.seq, c.issued_at)
 }
 
+/// The ETag of a combined poll: every checkpoint's position and issue time, in the order
+/// asked, so it changes when any of them does and is the same from every instance.
+pub fn combined_etag(cps: &[SignedCheckpoint]) -> String {
+    let mut tag = String::from("\"");
+    for (i, cp) in cps.iter().enumerate() {
+        let c = &cp.checkpoint;
+        if i > 0 {
+            tag.push('.');
+        }
+        tag.push_str(&format!("{}-{}-{}", c.epoch, c.seq, c.issued_at));
+    }
+    tag.push('"');
+    tag
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

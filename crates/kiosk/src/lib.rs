@@ -367,8 +367,18 @@ impl Kiosk {
     pub fn sync_once(&self, now: DateTime<Utc>) -> Result<SyncReport, KioskError> {
         let mut outcomes = Vec::new();
         let mut refused: Option<SyncError> = None;
-        for scope in self.followed_scopes() {
-            match self.client.sync_scope(&self.cache, &scope, now.timestamp()) {
+        let scopes = self.followed_scopes();
+        let results = match self.client.sync_all(&self.cache, &scopes, now.timestamp()) {
+            Ok(results) => results,
+            // The combined poll itself failed: the same handling as a failed head.
+            Err(e) => scopes
+                .first()
+                .map(|s| (s.clone(), Err(e)))
+                .into_iter()
+                .collect(),
+        };
+        for (scope, result) in results {
+            match result {
                 Ok(o) => outcomes.push((scope, o)),
                 Err(e) if e.is_offline() => {
                     self.set_status(false, None, Some(format!("无法连接服务器：{e}")));

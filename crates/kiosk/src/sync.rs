@@ -4,9 +4,13 @@
 use crate::cache::{Cache, CacheError, ScopeState, StagingState};
 use gongkai_model::ScopeId;
 use gongkai_protocol::paths;
-use gongkai_protocol::{ChangePage, PublicKey, ResetRequired, SignedCheckpoint, VerifyError};
+use gongkai_protocol::{
+    ChangePage, CombinedHeads, PublicKey, ResetRequired, SignedCheckpoint, VerifyError,
+};
 use reqwest::blocking::Client;
 use reqwest::StatusCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// A checkpoint may claim to be issued this far in the kiosk's future (clock skew).
@@ -95,7 +99,17 @@ pub struct SyncClient {
     base: url::Url,
     key: PublicKey,
     page_limit: u32,
+    /// The combined poll's ETag and the scopes it was for, once every one of them was
+    /// brought to the heads it named.
+    combined_tag: Mutex<Option<(String, String)>>,
+    /// The server answered 404 to the combined poll (older than this kiosk): poll each
+    /// scope's head instead until the app restarts.
+    per_scope_only: AtomicBool,
 }
+
+/// What one sync of every followed scope did: each scope's outcome, in order; it stops
+/// after the first scope the network failed on.
+pub type ScopeResults = Vec<(ScopeId, Result<ScopeOutcome, SyncError>)>;
 
 impl SyncClient {
     pub fn new(base: url::Url, key: PublicKey) -> Result<SyncClient, SyncError> {
@@ -110,6 +124,8 @@ impl SyncClient {
             base,
             key,
             page_limit: 1000,
+            combined_tag: Mutex::new(None),
+            per_scope_only: AtomicBool::new(false),
         })
     }
 
@@ -168,7 +184,108 @@ impl SyncClient {
         Ok(())
     }
 
-    /// Brings one scope up to the server's head. `now` is unix seconds.
+    /// Brings every scope in `scopes` up to the server's heads, asking about all of them in
+    /// one combined poll (one 304 when none changed); against a server without it, one
+    /// head per scope. `Err` only when the combined poll itself failed.
+    pub fn sync_all(
+        &self,
+        cache: &Cache,
+        scopes: &[ScopeId],
+        now: i64,
+    ) -> Result<ScopeResults, SyncError> {
+        let mut results = Vec::with_capacity(scopes.len());
+        if self.per_scope_only.load(Ordering::Relaxed) {
+            for scope in scopes {
+                let r = self.sync_scope(cache, scope, now);
+                let offline = r.as_ref().is_err_and(SyncError::is_offline);
+                results.push((scope.clone(), r));
+                if offline {
+                    break;
+                }
+            }
+            return Ok(results);
+        }
+        let key = scopes
+            .iter()
+            .map(ScopeId::as_str)
+            .collect::<Vec<_>>()
+            .join(",");
+        let url = self.url(&format!("{}?scopes={key}", paths::relative(paths::HEADS)))?;
+        let haves = scopes
+            .iter()
+            .map(|s| cache.scope_state(s))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut req = self.http.get(url.clone());
+        let held = self
+            .combined_tag
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some((for_key, tag)) = held.filter(|_| haves.iter().all(Option::is_some)) {
+            if for_key == key {
+                req = req.header(reqwest::header::IF_NONE_MATCH, tag);
+            }
+        }
+        let resp = req.send()?;
+        if resp.status() == StatusCode::NOT_MODIFIED {
+            return Ok(scopes
+                .iter()
+                .map(|s| (s.clone(), Ok(ScopeOutcome::NotModified)))
+                .collect());
+        }
+        if resp.status() == StatusCode::NOT_FOUND || resp.status() == StatusCode::METHOD_NOT_ALLOWED
+        {
+            // A server older than the combined poll; an unknown scope also lands here and
+            // is then reported by its own head request.
+            tracing::info!("server has no combined poll; polling each scope");
+            self.per_scope_only.store(true, Ordering::Relaxed);
+            return self.sync_all(cache, scopes, now);
+        }
+        if !resp.status().is_success() {
+            return Err(SyncError::Http {
+                status: resp.status().as_u16(),
+                url: url.to_string(),
+            });
+        }
+        let etag = resp
+            .headers()
+            .get(reqwest::header::ETAG)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let heads: CombinedHeads = resp.json()?;
+        if heads.checkpoints.len() != scopes.len() {
+            return Err(VerifyError::Malformed(format!(
+                "asked about {} scopes, got {} checkpoints",
+                scopes.len(),
+                heads.checkpoints.len()
+            ))
+            .into());
+        }
+        let mut all_ok = true;
+        for ((scope, head), have) in scopes.iter().zip(&heads.checkpoints).zip(&haves) {
+            let unchanged = have.as_ref().is_some_and(|h| h.checkpoint == *head);
+            let r = if unchanged {
+                Ok(ScopeOutcome::NotModified)
+            } else {
+                self.check_fresh(head, scope, have.as_ref(), now)
+                    .and_then(|()| self.catch_up(cache, scope, head, None, have.as_ref(), now))
+            };
+            all_ok &= r.is_ok();
+            let offline = r.as_ref().is_err_and(SyncError::is_offline);
+            results.push((scope.clone(), r));
+            if offline {
+                break;
+            }
+        }
+        // Only a poll every scope was brought up to may be answered 304 next time;
+        // otherwise the next poll fetches the heads again and retries.
+        *self.combined_tag.lock().unwrap_or_else(|p| p.into_inner()) =
+            etag.filter(|_| all_ok).map(|tag| (key, tag));
+        Ok(results)
+    }
+
+    /// Brings one scope up to the server's head, asking for its head alone. `now` is unix
+    /// seconds.
     pub fn sync_scope(
         &self,
         cache: &Cache,
@@ -201,9 +318,24 @@ impl SyncClient {
             .map(str::to_string);
         let head: SignedCheckpoint = resp.json()?;
         self.check_fresh(&head, scope, have.as_ref(), now)?;
+        self.catch_up(cache, scope, &head, etag.as_deref(), have.as_ref(), now)
+    }
+
+    /// From a verified head: stores a fresher signature of the state held, or reads the
+    /// change pages up to the head and merges them. `etag` is the scope's own head ETag,
+    /// kept for its next single-head poll (None after a combined poll).
+    fn catch_up(
+        &self,
+        cache: &Cache,
+        scope: &ScopeId,
+        head: &SignedCheckpoint,
+        etag: Option<&str>,
+        have: Option<&ScopeState>,
+        now: i64,
+    ) -> Result<ScopeOutcome, SyncError> {
         let target = &head.checkpoint;
 
-        if let Some(h) = &have {
+        if let Some(h) = have {
             if (h.epoch, h.seq) == target.position() {
                 if h.state_hash != target.state_hash {
                     return Err(VerifyError::Malformed(
@@ -211,15 +343,15 @@ impl SyncClient {
                     )
                     .into());
                 }
-                cache.refresh_checkpoint(&head, etag.as_deref())?;
+                cache.refresh_checkpoint(head, etag)?;
                 return Ok(ScopeOutcome::Refreshed);
             }
         }
 
         // Resume staging left by an interrupted sync if it still leads from what we hold
         // in the same epoch; otherwise start it again.
-        let from_seq = have.as_ref().map_or(0, |h| h.seq);
-        let same_epoch = have.as_ref().is_some_and(|h| h.epoch == target.epoch);
+        let from_seq = have.map_or(0, |h| h.seq);
+        let same_epoch = have.is_some_and(|h| h.epoch == target.epoch);
         let mut staging = match cache.staging_state(scope)? {
             Some(s) if s.epoch == target.epoch && (s.reset || s.base_seq == from_seq) => s,
             _ => {
@@ -267,7 +399,7 @@ impl SyncClient {
             }
             let page: ChangePage = resp.json()?;
             page.verify(&self.key, scope, staging.epoch, staging.cursor)?;
-            self.check_fresh(&page.checkpoint, scope, have.as_ref(), now)?;
+            self.check_fresh(&page.checkpoint, scope, have, now)?;
             cache.stage_page(scope, &page.changes, page.next)?;
             staging.cursor = page.next;
             pages += 1;
@@ -275,11 +407,7 @@ impl SyncClient {
                 // The page's checkpoint is the state we reached. When it is the very
                 // checkpoint the head gave us, keep the head's ETag so the next poll is a
                 // cheap 304; otherwise the next poll fetches the head once more.
-                let tag = if page.checkpoint == head {
-                    etag.as_deref()
-                } else {
-                    None
-                };
+                let tag = if page.checkpoint == *head { etag } else { None };
                 let state = cache.merge_staged(&page.checkpoint, tag)?;
                 return Ok(ScopeOutcome::Updated {
                     from_seq,

@@ -20,8 +20,8 @@ pub mod wire;
 pub use keys::{KeyError, PublicKey, SigningKey};
 pub use state::{item_hash, StateHash};
 pub use wire::{
-    Change, ChangeOp, ChangePage, Checkpoint, ResetRequired, SignedCheckpoint, VerifyError,
-    PROTOCOL_VERSION,
+    Change, ChangeOp, ChangePage, Checkpoint, CombinedHeads, ResetRequired, SignedCheckpoint,
+    VerifyError, MAX_POLLED_SCOPES, PROTOCOL_VERSION,
 };
 
 /// Lower-case hex sha256 of some bytes: how blobs are named.

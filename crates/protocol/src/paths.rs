@@ -10,6 +10,8 @@ pub const HEALTH: &str = "/v1/health";
 pub const OPENAPI: &str = "/v1/openapi.json";
 pub const PUBKEY: &str = "/v1/pubkey";
 pub const SCOPE_HEAD: &str = "/v1/scopes/{scope}/head";
+/// Every followed scope's head in one poll: `?scopes=village,township,county`.
+pub const HEADS: &str = "/v1/heads";
 pub const SCOPE_CHANGES: &str = "/v1/scopes/{scope}/changes";
 pub const BLOB: &str = "/v1/blobs/{name}";
 pub const CHANGELOG: &str = "/v1/changelog";
@@ -35,6 +37,7 @@ pub const ALL: &[&str] = &[
     OPENAPI,
     PUBKEY,
     SCOPE_HEAD,
+    HEADS,
     SCOPE_CHANGES,
     BLOB,
     CHANGELOG,

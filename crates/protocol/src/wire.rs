@@ -103,6 +103,19 @@ impl SignedCheckpoint {
     }
 }
 
+/// The answer to one combined poll (`GET /v1/heads?scopes=…`): each asked scope's signed
+/// checkpoint, in the order asked. Nothing new is signed: each checkpoint carries its own
+/// signature, so a kiosk verifies them exactly as single heads. The ETag names all of them,
+/// so one `If-None-Match` is answered 304 only when none changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CombinedHeads {
+    pub checkpoints: Vec<SignedCheckpoint>,
+}
+
+/// Most scopes one combined poll may ask about (a kiosk follows village, township and
+/// county; a few more are room for a hall that shows several villages).
+pub const MAX_POLLED_SCOPES: usize = 16;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeOp {

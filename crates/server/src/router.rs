@@ -8,15 +8,18 @@ use gongkai_api::api;
 use gongkai_api::state::AppState;
 use gongkai_console as console;
 use gongkai_protocol::paths;
+use tower_http::compression::CompressionLayer;
 
 pub fn router(state: AppState) -> Router {
+    // Blobs are routed after the compression layer, so it does not cover them: photos are
+    // JPEG already, and a resumed download's `Range` counts bytes of the file itself.
     Router::new()
         .route(paths::HEALTH, get(api::health))
         .route(paths::OPENAPI, get(api::openapi))
         .route(paths::PUBKEY, get(api::pubkey))
         .route(paths::SCOPE_HEAD, get(api::head))
+        .route(paths::HEADS, get(api::heads))
         .route(paths::SCOPE_CHANGES, get(api::changes))
-        .route(paths::BLOB, get(api::blob))
         .route(paths::CHANGELOG, get(api::changelog))
         .route(paths::CHANGELOG_HEAD, get(api::changelog_head))
         .route(paths::ITEM_HISTORY, get(api::item_history))
@@ -65,5 +68,17 @@ pub fn router(state: AppState) -> Router {
                 console::imports_max_upload(),
             )),
         )
+        // Change pages, heads and console pages, when the client accepts it: zstd first,
+        // gzip for the rest. Signatures cover the JSON itself, which the client verifies
+        // after decompressing.
+        .layer(compression())
+        .route(paths::BLOB, get(api::blob))
         .with_state(state)
+}
+
+fn compression() -> CompressionLayer {
+    CompressionLayer::new()
+        .zstd(true)
+        .gzip(true)
+        .quality(tower_http::CompressionLevel::Default)
 }

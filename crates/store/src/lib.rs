@@ -220,6 +220,11 @@ pub trait Store: Send + Sync + 'static {
     fn poll_head_now(&self, scope: &ScopeId) -> Option<Result<ScopeHead, StoreError>> {
         Some(self.poll_head(scope))
     }
+    /// [`Store::poll_head_now`] for several scopes at once (one kiosk's combined poll);
+    /// None when any of them needs a blocking read.
+    fn poll_heads_now(&self, scopes: &[ScopeId]) -> Option<Result<Vec<ScopeHead>, StoreError>> {
+        scopes.iter().map(|s| self.poll_head_now(s)).collect()
+    }
     fn heads(&self) -> Result<Vec<ScopeHead>, StoreError>;
     /// One trivial query: the database answers (the load balancer's health check).
     fn ping(&self) -> Result<(), StoreError>;

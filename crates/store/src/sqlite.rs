@@ -78,6 +78,30 @@ struct PollCache {
 }
 
 impl SqliteStore {
+    /// The heads of `scopes` for polls, under one lock and one `data_version` read.
+    fn poll_heads(&self, scopes: &[ScopeId]) -> Result<Vec<ScopeHead>, StoreError> {
+        let mut cache = self.polls.lock().unwrap_or_else(|p| p.into_inner());
+        let version: i64 = cache
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if version != cache.version {
+            cache.heads.clear();
+            cache.version = version;
+        }
+        let mut out = Vec::with_capacity(scopes.len());
+        for scope in scopes {
+            if let Some(head) = cache.heads.get(scope.as_str()) {
+                out.push(head.clone());
+                continue;
+            }
+            let head = read_head(&cache.conn, scope)?;
+            cache.heads.insert(scope.to_string(), head.clone());
+            out.push(head);
+        }
+        Ok(out)
+    }
+
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let writer = gongkai_db::open(path, Durability::Full, MIGRATIONS)?;
         // Personal data in deleted rows is overwritten, not left in free pages.
@@ -348,20 +372,14 @@ impl Store for SqliteStore {
     }
 
     fn poll_head(&self, scope: &ScopeId) -> Result<ScopeHead, StoreError> {
-        let mut cache = self.polls.lock().unwrap_or_else(|p| p.into_inner());
-        let version: i64 = cache
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        if version != cache.version {
-            cache.heads.clear();
-            cache.version = version;
-        }
-        if let Some(head) = cache.heads.get(scope.as_str()) {
-            return Ok(head.clone());
-        }
-        let head = read_head(&cache.conn, scope)?;
-        cache.heads.insert(scope.to_string(), head.clone());
-        Ok(head)
+        let mut heads = self.poll_heads(std::slice::from_ref(scope))?;
+        heads
+            .pop()
+            .ok_or_else(|| StoreError::UnknownScope(scope.to_string()))
+    }
+
+    fn poll_heads_now(&self, scopes: &[ScopeId]) -> Option<Result<Vec<ScopeHead>, StoreError>> {
+        Some(self.poll_heads(scopes))
     }
 
     fn heads(&self) -> Result<Vec<ScopeHead>, StoreError> {
