@@ -14,6 +14,7 @@ mod province;
 mod search;
 mod submit;
 mod sync;
+mod wrk;
 
 use anyhow::Result;
 use std::time::Duration;
@@ -57,6 +58,10 @@ fn main() -> Result<()> {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
+    // A baseline server for the external load, as its own process (poll.rs starts it).
+    if let Some(kind) = value("--serve") {
+        return poll::serve(&kind);
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let write = args.iter().any(|a| a == "--write") && !quick;
     let rows: usize = value("--rows")
@@ -70,7 +75,14 @@ fn main() -> Result<()> {
         sections.push(("submit", submit::run(if quick { 50 } else { 500 })?));
     }
     if only("poll") {
-        sections.push(("poll", poll::run(if quick { 1 } else { 5 })?));
+        sections.push((
+            "poll",
+            if quick {
+                poll::run(1, 1)?
+            } else {
+                poll::run(5, 3)?
+            },
+        ));
     }
     if only("province") {
         sections.push(("province", province::run(if quick { 1 } else { 5 })?));

@@ -13,7 +13,8 @@ use gongkai_protocol::fleet::{
     SIGNATURE_HEADER,
 };
 use gongkai_protocol::{
-    item_hash, ChangeOp, ChangePage, PublicKey, SignedCheckpoint, SigningKey, StateHash,
+    item_hash, ChangeOp, ChangePage, CombinedHeads, PublicKey, SignedCheckpoint, SigningKey,
+    StateHash,
 };
 use std::collections::HashMap;
 
@@ -21,7 +22,6 @@ use std::collections::HashMap;
 struct ScopeCopy {
     epoch: u64,
     seq: u64,
-    etag: Option<String>,
     items: HashMap<(ContentKind, String), [u8; 32]>,
     hash: StateHash,
 }
@@ -31,6 +31,8 @@ pub struct SimKiosk {
     scopes: Vec<ScopeId>,
     key: SigningKey,
     copies: HashMap<String, ScopeCopy>,
+    /// The combined poll's ETag once every scope reached the heads it named.
+    combined_tag: Option<String>,
     counter: u64,
     log: Vec<DisplayEntry>,
     acked: u64,
@@ -48,6 +50,7 @@ impl SimKiosk {
             scopes: village.chain(),
             key: SigningKey::generate(),
             copies: HashMap::new(),
+            combined_tag: None,
             counter: 0,
             log: Vec::new(),
             acked: 0,
@@ -73,29 +76,18 @@ impl SimKiosk {
         Ok(())
     }
 
-    /// Brings every followed scope to the server's head, verifying as a kiosk does.
+    /// Brings every followed scope to the server's head, verifying as a kiosk does: one
+    /// combined poll for all of them (304 while none changed), then pages for each scope
+    /// that moved.
     pub async fn poll(
         &mut self,
         http: &reqwest::Client,
         base: &str,
         key: &PublicKey,
     ) -> Result<()> {
-        for scope in self.scopes.clone() {
-            self.poll_scope(http, base, key, &scope).await?;
-        }
-        Ok(())
-    }
-
-    async fn poll_scope(
-        &mut self,
-        http: &reqwest::Client,
-        base: &str,
-        key: &PublicKey,
-        scope: &ScopeId,
-    ) -> Result<()> {
-        let copy = self.copies.entry(scope.to_string()).or_default();
-        let mut req = http.get(format!("{base}v1/scopes/{scope}/head"));
-        if let Some(tag) = &copy.etag {
+        let codes: Vec<&str> = self.scopes.iter().map(ScopeId::as_str).collect();
+        let mut req = http.get(format!("{base}v1/heads?scopes={}", codes.join(",")));
+        if let Some(tag) = &self.combined_tag {
             req = req.header(reqwest::header::IF_NONE_MATCH, tag);
         }
         let resp = req.send().await?;
@@ -103,14 +95,33 @@ impl SimKiosk {
             return Ok(());
         }
         if !resp.status().is_success() {
-            bail!("head {scope}: {}", resp.status());
+            bail!("heads {}: {}", self.id, resp.status());
         }
         let etag = resp
             .headers()
             .get(reqwest::header::ETAG)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let head: SignedCheckpoint = resp.json().await?;
+        let heads: CombinedHeads = resp.json().await?;
+        if heads.checkpoints.len() != self.scopes.len() {
+            bail!("heads {}: wrong number of checkpoints", self.id);
+        }
+        for (scope, head) in self.scopes.clone().iter().zip(heads.checkpoints) {
+            self.catch_up(http, base, key, scope, head).await?;
+        }
+        self.combined_tag = etag;
+        Ok(())
+    }
+
+    async fn catch_up(
+        &mut self,
+        http: &reqwest::Client,
+        base: &str,
+        key: &PublicKey,
+        scope: &ScopeId,
+        head: SignedCheckpoint,
+    ) -> Result<()> {
+        let copy = self.copies.entry(scope.to_string()).or_default();
         let target = head.verify(key).map_err(|e| anyhow!("{e}"))?.clone();
         if target.epoch != copy.epoch {
             *copy = ScopeCopy {
@@ -153,7 +164,6 @@ impl SimKiosk {
                 break;
             }
         }
-        copy.etag = etag;
         self.emergencies = self
             .copies
             .values()

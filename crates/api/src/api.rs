@@ -1,19 +1,15 @@
 //! The sync endpoints kiosks talk to (protocol v1, docs/protocol.md): health, the
-//! public key, heads, change pages, blobs, the public change log and item histories.
+//! public key, change pages, blobs, the public change log and item histories (heads are
+//! in `polls.rs`).
 
 use crate::error::{blocking, parse_scope, ApiError, ApiPath, ApiQuery};
-use crate::signer::{combined_etag, etag};
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use gongkai_model::ScopeId;
-use gongkai_protocol::{
-    paths, ChangePage, CombinedHeads, ResetRequired, MAX_POLLED_SCOPES, PROTOCOL_VERSION,
-};
-use gongkai_store::ScopeHead;
+use gongkai_protocol::{paths, ChangePage, ResetRequired, PROTOCOL_VERSION};
 use serde::Deserialize;
 
 /// The API described for clients and for the conformance run (schemathesis).
@@ -51,86 +47,6 @@ pub async fn health(State(st): State<AppState>) -> Response {
 pub async fn pubkey(State(st): State<AppState>) -> Json<serde_json::Value> {
     let key = st.signer.public();
     Json(serde_json::json!({ "key_id": key.key_id(), "public_key": key.to_base64() }))
-}
-
-pub async fn head(
-    State(st): State<AppState>,
-    ApiPath(code): ApiPath<String>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let scope = parse_scope(&code)?;
-    let heads = poll_heads(&st, vec![scope]).await?;
-    let cp = st.signer.checkpoint(&heads[0], st.clock.unix());
-    conditional(&headers, etag(&cp), || Json(cp))
-}
-
-#[derive(Debug, Deserialize)]
-pub struct HeadsQuery {
-    scopes: String,
-}
-
-/// One poll for every scope a kiosk follows (`?scopes=village,township,county`): their
-/// signed checkpoints in the order asked, under one ETag that names each, so a kiosk's
-/// interval costs one request and, when nothing changed, one 304.
-pub async fn heads(
-    State(st): State<AppState>,
-    ApiQuery(q): ApiQuery<HeadsQuery>,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let scopes = q
-        .scopes
-        .split(',')
-        .map(|c| parse_scope(c.trim()))
-        .collect::<Result<Vec<_>, _>>()?;
-    if scopes.len() > MAX_POLLED_SCOPES {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "too_many_scopes",
-            format!("at most {MAX_POLLED_SCOPES} scopes in one poll"),
-        ));
-    }
-    let heads = poll_heads(&st, scopes).await?;
-    let now = st.clock.unix();
-    let checkpoints: Vec<_> = heads.iter().map(|h| st.signer.checkpoint(h, now)).collect();
-    let tag = combined_etag(&checkpoints);
-    conditional(&headers, tag, || Json(CombinedHeads { checkpoints }))
-}
-
-/// The heads of `scopes` for a poll: answered inline when the store can (no blocking-pool
-/// hop for the request thousands of kiosks repeat); otherwise on a blocking thread.
-async fn poll_heads(st: &AppState, scopes: Vec<ScopeId>) -> Result<Vec<ScopeHead>, ApiError> {
-    match st.store.poll_heads_now(&scopes) {
-        Some(heads) => Ok(heads?),
-        None => {
-            let store = st.store.clone();
-            blocking(move || scopes.iter().map(|s| store.poll_head(s)).collect()).await
-        }
-    }
-}
-
-/// `304` with the ETag when `If-None-Match` names `tag`, else the body with it.
-fn conditional<B: IntoResponse>(
-    headers: &HeaderMap,
-    tag: String,
-    body: impl FnOnce() -> B,
-) -> Result<Response, ApiError> {
-    let matches = headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag));
-    let tag_value = HeaderValue::try_from(tag)
-        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "etag"))?;
-    if matches {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag_value)]).into_response());
-    }
-    Ok((
-        [
-            (header::ETAG, tag_value),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        ],
-        body(),
-    )
-        .into_response())
 }
 
 #[derive(Debug, Deserialize)]

@@ -16,6 +16,7 @@ pub mod error;
 pub mod fleet;
 pub mod intake;
 pub mod pdf;
+pub mod polls;
 pub mod report;
 pub mod signer;
 pub mod staff;

@@ -51,6 +51,12 @@ impl Signer {
     }
 
     /// The signed checkpoint for `head` as of `now` (unix seconds).
+    /// Which signing period `now` falls in: within one, an unchanged head is signed into
+    /// the very same checkpoint (and ETag).
+    pub fn period(&self, now: i64) -> i64 {
+        now.div_euclid(self.refresh_secs)
+    }
+
     pub fn checkpoint(&self, head: &ScopeHead, now: i64) -> SignedCheckpoint {
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(cached) = cache.get(head.scope.as_str()) {

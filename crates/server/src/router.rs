@@ -13,12 +13,11 @@ use tower_http::compression::CompressionLayer;
 pub fn router(state: AppState) -> Router {
     // Blobs are routed after the compression layer, so it does not cover them: photos are
     // JPEG already, and a resumed download's `Range` counts bytes of the file itself.
+    // Polls (heads) are routed apart, see `gongkai_api::polls`.
     Router::new()
         .route(paths::HEALTH, get(api::health))
         .route(paths::OPENAPI, get(api::openapi))
         .route(paths::PUBKEY, get(api::pubkey))
-        .route(paths::SCOPE_HEAD, get(api::head))
-        .route(paths::HEADS, get(api::heads))
         .route(paths::SCOPE_CHANGES, get(api::changes))
         .route(paths::CHANGELOG, get(api::changelog))
         .route(paths::CHANGELOG_HEAD, get(api::changelog_head))
@@ -73,7 +72,9 @@ pub fn router(state: AppState) -> Router {
         // after decompressing.
         .layer(compression())
         .route(paths::BLOB, get(api::blob))
-        .with_state(state)
+        .with_state(state.clone())
+        // Polls last: their own small state, and nothing to compress in a 304.
+        .merge(gongkai_api::polls::routes(&state))
 }
 
 fn compression() -> CompressionLayer {

@@ -220,6 +220,12 @@ pub trait Store: Send + Sync + 'static {
     fn poll_head_now(&self, scope: &ScopeId) -> Option<Result<ScopeHead, StoreError>> {
         Some(self.poll_head(scope))
     }
+    /// A number that changes whenever any scope's head may have changed, cheap enough for
+    /// every poll, so an answer computed at one version still holds while it is the same.
+    /// None when this store cannot tell right now (nothing may be cached on it).
+    fn poll_version(&self) -> Option<u64> {
+        None
+    }
     /// [`Store::poll_head_now`] for several scopes at once (one kiosk's combined poll);
     /// None when any of them needs a blocking read.
     fn poll_heads_now(&self, scopes: &[ScopeId]) -> Option<Result<Vec<ScopeHead>, StoreError>> {

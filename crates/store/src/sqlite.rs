@@ -81,14 +81,7 @@ impl SqliteStore {
     /// The heads of `scopes` for polls, under one lock and one `data_version` read.
     fn poll_heads(&self, scopes: &[ScopeId]) -> Result<Vec<ScopeHead>, StoreError> {
         let mut cache = self.polls.lock().unwrap_or_else(|p| p.into_inner());
-        let version: i64 = cache
-            .conn
-            .prepare_cached("PRAGMA data_version")?
-            .query_row([], |r| r.get(0))?;
-        if version != cache.version {
-            cache.heads.clear();
-            cache.version = version;
-        }
+        Self::poll_seen(&mut cache)?;
         let mut out = Vec::with_capacity(scopes.len());
         for scope in scopes {
             if let Some(head) = cache.heads.get(scope.as_str()) {
@@ -100,6 +93,20 @@ impl SqliteStore {
             out.push(head);
         }
         Ok(out)
+    }
+
+    /// Reads `PRAGMA data_version` on the poll connection (which never writes, so every
+    /// commit it sees is another's) and forgets the heads read before a change.
+    fn poll_seen(cache: &mut PollCache) -> Result<i64, StoreError> {
+        let version: i64 = cache
+            .conn
+            .prepare_cached("PRAGMA data_version")?
+            .query_row([], |r| r.get(0))?;
+        if version != cache.version {
+            cache.heads.clear();
+            cache.version = version;
+        }
+        Ok(version)
     }
 
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
@@ -380,6 +387,11 @@ impl Store for SqliteStore {
 
     fn poll_heads_now(&self, scopes: &[ScopeId]) -> Option<Result<Vec<ScopeHead>, StoreError>> {
         Some(self.poll_heads(scopes))
+    }
+
+    fn poll_version(&self) -> Option<u64> {
+        let mut cache = self.polls.lock().unwrap_or_else(|p| p.into_inner());
+        Self::poll_seen(&mut cache).ok().map(|v| v as u64)
     }
 
     fn heads(&self) -> Result<Vec<ScopeHead>, StoreError> {

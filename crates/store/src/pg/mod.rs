@@ -93,6 +93,10 @@ impl Store for PgStore {
         self.cached_head_now(scope).map(Ok)
     }
 
+    fn poll_version(&self) -> Option<u64> {
+        self.head_generation()
+    }
+
     fn heads(&self) -> Result<Vec<ScopeHead>, StoreError> {
         self.with(|c| {
             let rows = c.rows(

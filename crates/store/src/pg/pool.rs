@@ -166,6 +166,13 @@ impl PgStore {
     }
 
     /// True while head changes from other instances reach this one (tests wait on it).
+    /// The head cache's generation while notifications arrive (bumped by each, and by
+    /// this instance's own publishes); None while the LISTEN connection is down.
+    pub fn head_generation(&self) -> Option<u64> {
+        let cache = self.heads.lock().unwrap_or_else(|p| p.into_inner());
+        cache.live.then_some(cache.generation)
+    }
+
     pub fn listening(&self) -> bool {
         self.heads.lock().map(|h| h.live).unwrap_or(false)
     }
