@@ -3,7 +3,7 @@
 //! machine, because these machines are shared and noisy; the ratio is what to read.
 //!
 //! Usage: `cargo run --release -p gongkai-bench -- [--rows N] [--only search,submit,poll]
-//! [--quick] [--write]` (`--only` takes search, submit, poll, province, sync, kiosk). `--quick` is the CI smoke mode: tiny sizes, nothing written.
+//! [--quick] [--write]` (`--only` takes search, submit, poll, wire, province, sync, kiosk). `--quick` is the CI smoke mode: tiny sizes, nothing written.
 //! `--only kiosk-long [--minutes 120]` is the long memory soak of the kiosk app; it is
 //! never part of a default run.
 #![forbid(unsafe_code)]
@@ -14,6 +14,7 @@ mod province;
 mod search;
 mod submit;
 mod sync;
+mod wire;
 mod wrk;
 
 use anyhow::Result;
@@ -67,7 +68,8 @@ fn main() -> Result<()> {
     let rows: usize = value("--rows")
         .and_then(|v| v.parse().ok())
         .unwrap_or(if quick { 20_000 } else { 1_000_000 });
-    let only = value("--only").unwrap_or_else(|| "search,submit,poll,province,sync,kiosk".into());
+    let only =
+        value("--only").unwrap_or_else(|| "search,submit,poll,wire,province,sync,kiosk".into());
     let only: Vec<&str> = only.split(',').map(str::trim).collect();
     let only = |name: &str| only.contains(&name);
     let mut sections = Vec::new();
@@ -83,6 +85,9 @@ fn main() -> Result<()> {
                 poll::run(5, 3)?
             },
         ));
+    }
+    if only("wire") {
+        sections.push(("wire", wire::run(if quick { 2_000 } else { 100_000 })?));
     }
     if only("province") {
         sections.push(("province", province::run(if quick { 1 } else { 5 })?));

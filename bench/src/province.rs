@@ -7,6 +7,7 @@
 //! would, without measuring the balancer itself. Publishers are threads, each an office
 //! posting one notice at a time to its own village, spread over the instances' stores.
 
+use crate::wrk::{self, Load};
 use anyhow::{Context, Result};
 use gongkai_model::{ContentKind, Notice, ScopeId};
 use gongkai_server::signer::Signer;
@@ -50,42 +51,12 @@ fn etag(url: &str) -> Result<String> {
         .to_string())
 }
 
-/// 304 answers per second from 64 concurrent pollers spread over `urls`.
-pub(crate) fn polls(urls: &[String], etag: &str, secs: u64) -> Result<f64> {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()?;
-    let urls = urls.to_vec();
-    let etag = etag.to_string();
-    rt.block_on(async move {
-        let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(64)
-            .build()?;
-        let done = Arc::new(AtomicU64::new(0));
-        let until = Instant::now() + Duration::from_secs(secs);
-        let mut tasks = Vec::new();
-        for i in 0..64 {
-            let (client, etag, done) = (client.clone(), etag.clone(), done.clone());
-            let urls = urls.clone();
-            tasks.push(tokio::spawn(async move {
-                let mut n = i;
-                while Instant::now() < until {
-                    let url = &urls[n % urls.len()];
-                    n += 1;
-                    if let Ok(r) = client.get(url).header("if-none-match", &etag).send().await {
-                        if r.status() == reqwest::StatusCode::NOT_MODIFIED {
-                            done.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                }
-            }));
-        }
-        for t in tasks {
-            let _ = t.await;
-        }
-        Ok::<f64, anyhow::Error>(done.load(Ordering::Relaxed) as f64 / secs as f64)
-    })
+/// 304 answers from wrk on the loader core, spread over `urls` (one wrk per instance, as
+/// the balancer would spread kiosks), with this process — every instance in it — pinned to
+/// the server core meanwhile.
+fn polls(urls: &[String], etag: &str, secs: u64) -> Result<Load> {
+    let _pinned = wrk::PinSelf::to_server_core()?;
+    wrk::run(urls, Some(&format!("If-None-Match: {etag}")), secs)
 }
 
 /// Operations per second from [`PUBLISHERS`] threads running `op(thread, n)` over and
@@ -194,6 +165,7 @@ pub fn run(secs: u64) -> Result<String> {
         "the same county must give the same signed head from every instance"
     );
 
+    wrk::available()?;
     let poll_sqlite = polls(std::slice::from_ref(&sqlite_url), &tag, secs)?;
     let poll_pg1 = polls(&pg_urls[..1], &tag, secs)?;
     let poll_pg3 = polls(&pg_urls, &tag, secs)?;
@@ -210,13 +182,20 @@ pub fn run(secs: u64) -> Result<String> {
     let pct = |a: f64, b: f64| a / b.max(1e-9) * 100.0;
     Ok(format!(
         "<!-- province:start -->\n### Province scale: PostgreSQL, one and three instances ({secs} s per figure, {date}, {cores} cores)\n\n\
-The demo county moved into a throwaway PostgreSQL server (Debian's, `fsync=off`) with `migrate-to-postgres`'s code. Each instance is its own `PgStore` (pool of 8, head cache, LISTEN connection) served on one core; polls are `head` with a matching `If-None-Match` from 64 concurrent pollers spread round-robin over the instances (what haproxy does, without measuring haproxy). Publishes: {PUBLISHERS} offices at once, one notice per publish, each to its own village, spread over the instances' stores. Baseline: the SQLite single instance, same run; and PostgreSQL's own single-row INSERT commits from {PUBLISHERS} connections as its ceiling.\n\n\
+The demo county moved into a throwaway PostgreSQL server (Debian's, `fsync=off`) with `migrate-to-postgres`'s code. Each instance is its own `PgStore` (pool of 8, head cache, LISTEN connection) served in this process, which is pinned to core 0 while polls run; polls are `head` with a matching `If-None-Match` from `wrk` pinned to core 1 (one wrk per instance, the 64 connections shared out — what haproxy does, without measuring haproxy); the loader's ceiling is in the polling section above. Publishes: {PUBLISHERS} offices at once, one notice per publish, each to its own village, spread over the instances' stores. Baseline: the SQLite single instance, same run; and PostgreSQL's own single-row INSERT commits from {PUBLISHERS} connections as its ceiling.\n\n\
 | figure | SQLite, 1 instance | PostgreSQL, 1 instance | PostgreSQL, 3 instances | 3 PG ÷ SQLite |\n|---|---|---|---|---|\n\
-| head polls per second (304) | {poll_sqlite:.0} | {poll_pg1:.0} | {poll_pg3:.0} | {:.0} % |\n\
+| head polls per second (304) | {:.0} | {:.0} | {:.0} | {:.0} % |\n\
+| p99 of those polls | {:.2} ms | {:.2} ms | {:.2} ms | |\n\
 | publishes per second | {pub_sqlite:.0} | {pub_pg1:.0} | {pub_pg3:.0} | {:.0} % |\n\n\
 Ceiling: PostgreSQL commits {raw:.0} single-row INSERTs per second from {PUBLISHERS} connections on this machine; one publishing instance reaches {:.1} % of that. A one-notice publish is eight round trips on the synchronous client (begin; the scope's row lock; the item before; the item after; the head with its notification; then the change-log tail lock; all the entries with the new tail in one statement; commit): only the last three hold the province-wide tail lock, so offices publishing to different villages overlap in everything else.\n\n\
-How to read it. Polls on PostgreSQL are answered from each instance's head cache (emptied by a NOTIFY at every commit), so an unchanged county costs no database read and each instance adds a core of polling: on a machine with more cores than this one, three instances poll about three times what one does. Publishes are serial across the whole province by design — every publish appends to the one hash-chained public change log, whose tail row it locks — so more instances do not publish faster; they keep publishing while one of them is down. What limits a province is that chain, not the number of instances — and at the rate above it takes {:.1} million publishes an hour, far beyond hundreds of offices posting at once.\n<!-- province:end -->\n",
-        pct(poll_pg3, poll_sqlite),
+How to read it. Polls on PostgreSQL are answered from each instance's head cache (emptied by a NOTIFY at every commit), so an unchanged county costs no database read and each instance adds a core of polling: on a machine with more cores than this one, three instances poll about three times what one does. Here all three share the one server core (the loader has the other), which is why their p99 is far above one instance's: three runtimes, pools and LISTEN threads take turns on one core. Publishes are serial across the whole province by design — every publish appends to the one hash-chained public change log, whose tail row it locks — so more instances do not publish faster; they keep publishing while one of them is down. What limits a province is that chain, not the number of instances — and at the rate above it takes {:.1} million publishes an hour, far beyond hundreds of offices posting at once.\n<!-- province:end -->\n",
+        poll_sqlite.rps,
+        poll_pg1.rps,
+        poll_pg3.rps,
+        pct(poll_pg3.rps, poll_sqlite.rps),
+        poll_sqlite.p99.as_secs_f64() * 1000.0,
+        poll_pg1.p99.as_secs_f64() * 1000.0,
+        poll_pg3.p99.as_secs_f64() * 1000.0,
         pct(pub_pg3, pub_sqlite),
         pct(pub_pg1, raw),
         pub_pg3 * 3600.0 / 1e6,

@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::time::Instant;
 
-fn rows(n_subsidy: usize, n_disclosure: usize) -> Vec<Edit> {
+pub(crate) fn rows(n_subsidy: usize, n_disclosure: usize) -> Vec<Edit> {
     let mut rng = StdRng::seed_from_u64(8);
     let today = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default();
     let mut out = Vec::with_capacity(n_subsidy + n_disclosure);

@@ -144,6 +144,36 @@ fn duration(v: &str) -> Result<Duration> {
     Ok(Duration::from_secs_f64(num.parse::<f64>()? * scale))
 }
 
+/// This process's threads pinned to [`SERVER_CORE`] while it lives (for servers that run
+/// in-process, such as the province's PostgreSQL instances), then free on every core again.
+pub struct PinSelf;
+
+impl PinSelf {
+    pub fn to_server_core() -> Result<PinSelf> {
+        set_own_cores(&SERVER_CORE.to_string())?;
+        Ok(PinSelf)
+    }
+}
+
+impl Drop for PinSelf {
+    fn drop(&mut self) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let _ = set_own_cores(&format!("0-{}", cores.saturating_sub(1).max(LOADER_CORE)));
+    }
+}
+
+/// `taskset -a -p -c CORES <this pid>`: every thread, present ones included.
+fn set_own_cores(cores: &str) -> Result<()> {
+    let status = Command::new("taskset")
+        .args(["-a", "-p", "-c", cores, &std::process::id().to_string()])
+        .stdout(Stdio::null())
+        .status()?;
+    if !status.success() {
+        bail!("taskset could not pin this process to {cores}");
+    }
+    Ok(())
+}
+
 /// A server process pinned to [`SERVER_CORE`], ended when dropped.
 pub struct Pinned {
     child: Child,
