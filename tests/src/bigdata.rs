@@ -51,6 +51,18 @@ pub fn subsidy_lists_cache(
     n: usize,
     lists: usize,
 ) -> Result<(Cache, Vec<(String, SubsidyRow)>)> {
+    let (cache, rows) = subsidy_lists_shown(dir, n, lists)?;
+    cache.build_pending_index()?;
+    Ok((cache, rows))
+}
+
+/// [`subsidy_lists_cache`] as it stands right after the merge: the rows shown, the name
+/// index of a list above `INLINE_INDEX_MAX_ROWS` not built yet.
+pub fn subsidy_lists_shown(
+    dir: &std::path::Path,
+    n: usize,
+    lists: usize,
+) -> Result<(Cache, Vec<(String, SubsidyRow)>)> {
     let scope = ScopeId::parse("419901102")?;
     let cache = Cache::open(&dir.join("cache.sqlite"))?;
     cache.begin_staging(

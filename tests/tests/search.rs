@@ -194,3 +194,68 @@ fn one_search_across_every_list_finds_a_person_everywhere_and_nobody_else() -> R
     assert!(hits.is_empty());
     Ok(())
 }
+
+/// A first sync with a large list shows its rows before their name index exists; until
+/// the index is built every search by name or initials scans the list and answers exactly
+/// what the index answers afterwards — the same rows, order and count, page by page.
+#[test]
+fn a_large_list_is_shown_before_its_name_index_and_searches_alike() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let n = 20_000;
+    // Two lists of 10,000 (with list items, which 查我的补贴 goes through).
+    let (cache, rows) = gongkai_tests::bigdata::subsidy_lists_shown(tmp.path(), n, 2)?;
+    assert!(
+        cache.index_pending()?,
+        "20,000 rows are indexed after the merge"
+    );
+    let mut queries: Vec<String> = gongkai_tests::bigdata::SPECIAL
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for (_, r) in rows.iter().step_by(998).take(12) {
+        let first: String = r.name.chars().take(1).collect();
+        let two: String = r.name.chars().take(2).collect();
+        let initials = names::initials_variants(&r.name)[0].clone();
+        queries.extend([r.name.clone(), first, two, initials.clone()]);
+        queries.push(initials.chars().take(2).collect());
+        queries.push(initials.chars().take(1).collect());
+    }
+    queries.extend(["w".into(), "zh".into(), "伟".into(), "建国".into()]);
+    let tail = gongkai_model::idcard::tail(&rows[n / 3].1.id_masked);
+    queries.push(tail);
+    let ask = |cache: &gongkai_kiosk::cache::Cache| -> Result<Vec<_>> {
+        let mut out = Vec::new();
+        for q in &queries {
+            for offset in [0, 40] {
+                out.push((
+                    q.clone(),
+                    offset,
+                    cache.search_subsidy("list-00", q, offset, 60)?,
+                ));
+            }
+        }
+        Ok(out)
+    };
+    let scanned = ask(&cache)?;
+    // 查我的补贴 goes by the ID tail, whose index is built with the rows: it works now.
+    let someone = &rows[n / 2].1;
+    let (hits, _) = cache.find_person(
+        &[gongkai_model::ScopeId::parse("419901102")?],
+        "2026-12-03",
+        &names::classify(&someone.name),
+        &gongkai_model::idcard::tail(&someone.id_masked),
+    )?;
+    assert!(hits.iter().any(|h| h.found.row == *someone), "{someone:?}");
+
+    assert_eq!(cache.build_pending_index()?, n as u64);
+    assert!(!cache.index_pending()?);
+    let indexed = ask(&cache)?;
+    for (a, b) in scanned.iter().zip(&indexed) {
+        assert_eq!(a, b, "query {:?} at offset {}", a.0, a.1);
+    }
+    assert!(
+        indexed.iter().filter(|(_, _, f)| f.total > 0).count() > queries.len(),
+        "the queries should find rows"
+    );
+    Ok(())
+}

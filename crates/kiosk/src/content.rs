@@ -239,6 +239,7 @@ impl Kiosk {
             total: found.total as u32,
             total_is_lower_bound: found.total_is_lower_bound,
             offset,
+            indexing: self.cache().index_pending()?,
             query_kind: match names::classify(query) {
                 NameQuery::Empty => QueryKind::All,
                 NameQuery::Name(_) => QueryKind::Name,

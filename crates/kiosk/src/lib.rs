@@ -407,6 +407,11 @@ impl Kiosk {
         if let Err(e) = self.upload_cadre_posts(now) {
             tracing::warn!(error = %e, "cadre posting upload failed");
         }
+        // A large first sync is already on screen; its lists' name index comes now,
+        // after the filings went out (searches by name scan until it is ready).
+        if let Err(e) = self.cache.build_pending_index() {
+            tracing::warn!(error = %e, "building the subsidy name index failed");
+        }
         let mut blobs_fetched = 0;
         for name in self.cache.referenced_blobs()? {
             if !self.blobs.has(&name) {

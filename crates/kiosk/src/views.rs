@@ -293,6 +293,9 @@ pub struct SubsidyRowsPage {
     pub total_is_lower_bound: bool,
     pub offset: u32,
     pub query_kind: QueryKind,
+    /// The lists were just received and their name index is still being built: searches
+    /// by name are slower meanwhile (the screen says 名单索引建立中), never different.
+    pub indexing: bool,
 }
 
 /// 查我的补贴: a subsidy list the resident is on, with their row.

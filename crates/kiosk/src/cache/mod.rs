@@ -8,7 +8,7 @@
 
 mod subsidy;
 
-pub use subsidy::{same_person, Found, FoundRow, PersonHit, COUNT_CAP};
+pub use subsidy::{same_person, Found, FoundRow, PersonHit, COUNT_CAP, INLINE_INDEX_MAX_ROWS};
 
 use gongkai_db::Durability;
 use gongkai_model::{content::summarize, ContentKind, ScopeId};
@@ -69,6 +69,7 @@ CREATE TABLE staging_state (
 );
 "#,
     subsidy::MIGRATION,
+    subsidy::MIGRATION_PENDING,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -267,9 +268,17 @@ impl Cache {
         // A whole snapshot into an empty scope (first sync, or a reset) has no earlier
         // versions to look up, and builds its search index in bulk.
         let fresh = !matches!((&current, staging.reset), (Some(_), false));
-        let mode = if fresh {
+        // A large snapshot is shown first and name-indexed afterwards (build_pending_index):
+        // most of its writes are the index, and residents should not wait for it.
+        let mode = if fresh
+            && subsidy::staged_rows(&tx, scope.as_str())? > subsidy::INLINE_INDEX_MAX_ROWS
+        {
+            subsidy::IndexMode::RowsOnly { replace: false }
+        } else if fresh {
             subsidy::begin_bulk(&tx)?;
             subsidy::IndexMode::Bulk
+        } else if subsidy::pending(&tx, scope.as_str())? {
+            subsidy::IndexMode::RowsOnly { replace: true }
         } else {
             subsidy::IndexMode::Direct
         };
@@ -364,8 +373,12 @@ impl Cache {
                 }
             }
         }
-        if fresh {
-            subsidy::finish_bulk(&tx)?;
+        match mode {
+            subsidy::IndexMode::Bulk => subsidy::finish_bulk(&tx)?,
+            subsidy::IndexMode::RowsOnly { replace: false } => {
+                subsidy::mark_pending(&tx, scope.as_str())?
+            }
+            _ => {}
         }
         let c = &cp.checkpoint;
         if hash != c.state_hash || count != c.item_count || staging.epoch != c.epoch {
@@ -575,6 +588,31 @@ impl Cache {
             }
         }
         Ok(None)
+    }
+
+    /// Builds the name index of every scope a large first sync left without one, each in
+    /// its own transaction; returns how many rows were indexed. Reads go on meanwhile
+    /// (searches scan until each commit).
+    pub fn build_pending_index(&self) -> Result<u64, CacheError> {
+        let mut total = 0;
+        loop {
+            let mut conn = lock(&self.writer);
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            match subsidy::build_pending(&tx)? {
+                Some((scope, n)) => {
+                    tx.commit()?;
+                    tracing::info!(%scope, rows = n, "subsidy name index built");
+                    total += n;
+                }
+                None => return Ok(total),
+            }
+        }
+    }
+
+    /// Whether some subsidy list is shown before its name index is ready (the screen
+    /// says 名单索引建立中; searches by name are slower meanwhile, never different).
+    pub fn index_pending(&self) -> Result<bool, CacheError> {
+        subsidy::any_pending(&lock(&self.reader))
     }
 
     /// Rows of one subsidy list matching a resident's search text: part of a name, pinyin

@@ -39,6 +39,85 @@ CREATE TABLE subsidy_initials (
 ) WITHOUT ROWID;
 "#;
 
+/// Scopes whose rows are shown (and found by ID tail) while the name index — grams and
+/// pinyin initials, most of a first sync's writes — is still being built after the merge
+/// ([`build_pending`]). Searches by name meanwhile scan the list's rows instead.
+pub(super) const MIGRATION_PENDING: &str = r#"
+CREATE TABLE subsidy_index_pending (scope TEXT PRIMARY KEY);
+"#;
+
+/// A whole snapshot with more subsidy rows than this is shown first and name-indexed
+/// afterwards; smaller ones (a village's lists) are indexed in the merge itself.
+pub const INLINE_INDEX_MAX_ROWS: i64 = 5_000;
+
+/// Subsidy rows staged for `scope`.
+pub(super) fn staged_rows(tx: &Transaction<'_>, scope: &str) -> Result<i64, CacheError> {
+    Ok(tx.query_row(
+        "SELECT count(*) FROM staging WHERE scope = ?1 AND kind = 'subsidy_row'",
+        [scope],
+        |r| r.get(0),
+    )?)
+}
+
+/// Whether `scope`'s name index is still to be built.
+pub(super) fn pending(conn: &Connection, scope: &str) -> Result<bool, CacheError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM subsidy_index_pending WHERE scope = ?1")?
+        .query_row([scope], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// Whether any scope's name index is still to be built.
+pub(super) fn any_pending(conn: &Connection) -> Result<bool, CacheError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM subsidy_index_pending LIMIT 1")?
+        .query_row([], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+pub(super) fn mark_pending(tx: &Transaction<'_>, scope: &str) -> Result<(), CacheError> {
+    tx.execute(
+        "INSERT OR IGNORE INTO subsidy_index_pending(scope) VALUES (?1)",
+        [scope],
+    )?;
+    Ok(())
+}
+
+/// Builds the name index of one scope left pending, in one transaction (a search sees
+/// either no name index and scans, or the whole of it). Returns the scope and how many
+/// rows were indexed; None when nothing was pending.
+pub(super) fn build_pending(tx: &Transaction<'_>) -> Result<Option<(String, u64)>, CacheError> {
+    let scope: Option<String> = tx
+        .query_row("SELECT scope FROM subsidy_index_pending LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(scope) = scope else {
+        return Ok(None);
+    };
+    begin_bulk(tx)?;
+    let mut keys = NameKeys::default();
+    let mut n = 0u64;
+    {
+        let mut rows =
+            tx.prepare("SELECT rid, list_id, name FROM subsidy_rows WHERE scope = ?1")?;
+        let mut rows = rows.query([scope.as_str()])?;
+        while let Some(r) = rows.next()? {
+            let (rid, list_id, name): (i64, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            index_name(tx, &list_id, rid, &name, &mut keys, IndexMode::Bulk)?;
+            n += 1;
+        }
+    }
+    finish_bulk(tx)?;
+    tx.execute(
+        "DELETE FROM subsidy_index_pending WHERE scope = ?1",
+        [scope.as_str()],
+    )?;
+    Ok(Some((scope, n)))
+}
+
 /// One found row, ready to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FoundRow {
@@ -85,6 +164,10 @@ pub(super) fn remove_scope(tx: &Transaction<'_>, scope: &str) -> Result<(), Cach
         [scope],
     )?;
     tx.execute("DELETE FROM subsidy_rows WHERE scope = ?1", [scope])?;
+    tx.execute(
+        "DELETE FROM subsidy_index_pending WHERE scope = ?1",
+        [scope],
+    )?;
     Ok(())
 }
 
@@ -114,11 +197,14 @@ impl NameKeys {
 /// Where a merge puts index entries: straight into the indexes (a few changed rows), or,
 /// for a whole snapshot into an empty scope, into unindexed temporary tables first and
 /// into the indexes in key order at the end ([`finish_bulk`]): B-tree appends instead of
-/// a million random inserts.
+/// a million random inserts. `RowsOnly`: the rows, but no name index (a large snapshot,
+/// or a scope whose index is still pending — [`build_pending`] makes it later from the
+/// rows then stored); `replace` when earlier versions may exist.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum IndexMode {
     Direct,
     Bulk,
+    RowsOnly { replace: bool },
 }
 
 pub(super) fn begin_bulk(tx: &Transaction<'_>) -> Result<(), CacheError> {
@@ -152,7 +238,10 @@ pub(super) fn put(
     mode: IndexMode,
 ) -> Result<(), CacheError> {
     // In a fresh snapshot the scope was emptied first: there is no earlier version.
-    if mode == IndexMode::Direct {
+    if matches!(
+        mode,
+        IndexMode::Direct | IndexMode::RowsOnly { replace: true }
+    ) {
         remove(tx, scope, id)?;
     }
     let Ok(row) = serde_json::from_str::<SubsidyRow>(body) else {
@@ -177,8 +266,20 @@ pub(super) fn put(
         row.amount.0
     ])?;
     let rid = tx.last_insert_rowid();
-    let (grams, initials) = keys.get(&row.name);
+    index_name(tx, &row.list_id, rid, &row.name, keys, mode)
+}
+
+/// The name index entries of one row: its character grams and pinyin initials.
+fn index_name(
+    tx: &Transaction<'_>,
+    list_id: &str,
+    rid: i64,
+    name: &str,
+    keys: &mut NameKeys,
+    mode: IndexMode,
+) -> Result<(), CacheError> {
     let (gram_sql, init_sql) = match mode {
+        IndexMode::RowsOnly { .. } => return Ok(()),
         IndexMode::Direct => (
             "INSERT OR IGNORE INTO subsidy_grams(list_id, gram, rid) VALUES (?1, ?2, ?3)",
             "INSERT OR IGNORE INTO subsidy_initials(list_id, key, rid) VALUES (?1, ?2, ?3)",
@@ -188,13 +289,14 @@ pub(super) fn put(
             "INSERT INTO temp.bulk_initials(list_id, key, rid) VALUES (?1, ?2, ?3)",
         ),
     };
+    let (grams, initials) = keys.get(name);
     let mut gram_stmt = tx.prepare_cached(gram_sql)?;
     for g in grams {
-        gram_stmt.execute(params![row.list_id, g, rid])?;
+        gram_stmt.execute(params![list_id, g, rid])?;
     }
     let mut init_stmt = tx.prepare_cached(init_sql)?;
     for key in initials {
-        init_stmt.execute(params![row.list_id, key, rid])?;
+        init_stmt.execute(params![list_id, key, rid])?;
     }
     Ok(())
 }
@@ -324,6 +426,11 @@ pub(super) fn search(
     offset: u32,
     limit: u32,
 ) -> Result<Found, CacheError> {
+    if any_pending(conn)? {
+        if let q @ (NameQuery::Name(_) | NameQuery::Initials(_)) = names::classify(query) {
+            return scan(conn, list_id, &q, offset, limit);
+        }
+    }
     let list_id_value = || Value::Text(list_id.to_string());
     // `matches` yields the rids of matching rows in rid order, from an index of this list.
     let (matches, mut args): (String, Vec<Value>) = match names::classify(query) {
@@ -411,6 +518,59 @@ pub(super) fn search(
     let total = total as u64;
     Ok(Found {
         rows: rows.collect::<Result<_, _>>()?,
+        total: if capped { total.min(COUNT_CAP) } else { total },
+        total_is_lower_bound: capped && total > COUNT_CAP,
+    })
+}
+
+/// [`search`] by name or initials without the name index (while it is being built): every
+/// row of the list read in arrival order and matched the way the index would match it, so
+/// the answer — rows, order, count — is the same, only slower.
+fn scan(
+    conn: &Connection,
+    list_id: &str,
+    query: &NameQuery,
+    offset: u32,
+    limit: u32,
+) -> Result<Found, CacheError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {ROW_COLUMNS}, r.rid FROM subsidy_rows r WHERE r.list_id = ?1 ORDER BY r.rid"
+    ))?;
+    let rows = stmt.query_map([list_id], |r| Ok((found_row(r)?, r.get::<_, i64>(9)?)))?;
+    // (the key the index would find it under first, arrival order, the row)
+    let mut hits: Vec<(String, i64, FoundRow)> = Vec::new();
+    for row in rows {
+        let (found, rid) = row?;
+        let name = found.row.name.as_str();
+        let key = match query {
+            NameQuery::Initials(p) => names::initials_variants(name)
+                .into_iter()
+                .filter(|k| k.starts_with(p.as_str()))
+                .min(),
+            NameQuery::Name(n) if n.chars().count() <= 2 => {
+                names::grams(name).iter().any(|g| g == n).then(String::new)
+            }
+            NameQuery::Name(n) => {
+                let first: String = n.chars().take(2).collect();
+                let whole = n.replace(['%', '_'], "");
+                (names::grams(name).contains(&first) && name.contains(&whole)).then(String::new)
+            }
+            NameQuery::IdTail(_) | NameQuery::Empty => None,
+        };
+        if let Some(key) = key {
+            hits.push((key, rid, found));
+        }
+    }
+    hits.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    let capped = matches!(query, NameQuery::Initials(_));
+    let total = hits.len() as u64;
+    Ok(Found {
+        rows: hits
+            .into_iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .map(|(_, _, f)| f)
+            .collect(),
         total: if capped { total.min(COUNT_CAP) } else { total },
         total_is_lower_bound: capped && total > COUNT_CAP,
     })

@@ -6,4 +6,9 @@ export type SubsidyRowsPage = { rows: Array<SubsidyRowView>,
 /**
  * How many rows match; when `total_is_lower_bound`, at least this many ("2000 户以上").
  */
-total: number, total_is_lower_bound: boolean, offset: number, query_kind: QueryKind, };
+total: number, total_is_lower_bound: boolean, offset: number, query_kind: QueryKind, 
+/**
+ * The lists were just received and their name index is still being built: searches
+ * by name are slower meanwhile (the screen says 名单索引建立中), never different.
+ */
+indexing: boolean, };
