@@ -24,7 +24,7 @@ Package: gongkai-kiosk
 Version: $VERSION
 Architecture: $ARCH
 Maintainer: Gongkai <ops@gongkai.invalid>
-Depends: cage, libwebkit2gtk-4.1-0, libgtk-3-0, fonts-noto-cjk, espeak-ng, rime-data-pinyin-simp, grim
+Depends: cage, libwebkit2gtk-4.1-0, libgtk-3-0, fonts-noto-cjk, espeak-ng, alsa-utils, rime-data-pinyin-simp, grim
 Section: misc
 Priority: optional
 Description: Gongkai public notice kiosk (政务村务公开查询屏)
@@ -38,7 +38,8 @@ cat > "$PKG/DEBIAN/postinst" <<'POSTINST'
 set -e
 if [ "$1" = configure ]; then
   getent passwd gongkai >/dev/null || adduser --system --group --home /var/lib/gongkai gongkai
-  usermod -a -G video,input,render gongkai 2>/dev/null || true
+  # audio: the read-aloud plays on the sound card through ALSA (aplay).
+  usermod -a -G video,input,render,audio gongkai 2>/dev/null || true
   install -d -o gongkai -g gongkai -m 0750 /var/lib/gongkai /var/lib/gongkai/updates
   systemctl daemon-reload || true
   systemctl enable gongkai-kiosk.service gongkai-kiosk-nightly.timer gongkai-update.path || true

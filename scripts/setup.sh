@@ -21,6 +21,8 @@ APT_PACKAGES=(
   postgresql haproxy
   # Benchmarks: an external load generator on its own core (util-linux's taskset pins it).
   wrk util-linux
+  # Read-aloud plays through ALSA with aplay (the kiosk has no desktop sound server).
+  alsa-utils
 )
 
 as_root() {

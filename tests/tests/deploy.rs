@@ -44,6 +44,8 @@ fn the_units_verify_and_keep_the_kiosk_alive_unattended() -> Result<()> {
         "MemoryMax=",
         "WEBKIT_DISABLE_DMABUF_RENDERER=1",
         "ExecStart=/usr/bin/cage",
+        // The sound card, for the read-aloud.
+        "SupplementaryGroups=audio",
     ] {
         assert!(
             kiosk.contains(needed),
@@ -101,10 +103,30 @@ fn the_kiosk_package_builds_with_app_installer_units_and_dependencies() -> Resul
     let info = Command::new("dpkg-deb").args(["--info", &deb]).output()?;
     let info = String::from_utf8_lossy(&info.stdout);
     assert!(info.contains("Package: gongkai-kiosk"), "{info}");
-    for dep in ["cage", "libwebkit2gtk-4.1-0", "fonts-noto-cjk", "grim"] {
+    for dep in [
+        "cage",
+        "libwebkit2gtk-4.1-0",
+        "fonts-noto-cjk",
+        "grim",
+        "espeak-ng",
+        "alsa-utils",
+    ] {
         assert!(info.contains(dep), "Depends lacks {dep}: {info}");
     }
     assert!(info.contains("postinst"));
+    // The kiosk user is put in audio (the read-aloud's sound card) on install.
+    let control = tempfile::tempdir()?;
+    let out = Command::new("dpkg-deb")
+        .args(["--control", &deb])
+        .arg(control.path())
+        .output()?;
+    assert!(out.status.success());
+    let postinst = std::fs::read_to_string(control.path().join("postinst"))?;
+    let groups = postinst
+        .lines()
+        .find(|l| l.contains("usermod -a -G"))
+        .unwrap_or_default();
+    assert!(groups.contains("audio"), "postinst: {postinst}");
     let contents = Command::new("dpkg-deb")
         .args(["--contents", &deb])
         .output()?;
