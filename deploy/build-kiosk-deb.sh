@@ -24,7 +24,7 @@ Package: gongkai-kiosk
 Version: $VERSION
 Architecture: $ARCH
 Maintainer: Gongkai <ops@gongkai.invalid>
-Depends: cage, libwebkit2gtk-4.1-0, libgtk-3-0, fonts-noto-cjk, espeak-ng, alsa-utils, rime-data-pinyin-simp, grim
+Depends: cage, libwebkit2gtk-4.1-0, libgtk-3-0, fonts-noto-cjk, espeak-ng, alsa-utils, rime-data-pinyin-simp, libzinnia0, tegaki-zinnia-simplified-chinese, grim
 Section: misc
 Priority: optional
 Description: Gongkai public notice kiosk (政务村务公开查询屏)

@@ -23,6 +23,8 @@ APT_PACKAGES=(
   wrk util-linux
   # Read-aloud plays through ALSA with aplay (the kiosk has no desktop sound server).
   alsa-utils
+  # Handwriting: the zinnia recognizer and its simplified-Chinese model.
+  libzinnia-dev tegaki-zinnia-simplified-chinese
 )
 
 as_root() {

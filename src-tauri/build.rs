@@ -17,6 +17,8 @@ const COMMANDS: &[&str] = &[
     "submit_complaint",
     "complaint_status",
     "pinyin_candidates",
+    "handwriting",
+    "continuations",
     "stop_reading",
     "cadre_unlock",
     "cadre_status",

@@ -226,6 +226,29 @@ pub fn pinyin_candidates(
         .map_err(from_engine)
 }
 
+/// The likeliest characters for the strokes on the writing pad: each stroke a list of
+/// `[x, y]` points in the pad's pixels.
+#[tauri::command(async)]
+pub fn handwriting(
+    state: State<'_, EngineState>,
+    strokes: Vec<Vec<[f32; 2]>>,
+    width: f32,
+    height: f32,
+) -> Result<Vec<String>, IpcError> {
+    engine(&state)?
+        .handwriting(&strokes, width, height, 10)
+        .map_err(from_engine)
+}
+
+/// What usually follows the character just written (phrase continuation).
+#[tauri::command(async)]
+pub fn continuations(
+    state: State<'_, EngineState>,
+    last: String,
+) -> Result<Vec<gongkai_kiosk::ime::Candidate>, IpcError> {
+    engine(&state)?.continuations(&last, 8).map_err(from_engine)
+}
+
 /// Runs an engine call that reaches the network or decodes photos on the blocking pool.
 async fn blocking<T: Send + 'static>(
     state: State<'_, EngineState>,

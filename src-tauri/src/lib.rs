@@ -83,6 +83,8 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::submit_complaint,
         commands::complaint_status,
         commands::pinyin_candidates,
+        commands::handwriting,
+        commands::continuations,
         commands::stop_reading,
         commands::cadre_unlock,
         commands::cadre_status,

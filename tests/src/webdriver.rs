@@ -327,6 +327,52 @@ impl Session {
             .to_string())
     }
 
+    /// Draws `strokes` on `e` with the pointer (W3C actions): each stroke pressed at its
+    /// first point, moved through the rest, released. Points are fractions (0..1) of the
+    /// largest square centred in the element, so a character keeps its shape on a pad of
+    /// any size or proportions.
+    pub fn draw(&self, e: &Element, strokes: &[Vec<(f64, f64)>]) -> Result<()> {
+        let rect = self.get(&format!("/element/{}/rect", e.0))?;
+        let (w, h) = (
+            rect["width"].as_f64().unwrap_or(0.0),
+            rect["height"].as_f64().unwrap_or(0.0),
+        );
+        // Offsets from an element origin count from its centre.
+        let side = w.min(h);
+        let at = |(fx, fy): (f64, f64)| {
+            (
+                ((fx - 0.5) * side).round() as i64,
+                ((fy - 0.5) * side).round() as i64,
+            )
+        };
+        let mut actions = Vec::new();
+        for stroke in strokes {
+            let Some(first) = stroke.first() else {
+                continue;
+            };
+            let (x, y) = at(*first);
+            actions.push(json!({"type": "pointerMove", "duration": 0, "origin": {ELEMENT_KEY: e.0}, "x": x, "y": y}));
+            actions.push(json!({"type": "pointerDown", "button": 0}));
+            for p in &stroke[1..] {
+                let (x, y) = at(*p);
+                actions.push(json!({"type": "pointerMove", "duration": 15, "origin": {ELEMENT_KEY: e.0}, "x": x, "y": y}));
+            }
+            actions.push(json!({"type": "pointerUp", "button": 0}));
+            actions.push(json!({"type": "pause", "duration": 50}));
+        }
+        self.post(
+            "/actions",
+            json!({"actions": [{
+                "type": "pointer",
+                "id": "finger",
+                "parameters": {"pointerType": "mouse"},
+                "actions": actions,
+            }]}),
+        )?;
+        let _ = self.http.delete(format!("{}/actions", self.base)).send();
+        Ok(())
+    }
+
     pub fn execute(&self, script: &str) -> Result<Value> {
         self.post("/execute/sync", json!({"script": script, "args": []}))
     }

@@ -110,6 +110,8 @@ fn the_kiosk_package_builds_with_app_installer_units_and_dependencies() -> Resul
         "grim",
         "espeak-ng",
         "alsa-utils",
+        "libzinnia0",
+        "tegaki-zinnia-simplified-chinese",
     ] {
         assert!(info.contains(dep), "Depends lacks {dep}: {info}");
     }

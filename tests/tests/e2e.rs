@@ -494,6 +494,103 @@ fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
     Ok(())
 }
 
+/// A straight stroke from (x0, y0) to (x1, y1), in fractions of the pad's square.
+fn stroke(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<(f64, f64)> {
+    (0..=8)
+        .map(|i| {
+            let t = f64::from(i) / 8.0;
+            (x0 + (x1 - x0) * t, y0 + (y1 - y0) * t)
+        })
+        .collect()
+}
+
+/// Writes `strokes` on the pad and picks `expected` from the candidates.
+fn write_by_hand(w: &KioskWindow, strokes: &[Vec<(f64, f64)>], expected: &str) -> Result<()> {
+    let pad = w.wait_for("[data-testid=hw-pad][data-strokes='0']")?;
+    w.app.draw(&pad, strokes)?;
+    let drawn = w
+        .app
+        .execute("return document.querySelector('[data-testid=hw-pad]').dataset.strokes")?;
+    assert_eq!(
+        drawn.as_str(),
+        Some(strokes.len().to_string().as_str()),
+        "strokes on the pad"
+    );
+    let found = w.find_text("[data-testid=hw-candidate]", expected).map_err(|e| {
+        let seen = w
+            .app
+            .execute("const c = document.querySelector('[data-testid=hw-pad]'); return [...document.querySelectorAll('[data-testid=hw-candidate]')].map(b => b.textContent).join(' ') + ` (pad ${c.width}×${c.height}, box ${c.clientWidth}×${c.clientHeight})`")
+            .unwrap_or_default();
+        anyhow::anyhow!("{expected} not among the candidates ({seen}): {e}")
+    })?;
+    w.app.click(&found)?;
+    Ok(())
+}
+
+/// 手写: a resident who does not type pinyin writes characters with a finger. Strokes drawn
+/// through WebDriver pointer actions come back as candidates from the offline recognizer;
+/// chosen, they go into the complaint text, and what usually follows is offered next. The
+/// subsidy list finds a name written by hand.
+#[test]
+#[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
+fn resident_writes_by_hand_and_the_characters_land_in_the_form() -> Result<()> {
+    let (_tmp, _server, w) = launch("419901102201")?;
+    w.tap("[data-testid=tile-complaint]")?;
+    w.tap("[data-testid=kind-suggestion]")?;
+    w.tap("[data-testid=mode-pinyin]")?;
+    w.tap("[data-testid=to-handwriting]")?;
+    let shi = [stroke(0.1, 0.5, 0.9, 0.5), stroke(0.5, 0.1, 0.5, 0.9)];
+    let er = [stroke(0.25, 0.33, 0.75, 0.33), stroke(0.1, 0.7, 0.9, 0.7)];
+    let san = [
+        stroke(0.2, 0.2, 0.8, 0.2),
+        stroke(0.28, 0.5, 0.72, 0.5),
+        stroke(0.1, 0.8, 0.9, 0.8),
+    ];
+    write_by_hand(&w, &shi, "十")?;
+    // Chosen, the next candidates are what usually follows 十.
+    w.app
+        .wait_for_text(".hw .hint", WAIT, |t| t.contains("接着选"))?;
+    write_by_hand(&w, &er, "二")?;
+    write_by_hand(&w, &san, "三")?;
+    let typed = w
+        .app
+        .execute("return document.querySelector('[data-testid=text]').value")?;
+    assert_eq!(typed.as_str(), Some("十二三"), "{typed}");
+    w.shot("e2e-handwriting")?;
+    w.tap("[data-testid=hw-backspace]")?;
+    let typed = w
+        .app
+        .execute("return document.querySelector('[data-testid=text]').value")?;
+    assert_eq!(typed.as_str(), Some("十二"));
+
+    // The subsidy list: 王 written by hand is a name search.
+    w.tap("[data-testid=home]")?;
+    w.tap("[data-testid=tile-subsidy]")?;
+    w.app
+        .click(&w.find_text("[data-testid=entry]", "粮食直补")?)?;
+    w.tap("[data-testid=to-handwriting]")?;
+    let wang = [
+        stroke(0.2, 0.2, 0.8, 0.2),
+        stroke(0.27, 0.5, 0.73, 0.5),
+        stroke(0.5, 0.2, 0.5, 0.82),
+        stroke(0.13, 0.82, 0.87, 0.82),
+    ];
+    write_by_hand(&w, &wang, "王")?;
+    w.app.wait_for_text("[data-testid=found]", WAIT, |t| {
+        t.contains("按姓名查找") && !t.contains("找到 0 户")
+    })?;
+    let names = w.app.execute(
+        "return [...document.querySelectorAll('[data-testid=subsidy-row] .name')].map(n => n.textContent)",
+    )?;
+    let names: Vec<String> = serde_json::from_value(names)?;
+    assert!(
+        !names.is_empty() && names.iter().all(|n| n.contains('王')),
+        "{names:?}"
+    );
+    w.shot("e2e-handwriting-subsidy")?;
+    Ok(())
+}
+
 #[test]
 #[ignore = "needs Xvfb, WebKitWebDriver, tauri-driver and the built app: run scripts/test.sh"]
 fn a_cadre_posts_a_notice_with_a_photo_at_the_kiosk_and_it_shows_after_review() -> Result<()> {
@@ -991,6 +1088,9 @@ fn every_screen(
         .click(&w.find_text("[data-testid=entry]", "粮食直补")?)?;
     w.wait_for("[data-testid=keyboard]")?;
     visit("补贴名单")?;
+    w.tap("[data-testid=to-handwriting]")?;
+    w.wait_for("[data-testid=hw-pad]")?;
+    visit("补贴名单 手写")?;
     w.tap("[data-testid=home]")?;
     w.tap("[data-testid=open-mine]")?;
     visit("查我的补贴")?;
@@ -1017,6 +1117,10 @@ fn every_screen(
     }
     w.wait_for("[data-testid=candidate]")?;
     visit("拼音键盘")?;
+    w.tap("[data-testid=to-handwriting]")?;
+    w.wait_for("[data-testid=hw-pad]")?;
+    visit("手写")?;
+    w.tap("[data-testid=hw-to-pinyin]")?;
     if care {
         // In 关怀模式 the contact and 提交 come as a second step.
         w.tap("[data-testid=next-step]")?;
@@ -1101,6 +1205,8 @@ fn screen_file(screen: &str) -> &'static str {
         "我要投诉" => "complaint-kinds",
         "投诉表单" => "complaint-phrases",
         "拼音键盘" => "complaint-pinyin",
+        "手写" => "complaint-handwriting",
+        "补贴名单 手写" => "subsidy-handwriting",
         "联系方式" => "complaint-contact",
         "查询办理进度" => "lookup",
         "村干部入口" => "cadre-unlock",

@@ -24,6 +24,9 @@ pub struct Ime {
     words: BTreeMap<String, Vec<(String, u64)>>,
     syllables: HashSet<String>,
     longest_syllable: usize,
+    /// Words of two or more characters by their first character, heaviest first: what
+    /// may follow a character written by hand (phrase continuation).
+    following: std::collections::HashMap<char, Vec<(String, u64)>>,
 }
 
 impl Ime {
@@ -52,11 +55,48 @@ impl Ime {
                 .entry(code.to_string())
                 .or_default()
                 .push((word.to_string(), weight));
+            let mut chars = word.chars();
+            if let (Some(first), Some(_)) = (chars.next(), chars.next()) {
+                ime.following
+                    .entry(first)
+                    .or_default()
+                    .push((word.to_string(), weight));
+            }
         }
         for list in ime.words.values_mut() {
             list.sort_by_key(|w| std::cmp::Reverse(w.1));
         }
+        for list in ime.following.values_mut() {
+            list.sort_by_key(|w| std::cmp::Reverse(w.1));
+            list.dedup_by(|a, b| a.0 == b.0);
+            list.truncate(Self::FOLLOWING_KEPT);
+        }
         ime
+    }
+
+    const FOLLOWING_KEPT: usize = 40;
+
+    /// What usually follows `last` (the character just written): the rest of the most
+    /// frequent words that begin with it ("村" → 委会, 民, 里 …), as candidates that add
+    /// text without consuming any.
+    pub fn continuations(&self, last: &str, limit: usize) -> Vec<Candidate> {
+        let Some(c) = last.chars().last() else {
+            return Vec::new();
+        };
+        let mut seen = HashSet::new();
+        self.following
+            .get(&c)
+            .into_iter()
+            .flatten()
+            .filter_map(|(w, _)| {
+                let rest: String = w.chars().skip(1).collect();
+                seen.insert(rest.clone()).then_some(Candidate {
+                    word: rest,
+                    consumed: 0,
+                })
+            })
+            .take(limit)
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -175,6 +215,20 @@ mod tests {
         assert_eq!(ime.candidates("ludeng", 3)[0].word, "路灯");
         assert_eq!(ime.candidates("ludn", 3).len(), 0, "not a spelling");
         assert_eq!(ime.candidates("lude", 3)[0].word, "路灯");
+    }
+
+    #[test]
+    fn what_follows_a_written_character_comes_by_frequency() {
+        let ime = Ime::parse(DICT);
+        let next: Vec<String> = ime
+            .continuations("中", 5)
+            .into_iter()
+            .map(|c| c.word)
+            .collect();
+        assert_eq!(next, ["国"]);
+        assert!(ime.continuations("灯", 5).is_empty());
+        assert!(ime.continuations("", 5).is_empty());
+        assert_eq!(ime.continuations("路", 1)[0].consumed, 0);
     }
 
     #[test]

@@ -87,6 +87,8 @@ pub struct Kiosk {
     outbox: outbox::Outbox,
     /// Loaded on first use: the dictionary is a few megabytes and many kiosks never type.
     ime: std::sync::OnceLock<Result<ime::Ime, String>>,
+    /// The handwriting recognizer, its model loaded on first use.
+    handwriting: std::sync::OnceLock<Result<gongkai_handwriting::Recognizer, String>>,
     /// The cadre who unlocked this kiosk, in memory only: a restart locks it.
     cadre: Mutex<Option<cadre::Unlocked>>,
     /// Key pair, display log, heartbeats, remote configuration.
@@ -139,6 +141,7 @@ impl Kiosk {
             data_dir: data_dir.to_path_buf(),
             cadre: Mutex::new(None),
             ime: std::sync::OnceLock::new(),
+            handwriting: std::sync::OnceLock::new(),
             outbox,
             blobs: blobs::BlobDir::new(data_dir.join("blobs")),
             config,
@@ -157,6 +160,56 @@ impl Kiosk {
         input: &str,
         limit: usize,
     ) -> Result<Vec<ime::Candidate>, KioskError> {
+        Ok(self.ime()?.candidates(input, limit.clamp(1, 50)))
+    }
+
+    /// What usually follows the character just written by hand (phrase continuation).
+    pub fn continuations(
+        &self,
+        last: &str,
+        limit: usize,
+    ) -> Result<Vec<ime::Candidate>, KioskError> {
+        Ok(self.ime()?.continuations(last, limit.clamp(1, 50)))
+    }
+
+    /// The likeliest characters for strokes drawn on the writing pad (`width` × `height`
+    /// pixels), best first.
+    pub fn handwriting(
+        &self,
+        strokes: &[Vec<[f32; 2]>],
+        width: f32,
+        height: f32,
+        limit: usize,
+    ) -> Result<Vec<String>, KioskError> {
+        let recognizer = self.handwriting.get_or_init(|| {
+            let path = std::env::var_os("GONGKAI_HANDWRITING_MODEL")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| gongkai_handwriting::DEFAULT_MODEL.into());
+            gongkai_handwriting::Recognizer::open(&path).map_err(|e| e.to_string())
+        });
+        let recognizer = recognizer.as_ref().map_err(|e| {
+            tracing::warn!(error = %e, "handwriting model unavailable");
+            KioskError::Invalid("本机未安装手写识别模型，请用拼音输入或到窗口办理".into())
+        })?;
+        // A finger's worth of strokes: no character has hundreds.
+        if strokes.len() > 64 || strokes.iter().any(|s| s.len() > 2000) {
+            return Err(KioskError::Invalid("笔画太多，请点“重写”后再写".into()));
+        }
+        let strokes: Vec<Vec<gongkai_handwriting::Point>> = strokes
+            .iter()
+            .map(|s| {
+                s.iter()
+                    .map(|&[x, y]| gongkai_handwriting::Point { x, y })
+                    .collect()
+            })
+            .collect();
+        let found = recognizer
+            .classify(&strokes, width, height, limit.clamp(1, 20))
+            .map_err(|e| KioskError::Invalid(format!("手写识别出错：{e}")))?;
+        Ok(found.into_iter().map(|c| c.character).collect())
+    }
+
+    fn ime(&self) -> Result<&ime::Ime, KioskError> {
         let ime = self.ime.get_or_init(|| {
             let path = std::env::var_os("GONGKAI_PINYIN_DICT")
                 .map(std::path::PathBuf::from)
@@ -164,7 +217,7 @@ impl Kiosk {
             ime::Ime::load(&path).map_err(|e| format!("{}: {e}", path.display()))
         });
         match ime {
-            Ok(ime) => Ok(ime.candidates(input, limit.clamp(1, 50))),
+            Ok(ime) => Ok(ime),
             Err(e) => {
                 tracing::warn!(error = %e, "pinyin dictionary unavailable");
                 Err(KioskError::Invalid(

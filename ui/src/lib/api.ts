@@ -49,6 +49,9 @@ export const api = {
   submitComplaint: (draft: ComplaintDraft) => invoke<ComplaintReceipt>("submit_complaint", { draft }),
   complaintStatus: (code: string) => invoke<ComplaintLookup>("complaint_status", { code }),
   pinyinCandidates: (input: string) => invoke<Candidate[]>("pinyin_candidates", { input }),
+  handwriting: (strokes: [number, number][][], width: number, height: number) =>
+    invoke<string[]>("handwriting", { strokes, width, height }),
+  continuations: (last: string) => invoke<Candidate[]>("continuations", { last }),
   readAloud: (text: string) => invoke<void>("read_aloud", { text }),
   stopReading: () => invoke<void>("stop_reading"),
   attachmentUrl: (sha256: string) => invoke<string>("attachment_url", { sha256 }),
