@@ -1100,6 +1100,110 @@ fn an_objection_to_a_board_is_registered_answered_and_its_outcome_public() -> Re
     Ok(())
 }
 
+/// 代为提交: a resident who cannot use the screen asks at the window or the village office.
+/// The clerk (or the village cadre, for the village) enters it in their own scope only;
+/// the filing names who entered it and for whom, the receipt shows the code, the inbox and
+/// the filing mark it, and the code works on the kiosks like any other.
+#[test]
+fn a_filing_entered_for_a_resident_names_who_entered_it() -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let url = server.url();
+    let clerk = ConsoleClient::logged_in(&url, "shiqiao");
+    assert!(clerk.get("/complaints/new").body.contains("代群众登记诉求"));
+    let fields = |scope: &'static str| {
+        vec![
+            ("scope", scope),
+            ("kind", "complaint"),
+            ("subject", "低保评定"),
+            ("text", "老人说：我家去年报了低保，到现在没有人来看过。"),
+            ("name", "周桂兰"),
+            ("phone", "139 3701 2345"),
+        ]
+    };
+    // Outside the clerk's township: not found, nothing recorded.
+    assert_eq!(
+        clerk
+            .post("/complaints/new", &fields("419901201202"))
+            .status,
+        404
+    );
+    // A name is required: a filing made for someone says for whom.
+    let mut nameless = fields("419901102201");
+    nameless.retain(|(k, _)| *k != "name");
+    let refused = clerk.post("/complaints/new", &nameless);
+    assert_eq!(refused.status, 422);
+    assert!(refused.body.contains("请填写群众姓名"), "{}", refused.body);
+    assert!(server.store()?.complaints(None)?.is_empty());
+
+    let receipt = clerk.post("/complaints/new", &fields("419901102201"));
+    assert_eq!(receipt.status, 200, "{receipt:?}");
+    let body = receipt.body;
+    assert!(
+        body.contains("诉求回执")
+            && body.contains("周桂兰")
+            && body.contains("石桥镇党政办 王审核"),
+        "{body}"
+    );
+    let code = body
+        .split("<code>")
+        .nth(1)
+        .and_then(|s| s.split("</code>").next())
+        .unwrap_or_default()
+        .to_string();
+    let parsed = gongkai_model::complaint::TrackingCode::parse(&code)?;
+    assert!(code
+        .chars()
+        .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || c == '-'));
+
+    let rows = server.store()?.complaints(None)?;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].entered_by.as_deref(), Some("shiqiao"));
+    let inbox = clerk.get("/complaints").body;
+    assert!(inbox.contains("代为登记"), "{inbox}");
+    let detail = clerk.get(&format!("/complaints/{code}")).body;
+    assert!(
+        detail.contains("由 shiqiao 在窗口代群众登记") && detail.contains("13937012345"),
+        "{detail}"
+    );
+    let stored = server
+        .store()?
+        .complaint_detail(&parsed)?
+        .expect("recorded");
+    assert_eq!(stored.kiosk_id, "console:shiqiao");
+    assert_eq!(stored.contact_name.as_deref(), Some("周桂兰"));
+
+    // The village cadre may enter one for the village, and nowhere else.
+    let cadre = ConsoleClient::logged_in(&url, "shiqiaocun");
+    assert_eq!(
+        cadre
+            .post("/complaints/new", &fields("419901102202"))
+            .status,
+        404
+    );
+    assert_eq!(
+        cadre
+            .post("/complaints/new", &fields("419901102201"))
+            .status,
+        200
+    );
+
+    // The resident's code works on the village kiosk; nothing personal is public.
+    let text = village_config_text_for(&server, "419901102201");
+    let kiosk = Kiosk::open(
+        gongkai_kiosk::KioskConfig::parse(&text, "t")?,
+        &tmp.path().join("kiosk"),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+    let status = format!("{:?}", kiosk.complaint_status(&code)?);
+    assert!(status.contains("低保评定"), "{status}");
+    assert!(
+        !status.contains("周桂兰") && !status.contains("13937012345"),
+        "{status}"
+    );
+    Ok(())
+}
+
 fn village_config_text_for(server: &TestServer, village: &str) -> String {
     gongkai_tests::village_config_text(
         &server.url(),

@@ -102,6 +102,9 @@ pub struct ListedFiling {
     pub due_note: Option<String>,
     pub overdue: bool,
     pub due_soon: bool,
+    /// Entered by staff for a resident who could not use a kiosk (代为提交): the user name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entered_by: Option<String>,
 }
 
 pub async fn list(
@@ -149,6 +152,7 @@ pub async fn listed(
                 received_on: r.received_on,
                 due_on: r.due_on,
                 due_note: r.due_provisional.map(provisional_note),
+                entered_by: r.entered_by,
             }
         })
         .filter(|f| match view {

@@ -150,7 +150,7 @@ pub async fn register(
     let upload = ComplaintUpload {
         client_uuid: format!("console-{}", hex::encode(rand::random::<[u8; 16]>())),
         code: code.clone(),
-        kiosk_id: format!("console:{}", user.username),
+        kiosk_id: format!("{}{}", gongkai_store::CONSOLE_SOURCE, user.username),
         kind: ComplaintKind::BoardObjection,
         scope,
         subject: format!(

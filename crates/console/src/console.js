@@ -165,3 +165,9 @@ document.addEventListener("DOMContentLoaded", function () {
     });
   });
 });
+// A receipt's "打印回执" button prints the page (the print stylesheet keeps only the receipt).
+document.addEventListener("DOMContentLoaded", function () {
+  Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
+    b.addEventListener("click", function () { window.print(); });
+  });
+});

@@ -103,6 +103,10 @@ pub fn routes() -> Router<AppState> {
         .route("/drafts", get(review::mine))
         .route("/complaints", get(complaints::inbox))
         .route(
+            "/complaints/new",
+            get(complaints::new_form).post(complaints::register_on_behalf),
+        )
+        .route(
             "/complaints/{code}",
             get(complaints::detail).post(complaints::act),
         )

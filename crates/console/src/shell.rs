@@ -35,6 +35,7 @@ pub fn page(title: &str, user: Option<&User>, body: Markup) -> Response {
                             @if !u.office.is_empty() {
                                 a href="/complaints" { "诉求办理" }
                             }
+                            a href="/complaints/new" { "代群众登记" }
                             @if u.publishes_directly() { a href="/reports" { "考核" } }
                             a href="/fleet" { "公开屏" }
                             a href="/history" { "公开记录" }

@@ -118,6 +118,16 @@ pub struct StaffRow {
     pub due_on: Option<String>,
     /// See [`PublicStatus::due_provisional`].
     pub due_provisional: Option<i32>,
+    /// Entered by staff for a resident (代为提交): who entered it.
+    pub entered_by: Option<String>,
+}
+
+/// Where filings entered by staff come from: `console:USERNAME` in place of a kiosk id.
+pub const CONSOLE_SOURCE: &str = "console:";
+
+/// The console user who entered a filing for a resident, from its source.
+pub fn entered_by(kiosk_id: &str) -> Option<String> {
+    kiosk_id.strip_prefix(CONSOLE_SOURCE).map(str::to_string)
 }
 
 fn json_key<T: serde::Serialize>(v: &T) -> String {
@@ -422,7 +432,7 @@ pub(super) fn recount(
 pub(super) fn list(db: &mut dyn Sql, office: Option<&str>) -> Result<Vec<StaffRow>, StoreError> {
     let rows = db.rows(
         "SELECT code, kind, subject, status, office, received_on, due_on, scope, due_provisional,
-                substr(text, 1, 40)
+                substr(text, 1, 40), kiosk_id
          FROM complaints
          WHERE (CAST(?1 AS TEXT) IS NULL OR office = ?1) ORDER BY due_on IS NULL, due_on, id",
         args![office],
@@ -446,6 +456,7 @@ pub(super) fn list(db: &mut dyn Sql, office: Option<&str>) -> Result<Vec<StaffRo
             received_on: r.text(5)?,
             due_on: r.opt_text(6)?,
             due_provisional: r.opt_int(8)?.and_then(|y| i32::try_from(y).ok()),
+            entered_by: entered_by(&r.text(10)?),
         });
     }
     Ok(out)

@@ -26,7 +26,7 @@ pub use changelog::{ChainReport, LogFilter, LogPage};
 pub use console::{DraftRow, ImportRecord, NewDraft, NewUser, Role, User};
 pub use fleet::{Alert, HeartbeatWrite, KioskRecord};
 
-pub use complaints::{StaffDetail, StaffEvent, StaffRow, Transition};
+pub use complaints::{entered_by, StaffDetail, StaffEvent, StaffRow, Transition, CONSOLE_SOURCE};
 
 pub use sqlite::SqliteStore;
 
