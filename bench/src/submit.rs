@@ -26,6 +26,7 @@ pub fn run(n: usize) -> Result<String> {
         text: "村东头到学校的路灯坏了两个月，晚上孩子放学不安全，请尽快维修。".into(),
         name: "王建国".into(),
         phone: "13937012345".into(),
+        on_behalf: false,
     };
     let mut ours = Vec::with_capacity(n);
     for _ in 0..n {

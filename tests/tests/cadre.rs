@@ -190,3 +190,71 @@ fn guessing_codes_is_stopped_after_a_few_tries() {
     let err = kiosk.cadre_unlock(&code, Utc::now()).unwrap_err();
     assert!(err.to_string().contains("次数太多"), "{err}");
 }
+
+/// 代为提交 in cadre mode: a cadre who unlocked the kiosk files for a resident who cannot
+/// use the screen. The filing says for whom (a name is required) and the server marks it
+/// as entered by that cadre — only for the cadre's own village: one for the township is
+/// kept as the kiosk's own filing, never lost. Locked, the kiosk refuses to file "for"
+/// anyone.
+#[test]
+fn a_cadre_files_for_a_resident_in_the_village_and_it_is_marked() -> Result<()> {
+    use gongkai_kiosk::views::ComplaintDraft;
+    use gongkai_model::complaint::ComplaintKind;
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    // A kiosk that enrolls itself (filings are signed by an enrolled kiosk).
+    let config = KioskConfig::parse(&server.enrolled_config_text(VILLAGE, None)?, "test")?;
+    let kiosk = Kiosk::open(config, &tmp.path().join("kiosk"))?;
+    kiosk.sync_once(Utc::now())?;
+    let draft = |scope: &str, name: &str| ComplaintDraft {
+        kind: ComplaintKind::Complaint,
+        scope: scope.into(),
+        subject: "低保评定".into(),
+        text: "老人口述：家里两位老人都没有收入，申请低保一直没有答复。".into(),
+        name: name.into(),
+        phone: "13937012345".into(),
+        on_behalf: true,
+    };
+    let err = kiosk
+        .submit_complaint(&draft(VILLAGE, "周桂兰"), Utc::now())
+        .unwrap_err();
+    assert!(err.to_string().contains("村干部"), "{err}");
+
+    let cadre = ConsoleClient::logged_in(&server.url(), "shiqiaocun");
+    kiosk.cadre_unlock(&cadre.cadre_code(VILLAGE, ""), Utc::now())?;
+    let err = kiosk
+        .submit_complaint(&draft(VILLAGE, ""), Utc::now())
+        .unwrap_err();
+    assert!(err.to_string().contains("群众姓名"), "{err}");
+    let in_village = kiosk.submit_complaint(&draft(VILLAGE, "周桂兰"), Utc::now())?;
+    let in_township = kiosk.submit_complaint(&draft("419901102", "李二牛"), Utc::now())?;
+    kiosk.sync_once(Utc::now())?;
+
+    let store = server.store()?;
+    let detail = |code: &str| {
+        store
+            .complaint_detail(&gongkai_model::complaint::TrackingCode::parse(code).unwrap())
+            .unwrap()
+            .expect("uploaded")
+    };
+    let kiosk_id = kiosk.config().kiosk_id.clone();
+    let marked = detail(&in_village.code);
+    assert_eq!(marked.kiosk_id, format!("cadre:shiqiaocun@{kiosk_id}"));
+    assert_eq!(
+        gongkai_store::entered_by(&marked.kiosk_id).as_deref(),
+        Some("shiqiaocun")
+    );
+    assert_eq!(marked.contact_name.as_deref(), Some("周桂兰"));
+    let kept = detail(&in_township.code);
+    assert_eq!(
+        kept.kiosk_id, kiosk_id,
+        "outside the cadre's village: not marked, not lost"
+    );
+
+    // The township's clerk sees the mark in the inbox and on the filing.
+    let clerk = ConsoleClient::logged_in(&server.url(), "shiqiao");
+    assert!(clerk.get("/complaints").body.contains("代为登记"));
+    let page = clerk.get(&format!("/complaints/{}", in_village.code)).body;
+    assert!(page.contains("由 shiqiaocun 在公开屏"), "{page}");
+    Ok(())
+}

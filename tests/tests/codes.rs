@@ -21,6 +21,7 @@ fn draft(subject: &str) -> ComplaintDraft {
         text: "村口的垃圾桶需要增加两个。".into(),
         name: String::new(),
         phone: String::new(),
+        on_behalf: false,
     }
 }
 

@@ -20,6 +20,7 @@ fn draft(kind: ComplaintKind, name: &str, phone: &str) -> ComplaintDraft {
         text: "村东头到学校的路灯坏了两个月，晚上孩子放学不安全，请尽快维修。".into(),
         name: name.into(),
         phone: phone.into(),
+        on_behalf: false,
     }
 }
 
@@ -477,6 +478,7 @@ fn forged_filings_are_refused_and_old_unsigned_ones_upload_once() -> Result<()> 
             text: "不是这台屏提交的".into(),
             sealed_contact: None,
             filed_at: Utc::now().timestamp(),
+            cadre_session: None,
         })
         .unwrap()
     };

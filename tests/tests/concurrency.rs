@@ -61,6 +61,7 @@ fn concurrent_writers_on_one_database_lose_nothing() {
                         text: "并发写入".into(),
                         sealed_contact: None,
                         filed_at: 0,
+                        cadre_session: None,
                     };
                     let filing = NewComplaint {
                         upload,

@@ -410,6 +410,7 @@ fn records_script(s: &dyn Store) -> Result<Vec<String>> {
             text: "名单里有已故人员。".into(),
             sealed_contact: None,
             filed_at: 1_790_000_000,
+            cadre_session: None,
         },
         contact: Some(gongkai_protocol::complaints::Contact {
             name: "张大爷".into(),

@@ -104,6 +104,7 @@ fn a_township_clerk_previews_imports_pages_and_checks_in_the_browser() -> Result
             text: "村口的垃圾桶满了好几天没人清运，气味很大。".into(),
             sealed_contact: None,
             filed_at: now.timestamp(),
+            cadre_session: None,
         },
         contact: None,
         office: gongkai_server::intake::route(&store, ComplaintKind::Suggestion, &scope),

@@ -192,6 +192,7 @@ fn a_full_disk_stops_updates_cleanly_and_keeps_what_is_shown_and_filed() -> Resu
             text: "村口路灯不亮。".into(),
             name: String::new(),
             phone: String::new(),
+            on_behalf: false,
         },
         Utc::now(),
     )?;

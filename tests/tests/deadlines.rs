@@ -52,6 +52,7 @@ impl World {
             text: "请公开2026年村级道路硬化工程的预算、招标结果和验收情况。".into(),
             name: "王建国".into(),
             phone: "13900001111".into(),
+            on_behalf: false,
         };
         let receipt = self
             .kiosk

@@ -396,6 +396,7 @@ fn rounds(
                         text: format!("第{round}轮：村口路灯不亮，请尽快修理。"),
                         name: String::new(),
                         phone: String::new(),
+                        on_behalf: false,
                     },
                     Utc::now(),
                 )?;

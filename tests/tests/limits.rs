@@ -60,6 +60,7 @@ fn lookups_uploads_and_login_guessing_are_limited() {
             text: "灌水".into(),
             sealed_contact: None,
             filed_at: 1_790_000_000,
+            cadre_session: None,
         };
         let body = serde_json::to_vec(&upload).unwrap();
         let sig = key.sign(&gongkai_protocol::fleet::request_signing_bytes(

@@ -80,6 +80,7 @@ fn logs_hold_no_personal_data_or_secrets() -> Result<()> {
             text: "请公开本村2026年低保民主评议会议记录。".into(),
             name: "李秀英".into(),
             phone: phone.into(),
+            on_behalf: false,
         },
         Utc::now(),
     )?;

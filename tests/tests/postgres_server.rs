@@ -121,6 +121,7 @@ fn a_county_served_from_postgres_works_for_offices_cadres_residents_and_kiosks()
             text: "村口路灯坏了一个月了。".into(),
             name: "王大爷".into(),
             phone: "13800001111".into(),
+            on_behalf: false,
         },
         Utc::now(),
     )?;

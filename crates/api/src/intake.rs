@@ -126,6 +126,7 @@ pub async fn upload(
     .await?;
     let contact = check(&u, st.signer.key())?;
     let code = u.code.clone();
+    let u = entered_by_cadre(&st, u).await?;
     let created = record(&st, u, contact).await?;
     let status = if created {
         StatusCode::CREATED
@@ -133,6 +134,39 @@ pub async fn upload(
         StatusCode::OK
     };
     Ok((status, Json(UploadReceipt { code, created })).into_response())
+}
+
+/// 代为提交 at a kiosk: a filing that names a cadre's unlock is marked as entered by that
+/// cadre (its source becomes `cadre:USER@KIOSK`) when the unlock was this kiosk's, valid
+/// when the filing was made, and for a place covering the filing's. Otherwise it is kept
+/// as the kiosk's own filing — a resident's filing is never refused for a cadre's unlock.
+async fn entered_by_cadre(
+    st: &AppState,
+    mut u: ComplaintUpload,
+) -> Result<ComplaintUpload, ApiError> {
+    let Some(hash) = u.cadre_session.clone() else {
+        return Ok(u);
+    };
+    let store = st.store.clone();
+    let at = u.filed_at;
+    let session = tokio::task::spawn_blocking(move || store.kiosk_session(&hash, at))
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "任务失败"))??;
+    match session {
+        Some((user, _, kiosk)) if kiosk == u.kiosk_id && user.covers(&u.scope) => {
+            u.kiosk_id = format!(
+                "{}{}@{}",
+                gongkai_store::CADRE_SOURCE,
+                user.username,
+                u.kiosk_id
+            );
+        }
+        _ => tracing::warn!(
+            kiosk = %u.kiosk_id,
+            "a filing names a cadre unlock that does not hold for it; kept as the kiosk's own"
+        ),
+    }
+    Ok(u)
 }
 
 /// Records a checked filing: routed to its office, dated on the working-day calendar

@@ -160,6 +160,7 @@ pub async fn register(
         text: f.text.trim().to_string(),
         sealed_contact: None,
         filed_at: st.clock.unix(),
+        cadre_session: None,
     };
     gongkai_api::intake::record(&st, upload, contact)
         .await

@@ -136,7 +136,12 @@ pub async fn detail(
                     @if let Some(year) = p.due_provisional { br; small.hint { (gongkai_model::calendar::provisional_note(year)) } }
                 }
                 @if let Some(by) = gongkai_store::entered_by(&d.kiosk_id) {
-                    dt { "代为登记" } dd { "由 " (by) " 在窗口代群众登记（群众本人未使用公开屏）" }
+                    dt { "代为登记" } dd {
+                        @match d.kiosk_id.split_once('@') {
+                            Some((_, kiosk)) => { "由 " (by) " 在公开屏 " (kiosk) " 上（村干部模式）代群众登记" }
+                            None => { "由 " (by) " 在窗口代群众登记（群众本人未使用公开屏）" }
+                        }
+                    }
                 } @else {
                     dt { "来自公开屏" } dd { (d.kiosk_id) }
                 }
@@ -354,6 +359,7 @@ pub async fn register_on_behalf(
         text: text.to_string(),
         sealed_contact: None,
         filed_at: st.clock.unix(),
+        cadre_session: None,
     };
     let contact = gongkai_protocol::complaints::Contact {
         name: name.to_string(),

@@ -159,6 +159,12 @@ impl Kiosk {
             .ok_or_else(|| KioskError::Invalid("已退出村干部发布，请重新输入授权码".into()))
     }
 
+    /// The unlock a filing entered for a resident names (代为提交): the sha256 of the
+    /// cadre's token, as the server keeps it; the token itself never goes into a filing.
+    pub(crate) fn cadre_session_hash(&self, now: DateTime<Utc>) -> Result<String, KioskError> {
+        Ok(gongkai_protocol::sha256_hex(self.token(now)?.as_bytes()))
+    }
+
     /// Resolves a photo path the screen sent back, refusing anything outside the USB
     /// mount points (the webview must not read arbitrary files through this).
     fn usb_file(&self, path: &str) -> Result<PathBuf, KioskError> {

@@ -48,6 +48,17 @@ impl Kiosk {
                 "申请政府信息公开需要填写姓名和联系电话".into(),
             ));
         }
+        // 代为提交: only with cadre mode unlocked, and always saying for whom.
+        let cadre_session = if draft.on_behalf {
+            if name.is_empty() {
+                return Err(KioskError::Invalid(
+                    "代群众提交时请填写群众姓名（为谁提交）".into(),
+                ));
+            }
+            Some(self.cadre_session_hash(now)?)
+        } else {
+            None
+        };
         // Sealed here, before it touches the disk: the outbox never holds it readable.
         let sealed_contact = (!name.is_empty() || !phone.is_empty())
             .then(|| Contact { name, phone }.seal(&self.config().server_public_key));
@@ -71,6 +82,7 @@ impl Kiosk {
                 text: text.to_string(),
                 sealed_contact: sealed_contact.clone(),
                 filed_at: now.timestamp(),
+                cadre_session: cadre_session.clone(),
             },
             // Signed with this kiosk's key now, offline or not: the server takes a filing
             // only from the enrolled kiosk it names.

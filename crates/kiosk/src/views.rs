@@ -345,9 +345,12 @@ pub struct ComplaintDraft {
     /// What it concerns; prefilled for a 三榜 objection (board and household).
     pub subject: String,
     pub text: String,
-    /// Optional, except for 依申请公开.
+    /// Optional, except for 依申请公开 and filings entered for someone.
     pub name: String,
     pub phone: String,
+    /// 代为提交: a cadre in cadre mode enters it for a resident who cannot use the screen.
+    #[serde(default)]
+    pub on_behalf: bool,
 }
 
 /// Shown only after the filing is durably saved on this kiosk.

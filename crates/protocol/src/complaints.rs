@@ -24,6 +24,12 @@ pub struct ComplaintUpload {
     pub sealed_contact: Option<String>,
     /// When the resident pressed submit, unix seconds, kiosk clock.
     pub filed_at: i64,
+    /// 代为提交: entered by a cadre in cadre mode for a resident who could not use the
+    /// screen — the sha256 (hex) of that cadre's unlock token. The server checks the
+    /// unlock was this kiosk's, valid when the filing was made, and for a place that covers
+    /// the filing's; only then is the filing marked as entered by that cadre.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cadre_session: Option<String>,
 }
 
 /// A resident's contact details, only ever sealed on the wire and on the kiosk.

@@ -124,10 +124,21 @@ pub struct StaffRow {
 
 /// Where filings entered by staff come from: `console:USERNAME` in place of a kiosk id.
 pub const CONSOLE_SOURCE: &str = "console:";
+/// Filings a cadre entered at a kiosk in cadre mode: `cadre:USERNAME@KIOSK`.
+pub const CADRE_SOURCE: &str = "cadre:";
 
-/// The console user who entered a filing for a resident, from its source.
+/// The user who entered a filing for a resident (代为提交), from its source: at the
+/// console's window, or in cadre mode at a kiosk.
 pub fn entered_by(kiosk_id: &str) -> Option<String> {
-    kiosk_id.strip_prefix(CONSOLE_SOURCE).map(str::to_string)
+    kiosk_id
+        .strip_prefix(CONSOLE_SOURCE)
+        .map(str::to_string)
+        .or_else(|| {
+            kiosk_id
+                .strip_prefix(CADRE_SOURCE)
+                .and_then(|rest| rest.split_once('@'))
+                .map(|(user, _)| user.to_string())
+        })
 }
 
 fn json_key<T: serde::Serialize>(v: &T) -> String {

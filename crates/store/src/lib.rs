@@ -26,7 +26,9 @@ pub use changelog::{ChainReport, LogFilter, LogPage};
 pub use console::{DraftRow, ImportRecord, NewDraft, NewUser, Role, User};
 pub use fleet::{Alert, HeartbeatWrite, KioskRecord};
 
-pub use complaints::{entered_by, StaffDetail, StaffEvent, StaffRow, Transition, CONSOLE_SOURCE};
+pub use complaints::{
+    entered_by, StaffDetail, StaffEvent, StaffRow, Transition, CADRE_SOURCE, CONSOLE_SOURCE,
+};
 
 pub use sqlite::SqliteStore;
 

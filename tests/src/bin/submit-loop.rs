@@ -23,6 +23,7 @@ fn main() -> anyhow::Result<()> {
             text: "村东头路灯坏了，请尽快维修。".into(),
             name: String::new(),
             phone: "13800138000".into(),
+            on_behalf: false,
         };
         let receipt = kiosk.submit_complaint(&draft, chrono::Utc::now())?;
         writeln!(out, "{}", receipt.code)?;

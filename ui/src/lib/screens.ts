@@ -8,7 +8,7 @@ export type Screen =
   | { name: "attract" }
   | { name: "list"; kind: ContentKind; tile: TileKey }
   | { name: "detail"; kind: ContentKind; scope: string; id: string; back: Screen }
-  | { name: "complaint"; kind?: ComplaintKind; subject?: string }
+  | { name: "complaint"; kind?: ComplaintKind; subject?: string; onBehalf?: boolean }
   | { name: "lookup" }
   | { name: "mine" }
   | { name: "cadre" };

@@ -572,6 +572,7 @@ pub fn console_samples(store: &dyn Store, now: DateTime<Utc>) -> anyhow::Result<
             text: (*text).into(),
             sealed_contact: None,
             filed_at: received.timestamp(),
+            cadre_session: None,
         };
         store.file_complaint(&gongkai_store::NewComplaint {
             office: gongkai_api::intake::route(store, *kind, &scope),

@@ -15,6 +15,10 @@ scope: string,
  */
 subject: string, text: string, 
 /**
- * Optional, except for 依申请公开.
+ * Optional, except for 依申请公开 and filings entered for someone.
  */
-name: string, phone: string, };
+name: string, phone: string, 
+/**
+ * 代为提交: a cadre in cadre mode enters it for a resident who cannot use the screen.
+ */
+on_behalf: boolean, };
