@@ -112,3 +112,53 @@ fn concurrent_writers_on_one_database_lose_nothing() {
     );
     assert_eq!(report.entries as usize, WRITERS * BATCHES * ROWS);
 }
+
+/// Polls read heads through a shortcut (the WAL index header, compared byte for byte)
+/// instead of SQLite's read lock. Every commit by another handle — another server process
+/// on the same file, a CLI publish — must still show on the very next poll: here a writer
+/// on its own thread publishes while a poller reads, and after each publish returns the
+/// poller sees at least that head; at the end, exactly the last.
+#[test]
+fn a_poll_right_after_another_handle_commits_sees_the_commit() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("server.sqlite");
+    let scope = ScopeId::parse("419901102201").unwrap();
+    let poller = SqliteStore::open(&path).unwrap();
+    poller.ensure_scope(&scope, "石桥村").unwrap();
+    let writer = SqliteStore::open(&path).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<u64>();
+    std::thread::scope(|t| {
+        let (writer, scope) = (&writer, &scope);
+        t.spawn(move || {
+            for i in 0..300 {
+                let row = SubsidyRow {
+                    list_id: "poll".into(),
+                    village_name: "石桥村".into(),
+                    name: "王秀兰".into(),
+                    id_masked: "4199**********1234".into(),
+                    household_size: 1,
+                    area_centimu: None,
+                    amount: Fen(i + 1),
+                };
+                let head = writer
+                    .publish(scope, &[Edit::put(ContentKind::SubsidyRow, "r", &row)])
+                    .unwrap();
+                tx.send(head.seq).unwrap();
+            }
+        });
+        // Polling all the while, and checking after every publish it was told of.
+        for published in rx {
+            for _ in 0..3 {
+                let seen = poller.poll_head(scope).unwrap().seq;
+                assert!(
+                    seen >= published,
+                    "poll saw seq {seen} after {published} committed"
+                );
+            }
+        }
+    });
+    assert_eq!(
+        poller.poll_head(&scope).unwrap().seq,
+        writer.head(&scope).unwrap().seq
+    );
+}
