@@ -95,6 +95,7 @@ pub fn subsidy_lists_shown(
                 issuer: "石桥镇人民政府".into(),
                 row_count: (n / lists) as u32,
                 total: Fen(0),
+                shown_in_full: false,
             };
             pages.put(
                 ContentKind::SubsidyList,

@@ -669,6 +669,7 @@ fn edits(
                 issuer: meta.issuer.clone(),
                 row_count: checked.rows.len() as u32,
                 total: checked.total,
+                shown_in_full: false,
             };
             let mut out = vec![Edit::put(
                 ContentKind::SubsidyList,

@@ -262,23 +262,8 @@ impl Kiosk {
         id_tail: &str,
         now: DateTime<Utc>,
     ) -> Result<MySubsidies, KioskError> {
-        let asked = names::classify(name);
-        if !matches!(&asked, NameQuery::Name(n) if n.chars().count() >= 2)
-            && !matches!(&asked, NameQuery::Initials(i) if i.len() >= 2)
-        {
-            return Err(KioskError::Invalid(
-                "请输入完整姓名，或姓名每个字的拼音首字母（至少2个）".into(),
-            ));
-        }
-        let tail = gongkai_model::idcard::tail(id_tail);
-        if id_tail.trim().chars().count() != 4
-            || !tail
-                .chars()
-                .enumerate()
-                .all(|(i, c)| c.is_ascii_digit() || (i == 3 && c == 'X'))
-        {
-            return Err(KioskError::Invalid("请输入身份证号的最后4位".into()));
-        }
+        let (asked, tail) =
+            names::person_query(name, id_tail).map_err(|m| KioskError::Invalid(m.into()))?;
         let scopes = self.followed_scopes();
         let key = now_key(now);
         let (hits, lists_searched) = self.cache().find_person(&scopes, &key, &asked, &tail)?;
@@ -315,7 +300,7 @@ impl Kiosk {
             };
             for row in &board.rows {
                 if gongkai_model::idcard::tail(&row.id_masked) == tail
-                    && crate::cache::same_person(&asked, &row.head_name)
+                    && names::same_person(&asked, &row.head_name)
                 {
                     boards.push(MyBoardHit {
                         scope: scope.to_string(),

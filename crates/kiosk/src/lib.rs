@@ -545,10 +545,12 @@ impl Kiosk {
         let mut oldest: Option<i64> = None;
         let mut stale = false;
         let mut complete = true;
+        let mut chain = Vec::new();
         for scope in self.followed_scopes() {
             match self.cache.scope_state(&scope)? {
                 Some(s) => {
                     let c = &s.checkpoint.checkpoint;
+                    chain.push((c.scope.to_string(), c.state_hash));
                     oldest = Some(oldest.map_or(c.issued_at, |o| o.min(c.issued_at)));
                     stale |= c.expires_at <= now.timestamp();
                 }
@@ -559,6 +561,8 @@ impl Kiosk {
             online: rt.online,
             last_sync_at: rt.last_sync_at.and_then(iso),
             data_as_of: if complete { oldest.and_then(iso) } else { None },
+            fingerprint: complete
+                .then(|| gongkai_protocol::fingerprint(chain.iter().map(|(s, h)| (s.as_str(), h)))),
             stale: stale || !complete,
             // A rewritten public record is said until the log extends the anchor again.
             problem: rt.problem.or(self.fleet.log_alarm()?),

@@ -39,6 +39,10 @@ pub struct StatusView {
     /// The time up to which the shown data is verified current: the oldest signature
     /// time among the followed scopes (ISO 8601). None before the first sync.
     pub data_as_of: Option<String>,
+    /// 内容指纹 of the shown content (`gongkai_protocol::fingerprint` over the followed
+    /// scopes' verified state hashes): the public phone page of this village shows the
+    /// same eight characters when it shows the same content. None before the first sync.
+    pub fingerprint: Option<String>,
     /// Some signed checkpoint has expired: the screen must say "可能不是最新".
     pub stale: bool,
     /// A problem to show staff, in Chinese (never shown as a resident's error).

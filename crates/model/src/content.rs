@@ -252,6 +252,12 @@ pub struct SubsidyList {
     pub issuer: String,
     pub row_count: u32,
     pub total: Fen,
+    /// The publisher chose to publish the whole list (as a 低保 list is posted in full on
+    /// the village board): the public phone pages may then page through it. Otherwise a
+    /// phone finds only the asker's own row, by name and ID tail. Kiosks show every list.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[ts(as = "Option<bool>", optional)]
+    pub shown_in_full: bool,
 }
 
 /// One household on a subsidy list. `id_masked` is already masked by the server.

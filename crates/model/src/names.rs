@@ -106,6 +106,41 @@ pub fn classify(query: &str) -> NameQuery {
     NameQuery::Name(q)
 }
 
+/// Whether a row's name is the person asked for: the whole name, or the pinyin initials
+/// of the whole name (any reading of a 多音字). A part of a name never is: with only the
+/// ID tail it would show other people's rows. The one rule of 查我的补贴, on the kiosk and
+/// on the public phone pages alike.
+pub fn same_person(asked: &NameQuery, name: &str) -> bool {
+    match asked {
+        NameQuery::Name(n) => name == n,
+        NameQuery::Initials(i) => initials_variants(name).iter().any(|v| v == i),
+        NameQuery::IdTail(_) | NameQuery::Empty => false,
+    }
+}
+
+/// What 查我的补贴 asks, checked the same way wherever it is asked (the kiosk, the phone
+/// pages): a whole name of at least two characters or the initials of at least two, and
+/// exactly the last four characters of the ID number. Returns the name query and the ID
+/// tail as stored, or the resident's message.
+pub fn person_query(name: &str, id_tail: &str) -> Result<(NameQuery, String), &'static str> {
+    let asked = classify(name);
+    if !matches!(&asked, NameQuery::Name(n) if n.chars().count() >= 2)
+        && !matches!(&asked, NameQuery::Initials(i) if i.len() >= 2)
+    {
+        return Err("请输入完整姓名，或姓名每个字的拼音首字母（至少2个）");
+    }
+    let tail = crate::idcard::tail(id_tail);
+    if id_tail.trim().chars().count() != 4
+        || !tail
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || (i == 3 && c == 'X'))
+    {
+        return Err("请输入身份证号的最后4位");
+    }
+    Ok((asked, tail))
+}
+
 /// The grams a name is indexed under: every single character and every pair of
 /// neighbouring characters. A query of one character looks up a single, of two or more
 /// its first pair (then filters), so two-character names are found as fast as longer ones.

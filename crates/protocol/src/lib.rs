@@ -18,7 +18,7 @@ pub mod update;
 pub mod wire;
 
 pub use keys::{KeyError, PublicKey, SigningKey};
-pub use state::{item_hash, StateHash};
+pub use state::{fingerprint, item_hash, StateHash};
 pub use wire::{
     Change, ChangeOp, ChangePage, Checkpoint, CombinedHeads, ResetRequired, SignedCheckpoint,
     VerifyError, MAX_POLLED_SCOPES, PROTOCOL_VERSION,

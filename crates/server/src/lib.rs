@@ -15,5 +15,6 @@ pub use gongkai_api::{
     workdays, AppState, Clock, DataDir, RateLimits,
 };
 pub use gongkai_console as console;
+pub use gongkai_public as public;
 pub use gongkai_store::{Edit, ScopeHead, SqliteStore, Store, StoreError};
 pub use router::router;

@@ -73,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .layer(compression())
         .route(paths::BLOB, get(api::blob))
         .with_state(state.clone())
+        // The public phone pages: their own state (memory kept for lookups), compressed.
+        .merge(gongkai_public::routes(&state).layer(compression()))
         // Polls last: their own small state, and nothing to compress in a 304.
         .merge(gongkai_api::polls::routes(&state))
 }

@@ -72,6 +72,8 @@ pub(super) const MIGRATION_PROVISIONAL: &str =
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct StaffDetail {
     pub public: PublicStatus,
+    /// The village, township or county it concerns.
+    pub scope: String,
     pub text: String,
     pub contact_name: Option<String>,
     pub contact_phone: Option<String>,
@@ -565,7 +567,7 @@ pub(super) fn detail(
         return Ok(None);
     };
     let Some(r) = db.row(
-        "SELECT id, text, contact_name, contact_phone, kiosk_id FROM complaints WHERE code = ?1",
+        "SELECT id, text, contact_name, contact_phone, kiosk_id, scope FROM complaints WHERE code = ?1",
         args![code.as_str()],
     )?
     else {
@@ -588,6 +590,7 @@ pub(super) fn detail(
         contact_name: r.opt_text(2)?,
         contact_phone: r.opt_text(3)?,
         kiosk_id: r.text(4)?,
+        scope: r.text(5)?,
         events,
     }))
 }

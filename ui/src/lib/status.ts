@@ -7,9 +7,15 @@ export interface StatusLine {
   /** "ok" normal, "warn" possibly out of date, "offline" no connection. */
   tone: "ok" | "warn" | "offline";
   badge: string | null;
+  /** 内容指纹 of the content shown: the phone page of the village shows the same. */
+  fingerprint: string | null;
 }
 
 export function statusLine(s: StatusView): StatusLine {
+  return { ...freshness(s), fingerprint: s.data_as_of ? s.fingerprint : null };
+}
+
+function freshness(s: StatusView): Omit<StatusLine, "fingerprint"> {
   const asOf = s.data_as_of ? `数据更新于 ${formatDateTime(s.data_as_of)}` : "正在获取数据…";
   if (!s.data_as_of && !s.online) {
     return { text: "尚未取得数据，请稍后再来查看", tone: "offline", badge: "离线" };

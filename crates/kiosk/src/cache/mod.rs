@@ -8,7 +8,7 @@
 
 mod subsidy;
 
-pub use subsidy::{same_person, Found, FoundRow, PersonHit, COUNT_CAP, INLINE_INDEX_MAX_ROWS};
+pub use subsidy::{Found, FoundRow, PersonHit, COUNT_CAP, INLINE_INDEX_MAX_ROWS};
 
 use gongkai_db::Durability;
 use gongkai_model::{content::summarize, ContentKind, ScopeId};

@@ -353,20 +353,9 @@ pub struct PersonHit {
     pub found: FoundRow,
 }
 
-/// Whether a row's name is the person asked for: the whole name, or the pinyin initials
-/// of the whole name (any reading of a 多音字). A part of a name never is: with only the
-/// ID tail it would show other people's rows.
-pub fn same_person(asked: &NameQuery, name: &str) -> bool {
-    match asked {
-        NameQuery::Name(n) => name == n,
-        NameQuery::Initials(i) => names::initials_variants(name).iter().any(|v| v == i),
-        NameQuery::IdTail(_) | NameQuery::Empty => false,
-    }
-}
-
 /// 查我的补贴: the rows of one person on every subsidy list in `scopes` that is still
 /// shown at `now_key`, found by the ID tail through each list's tail index and kept only
-/// where the name matches too ([`same_person`]). Also answers how many lists were searched.
+/// where the name matches too ([`names::same_person`]). Also answers how many lists were searched.
 pub(super) fn find_person(
     conn: &Connection,
     scopes: &[String],
@@ -410,7 +399,7 @@ pub(super) fn find_person(
     let mut hits = Vec::new();
     for hit in rows {
         let hit = hit?;
-        if same_person(asked, &hit.found.row.name) {
+        if names::same_person(asked, &hit.found.row.name) {
             hits.push(hit);
         }
     }

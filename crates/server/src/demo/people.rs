@@ -172,6 +172,7 @@ pub fn grain_subsidy_list(
             issuer: format!("{township}人民政府、云溪县财政局"),
             row_count,
             total,
+            shown_in_full: false,
         },
         rows,
     )
@@ -242,6 +243,8 @@ pub fn dibao_list(
             issuer: format!("{township}人民政府、云溪县民政局"),
             row_count,
             total,
+            // 低保 lists are posted in full on the village board (民政 rules).
+            shown_in_full: true,
         },
         rows,
     )

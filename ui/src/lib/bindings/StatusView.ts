@@ -15,6 +15,12 @@ last_sync_at: string | null,
  */
 data_as_of: string | null, 
 /**
+ * 内容指纹 of the shown content (`gongkai_protocol::fingerprint` over the followed
+ * scopes' verified state hashes): the public phone page of this village shows the
+ * same eight characters when it shows the same content. None before the first sync.
+ */
+fingerprint: string | null, 
+/**
  * Some signed checkpoint has expired: the screen must say "可能不是最新".
  */
 stale: boolean, 

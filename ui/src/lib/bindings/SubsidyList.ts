@@ -16,4 +16,10 @@ area_name: string,
 /**
  * 发放单位.
  */
-issuer: string, row_count: number, total: Fen, };
+issuer: string, row_count: number, total: Fen, 
+/**
+ * The publisher chose to publish the whole list (as a 低保 list is posted in full on
+ * the village board): the public phone pages may then page through it. Otherwise a
+ * phone finds only the asker's own row, by name and ID tail. Kiosks show every list.
+ */
+shown_in_full?: boolean, };
