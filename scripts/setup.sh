@@ -25,6 +25,8 @@ APT_PACKAGES=(
   alsa-utils
   # Handwriting: the zinnia recognizer and its simplified-Chinese model.
   libzinnia-dev tegaki-zinnia-simplified-chinese
+  # QR codes read back from kiosk screenshots the way a phone camera reads them.
+  zbar-tools
 )
 
 as_root() {

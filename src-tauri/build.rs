@@ -13,6 +13,7 @@ const COMMANDS: &[&str] = &[
     "subsidy_rows",
     "my_subsidies",
     "attachment_url",
+    "phone_url",
     "read_aloud",
     "submit_complaint",
     "complaint_status",

@@ -176,6 +176,19 @@ pub fn attachment_url(state: State<'_, EngineState>, sha256: String) -> Result<S
         })
 }
 
+/// The phone page of one item (手机查看), for the QR code on its screen; none when the
+/// kiosk has no public base URL.
+#[tauri::command(async)]
+pub fn phone_url(
+    state: State<'_, EngineState>,
+    kind: String,
+    scope: String,
+    id: String,
+) -> Result<Option<String>, IpcError> {
+    let kind = self::kind(&kind)?;
+    Ok(engine(&state)?.phone_url(kind, &scope, &id))
+}
+
 /// Speaks the given text (the page the resident is looking at) with the offline voice.
 #[tauri::command(async)]
 pub fn read_aloud(speech: State<'_, crate::speech::Speech>, text: String) -> Result<(), IpcError> {

@@ -79,6 +79,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
         commands::subsidy_rows,
         commands::my_subsidies,
         commands::attachment_url,
+        commands::phone_url,
         commands::read_aloud,
         commands::submit_complaint,
         commands::complaint_status,

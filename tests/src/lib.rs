@@ -6,6 +6,7 @@
 pub mod bigdata;
 pub mod console;
 pub mod pg;
+pub mod phone;
 pub mod simkiosk;
 pub mod webdriver;
 pub mod xss;
@@ -317,6 +318,7 @@ pub fn village_config_text(
         r#"kiosk_id = "{village}-test"
 server_url = "{server_url}"
 server_public_key = "{key_b64}"
+public_url = "{server_url}"
 {data_line}poll_interval_secs = 5
 idle_timeout_secs = 90
 

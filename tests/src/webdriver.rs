@@ -327,6 +327,15 @@ impl Session {
             .to_string())
     }
 
+    /// An attribute of `e` (empty when it has none).
+    pub fn attribute(&self, e: &Element, name: &str) -> Result<String> {
+        Ok(self
+            .get(&format!("/element/{}/attribute/{name}", e.0))?
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
     /// Draws `strokes` on `e` with the pointer (W3C actions): each stroke pressed at its
     /// first point, moved through the rest, released. Points are fractions (0..1) of the
     /// largest square centred in the element, so a character keeps its shape on a pad of

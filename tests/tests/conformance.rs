@@ -760,6 +760,7 @@ fn records_script(s: &dyn Store) -> Result<Vec<String>> {
                 off_minute: 1320,
             }),
             care_mode_default: Some(true),
+            public_url: Some("https://gk.yunxi.example".into()),
         },
     )?;
     s.want_screenshot("kiosk-a", 1_790_002_000)?;

@@ -138,3 +138,58 @@ fn a_township_clerk_previews_imports_pages_and_checks_in_the_browser() -> Result
     );
     Ok(())
 }
+
+/// The public phone pages as a resident uses them (`console-e2e/phone.mjs`, 360×740,
+/// zh-CN): choose the village, the bytes the first page costs, finance with its chart, a
+/// notice, 大字 and 高对比, the resident's own subsidy row, a filing by its code.
+#[test]
+#[ignore = "needs chromium and console-e2e/node_modules: run scripts/test.sh"]
+fn a_resident_reads_the_village_and_looks_up_on_a_phone() -> Result<()> {
+    use gongkai_kiosk::views::ComplaintDraft;
+    use gongkai_model::complaint::ComplaintKind;
+    let tmp = tempfile::tempdir()?;
+    let server = TestServer::demo(tmp.path())?;
+    let store = server.store()?;
+    // A farmer of the township's grain list, and a filing made at the village's kiosk.
+    let township = gongkai_model::ScopeId::parse("419901102")?;
+    let row: gongkai_model::SubsidyRow = store
+        .items_of_kind(&township, ContentKind::SubsidyRow)?
+        .into_iter()
+        .map(|(_, b)| serde_json::from_str(&b).unwrap())
+        .nth(3)
+        .unwrap();
+    let kiosk = Kiosk::open(server.kiosk_config()?, &tmp.path().join("kiosk"))?;
+    kiosk.sync_once(Utc::now())?;
+    let receipt = kiosk.submit_complaint(
+        &ComplaintDraft {
+            kind: ComplaintKind::Suggestion,
+            scope: String::new(),
+            subject: "村口增设垃圾箱".into(),
+            text: "村口小卖部附近没有垃圾箱，建议增设两个。".into(),
+            name: "李秀英".into(),
+            phone: "13937012345".into(),
+            on_behalf: false,
+        },
+        Utc::now(),
+    )?;
+    kiosk.sync_once(Utc::now())?;
+
+    let out = std::process::Command::new("node")
+        .arg(repo_root().join("console-e2e/phone.mjs"))
+        .arg("walk")
+        .arg(server.url().trim_end_matches('/'))
+        .arg(&row.name)
+        .arg(gongkai_model::idcard::tail(&row.id_masked))
+        .arg(&row.id_masked)
+        .arg(&receipt.code)
+        .arg(artifacts_dir())
+        .output()?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "phone walk failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    println!("{stdout}");
+    Ok(())
+}

@@ -209,7 +209,21 @@ fn finance_guides_notices_and_finding_ones_own_subsidy_row() -> Result<()> {
     let text = w.page_text()?;
     assert!(!text.contains("国庆假期"), "expired notice shown: {text}");
     w.tap("[data-testid=entry]")?;
-    w.wait_for("[data-testid=detail-title]")?;
+    let title = w
+        .app
+        .wait_for_text("[data-testid=detail-title]", WAIT, |t| !t.is_empty())?;
+    // 手机查看: the same notice on the phone pages, by the QR code beside it.
+    let qr = w.app.wait_for("[data-testid=phone-qr]", WAIT)?;
+    let url = w.app.attribute(&qr, "data-qr")?;
+    assert!(
+        url.starts_with(&format!(
+            "{}/m/419901102201/notice/",
+            server.url().trim_end_matches('/')
+        )),
+        "{url}"
+    );
+    let phone_page = reqwest::blocking::get(&url)?.text()?;
+    assert!(phone_page.contains(&title), "{url} does not show {title}");
     w.shot("e2e-notice")?;
     w.tap("[data-testid=home]")?;
 
@@ -443,6 +457,17 @@ fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
         .wait_for_text("[data-testid=receipt-code]", WAIT, |t| t.len() == 11)?;
     w.wait_for("[data-testid=receipt-qr]")?;
     w.shot("e2e-complaint-receipt")?;
+    // The receipt's QR code, read back from the screen as a phone's camera reads it: the
+    // filing's status page on the public phone pages.
+    let scanned = gongkai_tests::phone::qr_codes(
+        &gongkai_tests::artifacts_dir().join("e2e-complaint-receipt.png"),
+    )?;
+    let status_page = format!(
+        "{}/m/419901102201/track/{}",
+        server.url().trim_end_matches('/'),
+        code.replace('-', "")
+    );
+    assert_eq!(scanned, vec![status_page.clone()], "the receipt's QR code");
 
     // The kiosk uploads it on its next poll; the code then shows its status and deadline.
     let conn = rusqlite::Connection::open(server.data.db_path())?;
@@ -473,6 +498,13 @@ fn resident_files_a_suggestion_gets_a_code_and_looks_it_up() -> Result<()> {
             today,
         },
         &gongkai_model::calendar::Calendar::official(),
+    )?;
+    // Followed on a phone: the status page shows the answer.
+    gongkai_tests::phone::open_on_phone(
+        &status_page,
+        "已安排电工本周内更换路灯",
+        &gongkai_tests::artifacts_dir(),
+        "phone-from-receipt-qr",
     )?;
     w.tap("[data-testid=receipt-done]")?;
     w.tap("[data-testid=tile-complaint]")?;

@@ -347,6 +347,7 @@ fn remote_settings_reach_the_kiosk_signed_and_a_forged_one_is_refused() -> Resul
         idle_timeout_secs: None,
         display_hours: None,
         care_mode_default: None,
+        public_url: None,
     };
     let key = server.data.load_key()?;
     assert!(!kiosk

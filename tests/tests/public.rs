@@ -10,7 +10,7 @@ use anyhow::Result;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use gongkai_kiosk::views::ComplaintDraft;
 use gongkai_kiosk::Kiosk;
-use gongkai_model::calendar::beijing_minute;
+use gongkai_model::calendar::beijing_reading;
 use gongkai_model::complaint::ComplaintKind;
 use gongkai_model::{idcard, ContentKind, Notice, ScopeId, SubsidyList, SubsidyRow};
 use gongkai_server::{Clock, RateLimits, Store};
@@ -143,7 +143,10 @@ fn the_village_page_is_the_village_kiosk_on(date: NaiveDate) -> Result<()> {
         "{date}: fingerprint {fingerprint} not on the page"
     );
     assert!(
-        home.body.contains(&beijing_minute(as_of.timestamp())),
+        home.body.contains(&format!(
+            "数据更新于 <strong>{}</strong>",
+            beijing_reading(as_of.timestamp())
+        )),
         "{date}: the page's signature time is not the kiosk's {as_of}"
     );
     for kind in [

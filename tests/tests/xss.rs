@@ -82,6 +82,16 @@ fn no_payload_survives_publish_to_the_kiosk_or_the_console() -> Result<()> {
                 "item page of {}",
                 e.title
             );
+            // The public phone page of the same item, from the village that sees it.
+            let phone = reqwest::blocking::get(format!(
+                "{}{}",
+                url.trim_end_matches('/'),
+                gongkai_server::public::item_path("419901102201", kind.key(), &e.scope, &e.id)
+            ))?
+            .text()?;
+            let main = &phone[phone.find("<main>").expect("phone page")..];
+            assert_eq!(dangerous(main), None, "phone page of {}", e.title);
+            assert!(main.contains("XSS样本") && main.contains("&lt;script&gt;"));
         }
     }
     assert_eq!(seen, 2 * CORPUS.len());
@@ -89,6 +99,12 @@ fn no_payload_survives_publish_to_the_kiosk_or_the_console() -> Result<()> {
     // The console's pages that show these items: escaped titles, sanitized bodies.
     // (The newest page of the record shows the last samples.)
     let newest = format!("XSS样本{:02}&lt;script&gt;", CORPUS.len() - 1);
+    for page in ["/m/419901102201/notice", "/m/419901102201/disclosure"] {
+        for n in 0..4 {
+            let body = county.get(&format!("{page}?page={n}")).body;
+            assert!(!body.contains("<script>window.__pwned"), "{page}");
+        }
+    }
     for page in ["/history", "/history?scope=419901", "/history?kind=notice"] {
         let body = county.get(page).body;
         assert!(!body.contains("<script>window.__pwned"), "{page}");

@@ -440,6 +440,7 @@ pub async fn kiosk(
                             option value="off" selected[config.as_ref().and_then(|c| c.care_mode_default) == Some(false)] { "关" }
                         }
                     }
+                    label { "手机页面地址（二维码指向这里，如 https://gk.yunxi.gov.cn；留空用公开屏自己的配置，都没有就不显示二维码）" input name="public_url" type="url" value=[config.as_ref().and_then(|c| c.public_url.clone())] placeholder="https://"; }
                     button type="submit" { "保存并下发" }
                 }
             }
@@ -458,6 +459,8 @@ pub struct ConfigForm {
     display_hours: String,
     #[serde(default)]
     care_mode_default: String,
+    #[serde(default)]
+    public_url: String,
 }
 
 pub async fn set_config(
@@ -508,6 +511,16 @@ pub async fn set_config(
             "on" => Some(true),
             "off" => Some(false),
             _ => None,
+        },
+        public_url: match f.public_url.trim() {
+            "" => None,
+            u if (u.starts_with("https://") || u.starts_with("http://"))
+                && !u.contains(char::is_whitespace)
+                && u.len() <= 200 =>
+            {
+                Some(u.trim_end_matches('/').to_string())
+            }
+            _ => return Err(bad("手机页面地址请写成 https://开头的网址")),
         },
     };
     super::posting::blocking(&st.store, move |s| s.set_remote_config(&id, &config)).await?;

@@ -90,6 +90,10 @@ impl Kiosk {
             fleet.code_ns(),
         )?;
         Ok(ComplaintReceipt {
+            phone_url: self.phone_path(&paths::public::track(
+                self.followed_scopes()[0].as_str(),
+                code.as_str(),
+            )),
             code: code.display(),
             kind_label: draft.kind.label().to_string(),
             saved_at: iso(now.timestamp()).unwrap_or_default(),

@@ -55,6 +55,10 @@ struct RawConfig {
     /// The release key (base64 ed25519) updates must be signed with; no updates without.
     #[serde(default)]
     update_public_key: Option<String>,
+    /// The base URL of the public phone pages, for the QR codes on screen and receipts;
+    /// none, no QR codes (a signed remote setting may set it later).
+    #[serde(default)]
+    public_url: Option<String>,
 }
 
 fn default_usb_roots() -> Vec<PathBuf> {
@@ -140,6 +144,9 @@ pub struct KioskConfig {
     /// `(off, on)` programs for the panel's power; both or neither.
     pub display_power: Option<(Vec<String>, Vec<String>)>,
     pub update_public_key: Option<PublicKey>,
+    /// See `public_url` in the file: the phone pages' base URL, checked, without a
+    /// trailing slash.
+    pub public_url: Option<String>,
 }
 
 impl KioskConfig {
@@ -306,8 +313,24 @@ impl KioskConfig {
             .map(PublicKey::from_base64)
             .transpose()
             .map_err(|e| field("update_public_key", e.to_string()))?;
+        let public_url = raw
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(|u| match url::Url::parse(u) {
+                Ok(p) if matches!(p.scheme(), "http" | "https") => {
+                    Ok(u.trim_end_matches('/').to_string())
+                }
+                _ => Err(field(
+                    "public_url",
+                    "must be a URL starting with http:// or https://".into(),
+                )),
+            })
+            .transpose()?;
         Ok(KioskConfig {
             update_public_key,
+            public_url,
             kiosk_id: raw.kiosk_id,
             server_url,
             server_public_key,

@@ -240,6 +240,33 @@ impl Kiosk {
     }
 
     /// The scopes this kiosk follows, most local first.
+    /// The public phone pages' base URL: the signed remote setting, else the file's.
+    pub fn public_url(&self) -> Option<String> {
+        self.fleet
+            .remote_config()
+            .and_then(|r| r.public_url)
+            .or_else(|| self.config.public_url.clone())
+    }
+
+    /// `path` on the public phone pages, when the kiosk knows where they are.
+    pub(crate) fn phone_path(&self, path: &str) -> Option<String> {
+        self.public_url()
+            .map(|base| gongkai_protocol::paths::public::absolute(&base, path))
+    }
+
+    /// The phone page of one item as this kiosk's place shows it (手机查看), for a QR code
+    /// on its screen; none without a public base URL, or for a kind the phone does not show.
+    pub fn phone_url(&self, kind: ContentKind, owner: &str, id: &str) -> Option<String> {
+        use gongkai_protocol::paths::public;
+        let place = self.followed_scopes().into_iter().next()?;
+        if !public::KINDS.contains(&kind)
+            || !self.followed_scopes().iter().any(|s| s.as_str() == owner)
+        {
+            return None;
+        }
+        self.phone_path(&public::item(place.as_str(), kind.key(), owner, id))
+    }
+
     pub fn followed_scopes(&self) -> Vec<ScopeId> {
         self.config
             .places()

@@ -367,6 +367,9 @@ pub struct ComplaintReceipt {
     pub saved_at: String,
     /// Number of filings on this kiosk still waiting for the network.
     pub waiting: u32,
+    /// The filing's status page on the public phone pages, for the receipt's QR code;
+    /// none when the kiosk has no public base URL (then the QR holds the bare code).
+    pub phone_url: Option<String>,
 }
 
 /// What a code lookup found, on the server or (offline) on this kiosk.

@@ -38,6 +38,18 @@ pub fn beijing_minute(at: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Unix second `at` as residents read a time on the kiosk (`formatDateTime` in the UI) and
+/// on the phone pages: "2026年12月3日 09:05", Beijing time.
+pub fn beijing_reading(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| {
+            (t + Duration::seconds(BEIJING_OFFSET_SECS))
+                .format("%Y年%-m月%-d日 %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// Unix seconds at 00:00 Beijing time on `date`.
 pub fn beijing_midnight(date: NaiveDate) -> i64 {
     date.and_hms_opt(0, 0, 0)
@@ -243,6 +255,20 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn times_read_as_the_kiosk_writes_them() {
+        // The UI's formatDateTime("2026-11-26T11:40:00+08:00") (ui/src/lib/status.test.ts).
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-26T11:40:00+08:00")
+            .map(|t| t.timestamp())
+            .unwrap_or_default();
+        assert_eq!(beijing_reading(at), "2026年11月26日 11:40");
+        // Past midnight in Beijing while still the day before in UTC.
+        let late = chrono::DateTime::parse_from_rfc3339("2028-02-28T16:05:00Z")
+            .map(|t| t.timestamp())
+            .unwrap_or_default();
+        assert_eq!(beijing_reading(late), "2028年2月29日 00:05");
     }
 
     #[test]

@@ -162,6 +162,11 @@ pub struct RemoteConfig {
     pub idle_timeout_secs: Option<u64>,
     pub display_hours: Option<DisplayHours>,
     pub care_mode_default: Option<bool>,
+    /// The base URL of the public phone pages (`https://gk.yunxi.gov.cn`), which the
+    /// kiosk's QR codes point into. Signed only when set, so configurations signed before
+    /// it existed still verify.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
 }
 
 impl RemoteConfig {
@@ -185,6 +190,10 @@ impl RemoteConfig {
                 .map(|h| (u64::from(h.on_minute) << 16) | u64::from(h.off_minute)),
         );
         opt(&mut out, self.care_mode_default.map(u64::from));
+        if let Some(url) = &self.public_url {
+            out.extend_from_slice(b"\0public_url\0");
+            out.extend_from_slice(url.as_bytes());
+        }
         out
     }
 
@@ -241,9 +250,14 @@ mod tests {
             idle_timeout_secs: None,
             display_hours: DisplayHours::parse("06:00-22:00"),
             care_mode_default: Some(true),
+            public_url: None,
         }
         .sign(&key);
         assert!(c.verify(&key.public(), "k-01"));
+        // The base URL is signed too, once set.
+        let mut moved = c.clone();
+        moved.config.public_url = Some("https://evil.example".into());
+        assert!(!moved.verify(&key.public(), "k-01"));
         assert!(!c.verify(&key.public(), "k-02"));
         assert!(!c.verify(&SigningKey::generate().public(), "k-01"));
         let mut changed = c.clone();

@@ -74,6 +74,88 @@ pub fn fill(pattern: &str, values: &[&str]) -> String {
     out
 }
 
+/// The public pages for residents' phones (served by `gongkai-public`), which kiosks link
+/// to by QR code and printed boards by their own.
+pub mod public {
+    /// The root: choosing a county, township and village.
+    pub const ROOT: &str = "/m/";
+    /// A place's page.
+    pub const PLACE: &str = "/m/{scope}";
+    /// One kind's list for a place.
+    pub const LIST: &str = "/m/{scope}/{kind}";
+    /// One item as the place's kiosk shows it, published by `owner` (the place or one
+    /// above it).
+    pub const ITEM: &str = "/m/{scope}/{kind}/{owner}/{id}";
+    /// 查询办理进度: the form, and one filing's status.
+    pub const TRACK_FORM: &str = "/m/{scope}/track";
+    pub const TRACK: &str = "/m/{scope}/track/{code}";
+    /// 查我的补贴 (POST).
+    pub const FIND: &str = "/m/{scope}/find";
+
+    use gongkai_model::ContentKind;
+
+    /// The kinds a resident reads on the phone pages, in the kiosk's home order.
+    pub const KINDS: [ContentKind; 6] = [
+        ContentKind::Notice,
+        ContentKind::Disclosure,
+        ContentKind::Finance,
+        ContentKind::RelocationBoard,
+        ContentKind::SubsidyList,
+        ContentKind::Guide,
+    ];
+
+    /// One path segment, percent-encoded: item ids may hold Chinese or punctuation.
+    pub fn segment(text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for b in text.bytes() {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+                out.push(b as char);
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+
+    pub fn place(scope: &str) -> String {
+        super::fill(PLACE, &[&segment(scope)])
+    }
+
+    pub fn list(place: &str, kind: &str) -> String {
+        super::fill(LIST, &[&segment(place), &segment(kind)])
+    }
+
+    pub fn track_form(place: &str) -> String {
+        super::fill(TRACK_FORM, &[&segment(place)])
+    }
+
+    pub fn find(place: &str) -> String {
+        super::fill(FIND, &[&segment(place)])
+    }
+
+    pub fn item(place: &str, kind: &str, owner: &str, id: &str) -> String {
+        super::fill(
+            ITEM,
+            &[
+                &segment(place),
+                &segment(kind),
+                &segment(owner),
+                &segment(id),
+            ],
+        )
+    }
+
+    pub fn track(place: &str, code: &str) -> String {
+        super::fill(TRACK, &[&segment(place), &segment(code)])
+    }
+
+    /// `path` under a public base URL ("https://gk.yunxi.gov.cn" or with a trailing
+    /// slash or sub-path).
+    pub fn absolute(base: &str, path: &str) -> String {
+        format!("{}{}", base.trim_end_matches('/'), path)
+    }
+}
+
 /// A path as a client joins it to the server URL (no leading slash).
 pub fn relative(path: &str) -> &str {
     path.trim_start_matches('/')
@@ -92,6 +174,23 @@ mod tests {
         );
         assert_eq!(fill(HEALTH, &[]), HEALTH);
         assert_eq!(relative(KIOSK_HEARTBEAT), "v1/kiosks/heartbeat");
+        assert_eq!(
+            public::item(
+                "419901102201",
+                "subsidy_list",
+                "419901102201",
+                "dibao-2026-石桥村"
+            ),
+            "/m/419901102201/subsidy_list/419901102201/dibao-2026-%E7%9F%B3%E6%A1%A5%E6%9D%91"
+        );
+        assert_eq!(
+            public::absolute(
+                "https://gk.example.cn/",
+                &public::track("419901102201", "K7Q39XW2M")
+            ),
+            "https://gk.example.cn/m/419901102201/track/K7Q39XW2M"
+        );
+        assert_eq!(public::segment("a/b?c"), "a%2Fb%3Fc");
         for p in ALL {
             assert!(p.starts_with("/v1/"), "{p}");
             let holes = p.matches('{').count();

@@ -5,7 +5,7 @@
 use super::{Place, Prefs, Public, BASE};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use gongkai_model::calendar::beijing_minute;
+use gongkai_model::calendar::beijing_reading;
 use gongkai_model::ScopeId;
 use gongkai_store::{Store, StoreError};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -56,7 +56,13 @@ impl IntoResponse for PageError {
             p { (text) }
             p { a.button href={(BASE) "/"} { "回到首页" } }
         };
-        let mut r = document(title, Prefs::default(), "/m/", body).into_response();
+        let mut r = document(
+            title,
+            Prefs::default(),
+            gongkai_protocol::paths::public::ROOT,
+            body,
+        )
+        .into_response();
         *r.status_mut() = status;
         r
     }
@@ -96,20 +102,7 @@ pub(crate) async fn place(st: &Public, code: &str) -> Result<Place, PageError> {
     Ok(Place { scope, chain })
 }
 
-/// One path segment, percent-encoded (item ids may hold Chinese or punctuation).
-pub(crate) fn path_segment(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// "签名于 2026-12-03 19:30 · 内容指纹 1A2B-3C4D": the oldest signature time among the
+/// "数据更新于 2026年12月3日 19:30 · 内容指纹 1A2B-3C4D": the oldest signature time among the
 /// place's checkpoints as a kiosk gets them now, and the fingerprint of their state
 /// hashes — the same two figures the place's kiosk shows when it shows the same content.
 pub(crate) fn signed_line(st: &Public, place: &Place) -> (String, String) {
@@ -126,7 +119,7 @@ pub(crate) fn signed_line(st: &Public, place: &Place) -> (String, String) {
             .iter()
             .map(|h| (h.scope.as_str(), &h.state_hash)),
     );
-    (beijing_minute(oldest), fingerprint)
+    (beijing_reading(oldest), fingerprint)
 }
 
 /// A page of one place: its name, a way back to the place's page, the content, the 关怀
@@ -158,10 +151,10 @@ pub(crate) fn page(
         }
         footer {
             p.signed {
-                "数据签名于 " strong { (signed) }
+                "数据更新于 " strong { (signed) }
                 " · 内容指纹 " strong.fingerprint { (fingerprint) }
             }
-            p.hint { "与村里公开屏底部显示的时间和指纹一致，说明两处内容完全相同。" a href="/scopes" { "怎样核对" } }
+            p.hint { "这是中心服务器签名的时间。与村里公开屏右上角的“数据更新于”和“内容指纹”一致，说明两处内容完全相同。" a href="/scopes" { "怎样核对" } }
         }
     };
     document(title, prefs, here, content).into_response()
@@ -232,15 +225,6 @@ pub(crate) fn rich(html: &str) -> PreEscaped<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_become_safe_segments() {
-        assert_eq!(
-            path_segment("dibao-2026-石桥村"),
-            "dibao-2026-%E7%9F%B3%E6%A1%A5%E6%9D%91"
-        );
-        assert_eq!(path_segment("a/b?c"), "a%2Fb%3Fc");
-    }
 
     #[test]
     fn the_way_back_stays_a_path() {

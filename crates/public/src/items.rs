@@ -17,15 +17,7 @@ use gongkai_protocol::changelog::LogAction;
 use gongkai_protocol::paths;
 use maud::{html, Markup};
 
-/// The kinds a resident reads on the phone, in the kiosk's home order.
-pub(crate) const SHOWN: [ContentKind; 6] = [
-    ContentKind::Notice,
-    ContentKind::Disclosure,
-    ContentKind::Finance,
-    ContentKind::RelocationBoard,
-    ContentKind::SubsidyList,
-    ContentKind::Guide,
-];
+pub(crate) use gongkai_protocol::paths::public::KINDS as SHOWN;
 
 const PER_PAGE: usize = 20;
 /// Rows per page of a list its publisher published whole.
@@ -139,7 +131,7 @@ pub(crate) async fn list(
     let items = visible(&st, &place, kind).await?;
     let pages = items.len().div_ceil(PER_PAGE).max(1);
     let at = q.page.min(pages - 1);
-    let here = format!("/m/{}/{}", place.scope.as_str(), kind.key());
+    let here = gongkai_protocol::paths::public::list(place.scope.as_str(), kind.key());
     let body = html! {
         @if kind == ContentKind::SubsidyList {
             (lookup::find_form(&place, None))

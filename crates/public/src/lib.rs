@@ -30,11 +30,13 @@ use axum::routing::{get, post};
 use axum::Router;
 use gongkai_api::state::AppState;
 use gongkai_model::ScopeId;
+use gongkai_protocol::paths::public;
 use gongkai_store::ScopeHead;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// Where the pages live; the kiosk builds its QR codes from a base URL plus these paths.
+/// Where the pages live (the paths themselves are `gongkai_protocol::paths::public`, which
+/// kiosks build their QR codes from).
 pub const BASE: &str = "/m";
 
 const CSS: &str = include_str!("m.css");
@@ -62,31 +64,21 @@ pub fn routes(app: &AppState) -> Router {
     };
     Router::new()
         .route("/m", get(|| async { Redirect::permanent("/m/") }))
-        .route("/m/", get(place::chooser))
+        .route(public::ROOT, get(place::chooser))
         .route("/m/m.css", get(css))
         .route("/m/prefs", get(prefs))
-        .route("/m/{scope}", get(place::home))
-        .route("/m/{scope}/track", get(lookup::track_form_page))
-        .route("/m/{scope}/track/{code}", get(lookup::track))
-        .route("/m/{scope}/find", post(lookup::find))
-        .route("/m/{scope}/{kind}", get(items::list))
-        .route("/m/{scope}/{kind}/{owner}/{id}", get(items::detail))
+        .route(public::PLACE, get(place::home))
+        .route(public::TRACK_FORM, get(lookup::track_form_page))
+        .route(public::TRACK, get(lookup::track))
+        .route(public::FIND, post(lookup::find))
+        .route(public::LIST, get(items::list))
+        .route(public::ITEM, get(items::detail))
         .with_state(state)
 }
 
-/// The path of a place's page, of a kind's list, of one item: built here only.
-pub fn place_path(scope: &str) -> String {
-    format!("{BASE}/{scope}")
-}
-
-pub fn item_path(place: &str, kind: &str, owner: &str, id: &str) -> String {
-    format!("{BASE}/{place}/{kind}/{owner}/{}", frame::path_segment(id))
-}
-
-/// The public status page of a filing, for the receipt's QR code.
-pub fn track_path(place: &str, code: &str) -> String {
-    format!("{BASE}/{place}/track/{code}")
-}
+pub use gongkai_protocol::paths::public::{
+    item as item_path, place as place_path, track as track_path,
+};
 
 async fn css() -> Response {
     (

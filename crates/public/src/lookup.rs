@@ -15,6 +15,7 @@ use gongkai_api::error::ClientIp;
 use gongkai_model::complaint::TrackingCode;
 use gongkai_model::names;
 use gongkai_model::{idcard, ContentKind, RelocationBoard, ScopeId, SubsidyList, SubsidyRow};
+use gongkai_protocol::paths::public;
 use gongkai_store::ScopeHead;
 use maud::{html, Markup};
 use std::collections::HashMap;
@@ -97,7 +98,7 @@ pub(crate) async fn rows_of(
 /// The form of 查我的补贴, with what was typed when it is shown again with an error.
 pub(crate) fn find_form(place: &Place, again: Option<(&FindForm, &str)>) -> Markup {
     html! {
-        form.find method="post" action={"/m/" (place.scope.as_str()) "/find"} {
+        form.find method="post" action=(public::find(place.scope.as_str())) {
             h2 { "查我的补贴" }
             p.hint { "查您本人在本村可查的各张补贴名单和移民三榜上的记录。只显示您自己的一行。" }
             @if let Some((_, message)) = again { p.error role="alert" { (message) } }
@@ -140,7 +141,7 @@ pub(crate) async fn find(
 ) -> PageResult {
     let place = place(&st, &scope).await?;
     let prefs = Prefs::from_headers(&headers);
-    let here = format!("/m/{}/subsidy_list", place.scope.as_str());
+    let here = public::list(place.scope.as_str(), ContentKind::SubsidyList.key());
     let (asked, tail) = match names::person_query(&form.who, &form.tail) {
         Ok(q) => q,
         Err(message) => {
@@ -227,7 +228,7 @@ pub(crate) struct TrackQuery {
 
 fn track_form(place: &Place, typed: &str, message: Option<&str>) -> Markup {
     html! {
-        form.find method="get" action={"/m/" (place.scope.as_str()) "/track"} {
+        form.find method="get" action=(public::track_form(place.scope.as_str())) {
             p.hint { "输入在公开屏上提交诉求或申请时拿到的查询码（回执上的 9 位字母和数字），可以不写短横线。" }
             @if let Some(m) = message { p.error role="alert" { (m) } }
             label for="code" { "查询码" }
@@ -255,7 +256,7 @@ pub(crate) async fn track_form_page(
     }
     let message =
         (!typed.is_empty()).then_some("查询码不对：请核对这 9 位字母和数字（最后一位是校验码）。");
-    let here = format!("/m/{}/track", place.scope.as_str());
+    let here = public::track_form(place.scope.as_str());
     let body = track_form(&place, typed, message);
     Ok(page(
         &st,
@@ -276,11 +277,7 @@ pub(crate) async fn track(
     let place = place(&st, &scope).await?;
     let prefs = Prefs::from_headers(&headers);
     counted(&st, &ip, "mtrack").await?;
-    let here = format!(
-        "/m/{}/track/{}",
-        place.scope.as_str(),
-        super::frame::path_segment(&code)
-    );
+    let here = track_path(place.scope.as_str(), &code);
     let not_found = |st: &Public, place: &Place| {
         let body = track_form(
             place,

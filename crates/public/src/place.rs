@@ -9,6 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use gongkai_model::calendar::beijing_minute;
 use gongkai_model::{ContentKind, Emergency, ScopeId, ScopeLevel};
+use gongkai_protocol::paths::public;
 use maud::{html, Markup};
 use std::sync::Arc;
 
@@ -120,13 +121,13 @@ pub(crate) async fn home(
         }
         nav.tiles aria-label="公开内容" {
             @for (kind, n) in &counts {
-                a.tile href={"/m/" (code) "/" (kind.key())} {
+                a.tile href=(public::list(code, kind.key())) {
                     span.label { (kind.label()) }
                     span.count { (n) " 条" }
                 }
             }
-            a.tile.lookup href={"/m/" (code) "/subsidy_list"} { span.label { "查我的补贴" } span.count { "姓名＋身份证后4位" } }
-            a.tile.lookup href={"/m/" (code) "/track"} { span.label { "查询办理进度" } span.count { "输入查询码" } }
+            a.tile.lookup href=(public::list(code, ContentKind::SubsidyList.key())) { span.label { "查我的补贴" } span.count { "姓名＋身份证后4位" } }
+            a.tile.lookup href=(public::track_form(code)) { span.label { "查询办理进度" } span.count { "输入查询码" } }
         }
         @if !notices.is_empty() {
             h2 { "最新通知" }
@@ -136,7 +137,7 @@ pub(crate) async fn home(
             h2 { (match place.scope.level() { ScopeLevel::County => "乡镇", _ => "村" }) }
             (place_links(&dir, &place.scope))
         }
-        p { a href="/m/" { "选择其他地区" } }
+        p { a href=(public::ROOT) { "选择其他地区" } }
     };
     let here = place_path(code);
     Ok(page(

@@ -55,6 +55,7 @@ export const api = {
   readAloud: (text: string) => invoke<void>("read_aloud", { text }),
   stopReading: () => invoke<void>("stop_reading"),
   attachmentUrl: (sha256: string) => invoke<string>("attachment_url", { sha256 }),
+  phoneUrl: (kind: ContentKind, scope: string, id: string) => invoke<string | null>("phone_url", { kind, scope, id }),
   cadreUnlock: (code: string) => invoke<CadreView>("cadre_unlock", { code }),
   cadreStatus: () => invoke<CadreView | null>("cadre_status"),
   cadreLock: () => invoke<void>("cadre_lock"),

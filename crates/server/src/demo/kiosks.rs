@@ -21,6 +21,8 @@ fn config(
          kiosk_id = \"{kiosk_id}\"\n\
          server_url = \"{url}\"\n\
          server_public_key = \"{}\"\n\
+         # The public phone pages, which the QR codes on screen and on receipts open.\n\
+         public_url = \"{url}\"\n\
          # One-time token: the kiosk enrolls in the fleet (公开屏管理) with it on first start.\n\
          enrollment_token = \"{token}\"\n\
          poll_interval_secs = 30\n\

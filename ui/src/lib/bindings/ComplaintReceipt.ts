@@ -15,4 +15,9 @@ saved_at: string,
 /**
  * Number of filings on this kiosk still waiting for the network.
  */
-waiting: number, };
+waiting: number, 
+/**
+ * The filing's status page on the public phone pages, for the receipt's QR code;
+ * none when the kiosk has no public base URL (then the QR holds the bare code).
+ */
+phone_url: string | null, };
