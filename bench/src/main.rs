@@ -10,6 +10,7 @@
 
 mod kiosk;
 mod poll;
+mod print;
 mod province;
 mod search;
 mod submit;
@@ -68,8 +69,8 @@ fn main() -> Result<()> {
     let rows: usize = value("--rows")
         .and_then(|v| v.parse().ok())
         .unwrap_or(if quick { 20_000 } else { 1_000_000 });
-    let only =
-        value("--only").unwrap_or_else(|| "search,submit,poll,wire,province,sync,kiosk".into());
+    let only = value("--only")
+        .unwrap_or_else(|| "search,submit,poll,wire,province,sync,print,kiosk".into());
     let only: Vec<&str> = only.split(',').map(str::trim).collect();
     let only = |name: &str| only.contains(&name);
     let mut sections = Vec::new();
@@ -99,6 +100,9 @@ fn main() -> Result<()> {
             (rows, rows / 10)
         };
         sections.push(("sync", sync::run(rows, docs)?));
+    }
+    if only("print") {
+        sections.push(("print", print::run(if quick { 1 } else { 3 })?));
     }
     if only("search") {
         sections.push(("search", search::run(rows)?));

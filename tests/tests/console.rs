@@ -796,10 +796,10 @@ fn a_catalog_item_with_a_pdf_and_a_photo_reaches_the_kiosk_sanitized() -> Result
     let server = TestServer::demo(tmp.path())?;
     let url = server.url();
     let county = ConsoleClient::logged_in(&url, "county");
-    let pdf = gongkai_server::pdf::simple_pdf(&[vec![(
-        14.0,
-        "云溪县2026年财政预算公开说明".to_string(),
-    )]]);
+    let pdf = gongkai_print::document(
+        &[vec![(14.0, "云溪县2026年财政预算公开说明".to_string())]],
+        &gongkai_print::system_font().expect("fonts-noto-cjk"),
+    )?;
     let a = county.confirm(county.upload_to(
         "/disclosures",
         &[

@@ -1,8 +1,7 @@
 //! PDF attachments: kiosks cannot run a PDF viewer safely, so the server renders each
 //! page to a PNG when the PDF is published (poppler's `pdftoppm`) and kiosks show the
-//! images. Also a tiny PDF writer for the demo county's documents.
+//! images. (PDFs are written by `gongkai-print`.)
 
-use std::fmt::Write as _;
 use std::process::Command;
 
 #[derive(Debug, thiserror::Error)]
@@ -62,67 +61,6 @@ fn tempfile_dir() -> std::io::Result<std::path::PathBuf> {
     Ok(dir)
 }
 
-/// A minimal A4 PDF whose pages hold the given lines of Chinese text, in the Adobe-GB1
-/// standard font STSong-Light (not embedded: viewers substitute an installed CJK font).
-/// Used only to make realistic demo attachments.
-pub fn simple_pdf(pages: &[Vec<(f32, String)>]) -> Vec<u8> {
-    let ucs2_hex = |s: &str| -> String {
-        s.encode_utf16().fold(String::new(), |mut acc, u| {
-            let _ = write!(acc, "{u:04X}");
-            acc
-        })
-    };
-    let mut objects: Vec<String> = Vec::new();
-    let n = pages.len();
-    // 1 catalog, 2 pages, 3 font, 4 descendant, 5 descriptor, then (page, content) pairs.
-    objects.push("<< /Type /Catalog /Pages 2 0 R >>".into());
-    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 6 + 2 * i)).collect();
-    objects.push(format!(
-        "<< /Type /Pages /Kids [{}] /Count {n} >>",
-        kids.join(" ")
-    ));
-    objects.push("<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [4 0 R] >>".into());
-    objects.push("<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor 5 0 R /DW 1000 /W [1 95 500] >>".into());
-    objects.push("<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>".into());
-    for (i, lines) in pages.iter().enumerate() {
-        let mut content = String::new();
-        let mut y = 780.0;
-        for (size, text) in lines {
-            let _ = writeln!(
-                content,
-                "BT /F1 {size} Tf 60 {y} Td <{}> Tj ET",
-                ucs2_hex(text)
-            );
-            y -= size * 1.9;
-        }
-        objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
-            7 + 2 * i
-        ));
-        objects.push(format!(
-            "<< /Length {} >>\nstream\n{content}endstream",
-            content.len()
-        ));
-    }
-    let mut out = String::from("%PDF-1.4\n");
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, obj) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        let _ = write!(out, "{} 0 obj\n{obj}\nendobj\n", i + 1);
-    }
-    let xref = out.len();
-    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
-    for o in offsets {
-        let _ = writeln!(out, "{o:010} 00000 n ");
-    }
-    let _ = write!(
-        out,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    );
-    out.into_bytes()
-}
-
 /// True if the bytes start like a PDF file.
 pub fn looks_like_pdf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"%PDF-")
@@ -137,10 +75,17 @@ mod tests {
         if Command::new("pdftoppm").arg("-v").output().is_err() {
             panic!("pdftoppm missing: scripts/setup.sh installs poppler-utils");
         }
-        let pdf = simple_pdf(&[
-            vec![(24.0, "第一页".into()), (14.0, "政务公开".into())],
-            vec![(14.0, "第二页".into())],
-        ]);
+        let Some(font) = gongkai_print::system_font() else {
+            panic!("fonts-noto-cjk missing: scripts/setup.sh installs it");
+        };
+        let pdf = gongkai_print::document(
+            &[
+                vec![(24.0, "第一页".into()), (14.0, "政务公开".into())],
+                vec![(14.0, "第二页".into())],
+            ],
+            &font,
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         assert!(looks_like_pdf(&pdf));
         let pages = render_pages(&pdf, 40).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(pages.len(), 2);

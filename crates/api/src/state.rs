@@ -27,6 +27,9 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// Who must agree before an emergency takes every screen of the county.
     pub takeover: Takeover,
+    /// Base URL of the public phone pages as residents reach them (printed boards' QR
+    /// codes point there); none: the address the console was reached at.
+    pub public_pages_url: Option<Arc<str>>,
 }
 
 /// A county-wide emergency takes every screen: a second county account must confirm it
@@ -63,6 +66,7 @@ impl AppState {
             fleet: FleetSettings::default(),
             clock: crate::clock::Clock::system(),
             takeover: Takeover::default(),
+            public_pages_url: None,
         }
     }
 }

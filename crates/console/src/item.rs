@@ -350,6 +350,14 @@ pub async fn page_of(
             }
             @match &body {
                 Some(b) => {
+                    @if gongkai_protocol::paths::public::KINDS.contains(&kind) {
+                        p.print {
+                            "打印公示栏版（PDF，含公示期、异议渠道、手机查看二维码和公开记录编号）："
+                            a href=(format!("/print/{}/{}/{}?size=a4", scope.as_str(), kind.key(), gongkai_protocol::paths::public::segment(&id))) data-testid="print-a4" { "A4" }
+                            " · "
+                            a href=(format!("/print/{}/{}/{}?size=a3", scope.as_str(), kind.key(), gongkai_protocol::paths::public::segment(&id))) data-testid="print-a3" { "A3" }
+                        }
+                    }
                     h2 { "公开屏上显示的内容" }
                     div.resident-frame { (resident_view(kind, b, &rows)) }
                 }

@@ -26,6 +26,7 @@ mod kiosk_code;
 pub mod notices;
 mod overview;
 pub mod posting;
+pub mod print;
 mod reports;
 mod review;
 pub mod shell;
@@ -58,6 +59,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(auth::logout))
         .route("/history", get(history::index))
         .route("/history/{scope}/{kind}/{id}", get(item::page_of))
+        .route("/print/{scope}/{kind}/{id}", get(print::pdf))
         .route("/notices/new", get(notices::new_page))
         .route("/notices", post(notices::create))
         .route("/notices/{scope}/{id}/edit", get(notices::edit_page))

@@ -265,6 +265,10 @@ struct ServeOpts {
     /// marked in the change log). Off unless the county decides otherwise.
     #[arg(long)]
     takeover_single_person: bool,
+    /// Base URL of the public phone pages as residents reach them (https://…), for the
+    /// QR codes on printed boards; without it, the address the console is reached at.
+    #[arg(long)]
+    public_pages_url: Option<String>,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -553,6 +557,9 @@ fn serve(
             single_person: opts.takeover_single_person,
         },
         clock,
+        public_pages_url: opts
+            .public_pages_url
+            .map(|u| Arc::from(u.trim_end_matches('/'))),
         ..AppState::new(store, blobs, Signer::new(key, opts.checkpoint_ttl))
     };
     if state.takeover.single_person {

@@ -466,45 +466,55 @@ fn org_chart_svg() -> String {
 }
 
 /// The 政务公开工作要点 as a two-page PDF, the way offices publish documents.
-fn work_plan_pdf(year: &str) -> Vec<u8> {
+fn work_plan_pdf(year: &str) -> Result<Vec<u8>, StoreError> {
     let l = |size: f32, text: &str| (size, text.to_string());
-    gongkai_api::pdf::simple_pdf(&[
-        vec![
-            l(22.0, "云溪县人民政府办公室"),
-            l(
-                18.0,
-                &format!("关于印发《云溪县{year}年政务公开工作要点》的通知"),
-            ),
-            l(12.0, &format!("云政办〔{year}〕29号")),
-            l(14.0, "各乡镇人民政府，县直各单位："),
-            l(
-                14.0,
-                &format!("《云溪县{year}年政务公开工作要点》已经县人民政府"),
-            ),
-            l(14.0, "研究同意，现印发给你们，请认真遵照执行。"),
-            l(16.0, "一、加强和规范政务服务中心建设"),
-            l(14.0, "凡与企业和群众密切相关的行政许可事项，应全部纳入"),
-            l(14.0, "政务服务中心办理，实行“一站式”服务，推行首问负责制、"),
-            l(14.0, "限时办结制和服务承诺制。"),
-            l(16.0, "二、扎实推进政府信息公开工作"),
-            l(14.0, "按照“谁产生谁公开、谁保存谁公开”的原则，明确公开"),
-            l(14.0, "责任主体；政府信息公开目录每20个工作日至少更新一次。"),
+    let font = gongkai_print::system_font().ok_or_else(|| {
+        StoreError::Blob(std::io::Error::other(format!(
+            "the demo's PDF needs {} (Debian: fonts-noto-cjk)",
+            gongkai_print::SYSTEM_FONT
+        )))
+    })?;
+    gongkai_print::document(
+        &[
+            vec![
+                l(22.0, "云溪县人民政府办公室"),
+                l(
+                    18.0,
+                    &format!("关于印发《云溪县{year}年政务公开工作要点》的通知"),
+                ),
+                l(12.0, &format!("云政办〔{year}〕29号")),
+                l(14.0, "各乡镇人民政府，县直各单位："),
+                l(
+                    14.0,
+                    &format!("《云溪县{year}年政务公开工作要点》已经县人民政府"),
+                ),
+                l(14.0, "研究同意，现印发给你们，请认真遵照执行。"),
+                l(16.0, "一、加强和规范政务服务中心建设"),
+                l(14.0, "凡与企业和群众密切相关的行政许可事项，应全部纳入"),
+                l(14.0, "政务服务中心办理，实行“一站式”服务，推行首问负责制、"),
+                l(14.0, "限时办结制和服务承诺制。"),
+                l(16.0, "二、扎实推进政府信息公开工作"),
+                l(14.0, "按照“谁产生谁公开、谁保存谁公开”的原则，明确公开"),
+                l(14.0, "责任主体；政府信息公开目录每20个工作日至少更新一次。"),
+            ],
+            vec![
+                l(16.0, "三、深化村务公开"),
+                l(
+                    14.0,
+                    "各村财务收支明细每月公开一次，公开栏面积不少于10平方米，",
+                ),
+                l(14.0, "公开栏旁设置投诉箱并公布举报电话。"),
+                l(16.0, "四、做好依申请公开"),
+                l(14.0, "依申请公开在20个工作日内答复；需要延长答复期限的，"),
+                l(14.0, "延长期限最长不超过20个工作日。"),
+                l(16.0, "五、强化监督考核"),
+                l(14.0, "将政务公开工作纳入年度目标考核，实行季度通报。"),
+                l(12.0, &format!("云溪县人民政府办公室　{year}年3月26日印发")),
+            ],
         ],
-        vec![
-            l(16.0, "三、深化村务公开"),
-            l(
-                14.0,
-                "各村财务收支明细每月公开一次，公开栏面积不少于10平方米，",
-            ),
-            l(14.0, "公开栏旁设置投诉箱并公布举报电话。"),
-            l(16.0, "四、做好依申请公开"),
-            l(14.0, "依申请公开在20个工作日内答复；需要延长答复期限的，"),
-            l(14.0, "延长期限最长不超过20个工作日。"),
-            l(16.0, "五、强化监督考核"),
-            l(14.0, "将政务公开工作纳入年度目标考核，实行季度通报。"),
-            l(12.0, &format!("云溪县人民政府办公室　{year}年3月26日印发")),
-        ],
-    ])
+        &font,
+    )
+    .map_err(|e| StoreError::Blob(std::io::Error::other(e.to_string())))
 }
 
 /// The pages of a PDF as images, rendered once per process: the work plan changes only
@@ -529,7 +539,7 @@ fn rendered_pages(sha: &str, pdf: &[u8]) -> Result<Vec<Vec<u8>>, StoreError> {
 pub fn disclosures(today: NaiveDate, blobs: &BlobStore) -> Result<Vec<Edit>, StoreError> {
     let svg = org_chart_svg();
     let sha = blobs.put(svg.as_bytes())?;
-    let plan_pdf = work_plan_pdf(&today.format("%Y").to_string());
+    let plan_pdf = work_plan_pdf(&today.format("%Y").to_string())?;
     let plan_pdf_sha = blobs.put(&plan_pdf)?;
     let plan_pages = rendered_pages(&plan_pdf_sha, &plan_pdf)?
         .iter()
