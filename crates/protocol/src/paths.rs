@@ -106,9 +106,14 @@ pub mod public {
 
     /// One path segment, percent-encoded: item ids may hold Chinese or punctuation.
     pub fn segment(text: &str) -> String {
+        encode(text, b"-_.~")
+    }
+
+    /// `text` percent-encoded except ASCII letters, digits and the bytes in `keep`.
+    pub fn encode(text: &str, keep: &[u8]) -> String {
         let mut out = String::with_capacity(text.len());
         for b in text.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            if b.is_ascii_alphanumeric() || keep.contains(&b) {
                 out.push(b as char);
             } else {
                 out.push_str(&format!("%{b:02X}"));

@@ -206,15 +206,7 @@ pub(crate) fn document(title: &str, prefs: Prefs, here: &str, content: Markup) -
 
 /// `here` made safe to carry in a query string.
 fn path_query(here: &str) -> String {
-    let mut out = String::new();
-    for b in here.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    gongkai_protocol::paths::public::encode(here, b"/-_.")
 }
 
 /// Sanitized rich text as published (the store's allow-list), to embed as it is.
