@@ -258,10 +258,9 @@ impl Kiosk {
     /// on its screen; none without a public base URL, or for a kind the phone does not show.
     pub fn phone_url(&self, kind: ContentKind, owner: &str, id: &str) -> Option<String> {
         use gongkai_protocol::paths::public;
-        let place = self.followed_scopes().into_iter().next()?;
-        if !public::KINDS.contains(&kind)
-            || !self.followed_scopes().iter().any(|s| s.as_str() == owner)
-        {
+        let scopes = self.followed_scopes();
+        let place = scopes.first()?;
+        if !public::KINDS.contains(&kind) || !scopes.iter().any(|s| s.as_str() == owner) {
             return None;
         }
         self.phone_path(&public::item(place.as_str(), kind.key(), owner, id))

@@ -1,7 +1,7 @@
 //! The laid-out pages drawn with krilla: text in the embedded (subset) font, the table's
 //! cells, the QR code as filled squares, and every page's foot.
 
-use super::layout::{Frame, Laid, Placed};
+use super::layout::{Frame, Laid, Placed, CELL_PAD};
 use super::Measure;
 use super::{Board, FontData, PrintError, Sheet};
 use krilla::color::rgb;
@@ -12,8 +12,6 @@ use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{Font, GlyphId, KrillaGlyph};
 use krilla::Document;
-
-const CELL_PAD: f32 = 3.0;
 
 fn fill(r: u8, g: u8, b: u8) -> Fill {
     Fill {

@@ -92,7 +92,8 @@ impl Frame {
     }
 }
 
-const CELL_PAD: f32 = 3.0;
+/// Space between a table cell's border and its text.
+pub(crate) const CELL_PAD: f32 = 3.0;
 
 fn cells(m: &Measure, f: &Frame, values: &[String], columns: &[f32]) -> (Vec<Vec<String>>, f32) {
     let size = f.table_size();

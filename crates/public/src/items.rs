@@ -11,13 +11,13 @@ use chrono::{DateTime, Utc};
 use gongkai_model::calendar::{beijing_date, beijing_minute};
 use gongkai_model::{
     boards, Attachment, ContentKind, Disclosure, FinanceLineKind, FinanceStatement, Guide,
-    ItemSummary, Notice, RelocationBoard, ScopeId, SubsidyList, SubsidyRow,
+    ItemSummary, Notice, RelocationBoard, ScopeId, SubsidyList,
 };
 use gongkai_protocol::changelog::LogAction;
 use gongkai_protocol::paths;
 use maud::{html, Markup};
 
-pub(crate) use gongkai_protocol::paths::public::KINDS as SHOWN;
+use gongkai_protocol::paths::public::KINDS;
 
 const PER_PAGE: usize = 20;
 /// Rows per page of a list its publisher published whole.
@@ -88,7 +88,7 @@ pub(crate) async fn visible(
 
 pub(crate) fn kind_from_path(key: &str) -> Result<ContentKind, PageError> {
     ContentKind::from_key(key)
-        .filter(|k| SHOWN.contains(k))
+        .filter(|k| KINDS.contains(k))
         .ok_or(PageError::NotFound)
 }
 
@@ -417,7 +417,8 @@ async fn subsidy_list(
             (lookup::find_form(place, None))
         }));
     }
-    let rows: Vec<SubsidyRow> = lookup::rows_of(st, owner, id).await?;
+    let scope_rows = lookup::rows_of(st, owner).await?;
+    let rows = scope_rows.list(id);
     let pages = rows.len().div_ceil(ROWS_PER_PAGE).max(1);
     let at = at.min(pages - 1);
     Ok(Some(html! {

@@ -31,6 +31,11 @@ pub(crate) struct ScopeRows {
 }
 
 impl ScopeRows {
+    /// Every row of one list, in id order.
+    pub(crate) fn list(&self, list_id: &str) -> &[SubsidyRow] {
+        self.by_list.get(list_id).map_or(&[], Vec::as_slice)
+    }
+
     fn build(head: &ScopeHead, rows: Vec<(String, String)>) -> ScopeRows {
         let mut by_list: HashMap<String, Vec<SubsidyRow>> = HashMap::new();
         for (_, body) in rows {
@@ -85,14 +90,10 @@ async fn scope_rows(st: &Public, scope: &ScopeId) -> Result<Arc<ScopeRows>, Page
     Ok(built)
 }
 
-/// Every row of one list, in id order: only for lists published whole.
-pub(crate) async fn rows_of(
-    st: &Public,
-    owner: &ScopeId,
-    list_id: &str,
-) -> Result<Vec<SubsidyRow>, PageError> {
-    let rows = scope_rows(st, owner).await?;
-    Ok(rows.by_list.get(list_id).cloned().unwrap_or_default())
+/// The rows of `owner`'s lists as kept for its head now (shared, not copied: a page of a
+/// list published whole reads 50 of its rows).
+pub(crate) async fn rows_of(st: &Public, owner: &ScopeId) -> Result<Arc<ScopeRows>, PageError> {
+    scope_rows(st, owner).await
 }
 
 /// The form of 查我的补贴, with what was typed when it is shown again with an error.

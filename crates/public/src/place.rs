@@ -3,13 +3,14 @@
 //! notices, the two lookups, and the places below it.
 
 use super::frame::{document, page, place, read, PageError, PageResult};
-use super::items::{entry, visible, SHOWN};
+use super::items::{entry, visible};
 use super::{place_path, Directory, Prefs, Public};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use gongkai_model::calendar::beijing_minute;
 use gongkai_model::{ContentKind, Emergency, ScopeId, ScopeLevel};
 use gongkai_protocol::paths::public;
+use gongkai_protocol::paths::public::KINDS;
 use maud::{html, Markup};
 use std::sync::Arc;
 
@@ -95,7 +96,7 @@ pub(crate) async fn home(
     let now = st.app.clock.now();
     let mut counts = Vec::new();
     let mut notices = Vec::new();
-    for kind in SHOWN {
+    for kind in KINDS {
         let items = visible(&st, &place, kind).await?;
         counts.push((kind, items.len()));
         if kind == ContentKind::Notice {
